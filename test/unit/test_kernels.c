@@ -1,0 +1,428 @@
+/*
+ * test_kernels.c
+ *		Unit tests of src/kernels, built and run without a server.
+ *
+ * Every check compares a kernel against an independent computation:
+ * two-pass moments in long double, qsort with a NaN-aware comparator,
+ * hand-worked percentiles and bucket numbers.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/kernels/histogram.h"
+#include "../../src/kernels/moments.h"
+#include "../../src/kernels/percentile.h"
+#include "../../src/kernels/sort.h"
+
+static int	passed = 0;
+static int	failed = 0;
+
+#define CHECK(cond, ...) \
+	do { \
+		if (cond) \
+			passed++; \
+		else \
+		{ \
+			failed++; \
+			printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+			printf(__VA_ARGS__); \
+			printf("\n"); \
+		} \
+	} while (0)
+
+/* Deterministic xorshift generator, uniform in [0, 1). */
+static uint64_t rng_state = 88172645463325252ULL;
+
+static double
+rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (double) (rng_state >> 11) / 9007199254740992.0;
+}
+
+static int
+rel_close(double a, double b, double tol)
+{
+	if (a == b)
+		return 1;
+	return fabs(a - b) <= tol * fmax(fabs(a), fabs(b));
+}
+
+/*
+ * Two-pass central moments in long double: the oracle for moments.  The
+ * data are shifted by v[0] first (exact for values in one binade), since
+ * a long double sum of 1e5 values near 1e9 still rounds at 1e-5.
+ */
+static void
+two_pass(const double *v, int n, long double *mean, long double *m2,
+		 long double *m3, long double *m4)
+{
+	long double s = 0,
+				d;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		s += (long double) v[i] - v[0];
+	*mean = s / n + v[0];
+	*m2 = *m3 = *m4 = 0;
+	for (i = 0; i < n; i++)
+	{
+		d = ((long double) v[i] - v[0]) - (*mean - v[0]);
+		*m2 += d * d;
+		*m3 += d * d * d;
+		*m4 += d * d * d * d;
+	}
+}
+
+static void
+test_moments_against_two_pass(double offset)
+{
+	enum
+	{
+		N = 100000
+	};
+	static double v[N];
+	long double mean,
+				m2,
+				m3,
+				m4,
+				nn = N;
+	PpMoments	whole,
+				parts[3];
+	PpStatsResult r,
+				rp;
+	double		g1,
+				g2,
+				tol = 1e-12,	/* mean and variance */
+				tol_hi = 1e-10; /* skewness, kurtosis */
+	int			i;
+
+	pp_moments_init(&whole);
+	for (i = 0; i < 3; i++)
+		pp_moments_init(&parts[i]);
+	for (i = 0; i < N; i++)
+	{
+		/* skewed data: exponential-ish */
+		v[i] = offset - log(1.0 - rnd());
+		pp_moments_add(&whole, v[i]);
+		pp_moments_add(&parts[i % 3 == 0 ? 0 : (i < N / 2 ? 1 : 2)], v[i]);
+	}
+	two_pass(v, N, &mean, &m2, &m3, &m4);
+	CHECK(pp_moments_result(&whole, &r) == PP_OK, "result ok");
+	CHECK(r.n == N, "n");
+	CHECK(rel_close(r.mean, (double) mean, 1e-12), "mean %.17g vs %.17g", r.mean, (double) mean);
+	CHECK(rel_close(r.var_samp, (double) (m2 / (nn - 1)), tol),
+		  "var_samp %.17g vs %.17g (offset %g)", r.var_samp, (double) (m2 / (nn - 1)), offset);
+	CHECK(rel_close(r.var_pop, (double) (m2 / nn), tol), "var_pop");
+	g1 = (double) ((m3 / nn) / powl(m2 / nn, 1.5L) * sqrtl(nn * (nn - 1)) / (nn - 2));
+	g2 = (double) ((((m4 / nn) / ((m2 / nn) * (m2 / nn)) - 3) * (nn + 1) + 6) * (nn - 1) / ((nn - 2) * (nn - 3)));
+	CHECK(rel_close(r.skewness, g1, tol_hi), "skewness %.17g vs %.17g", r.skewness, g1);
+	CHECK(rel_close(r.kurtosis, g2, tol_hi), "kurtosis %.17g vs %.17g", r.kurtosis, g2);
+
+	/* merging partial states gives the whole (parallel aggregation) */
+	pp_moments_combine(&parts[0], &parts[1]);
+	pp_moments_combine(&parts[0], &parts[2]);
+	CHECK(pp_moments_result(&parts[0], &rp) == PP_OK, "combined ok");
+	CHECK(rp.n == r.n, "combined n");
+	CHECK(rel_close(rp.mean, r.mean, 1e-12), "combined mean");
+	CHECK(rel_close(rp.var_samp, r.var_samp, tol), "combined var");
+	CHECK(rel_close(rp.skewness, r.skewness, tol_hi), "combined skewness");
+	CHECK(rel_close(rp.kurtosis, r.kurtosis, tol_hi), "combined kurtosis");
+	CHECK(rp.min == r.min && rp.max == r.max, "combined min/max");
+}
+
+static void
+test_moments_edge_cases(void)
+{
+	PpMoments	m,
+				e;
+	PpStatsResult r;
+
+	/* single value: sample statistics undefined, population variance 0 */
+	pp_moments_init(&m);
+	pp_moments_add(&m, 5.0);
+	CHECK(pp_moments_result(&m, &r) == PP_OK && r.var_samp_null && r.var_pop == 0.0 &&
+		  r.skewness_null && r.kurtosis_null && r.min == 5.0 && r.max == 5.0,
+		  "single value");
+
+	/* constant data: variance 0, skewness/kurtosis undefined */
+	pp_moments_init(&m);
+	pp_moments_add(&m, 2.0);
+	pp_moments_add(&m, 2.0);
+	pp_moments_add(&m, 2.0);
+	pp_moments_add(&m, 2.0);
+	CHECK(pp_moments_result(&m, &r) == PP_OK && r.var_samp == 0.0 && r.skewness_null &&
+		  r.kurtosis_null, "constant");
+
+	/* Infinity: sum infinite, variance NaN, min/max follow */
+	pp_moments_init(&m);
+	pp_moments_add(&m, 1.0);
+	pp_moments_add(&m, INFINITY);
+	CHECK(pp_moments_result(&m, &r) == PP_OK && isinf(r.mean) && isnan(r.var_samp) &&
+		  r.max == INFINITY && r.min == 1.0, "infinity");
+
+	/* NaN sorts above everything: max NaN, min ignores it */
+	pp_moments_init(&m);
+	pp_moments_add(&m, NAN);
+	pp_moments_add(&m, 3.0);
+	CHECK(pp_moments_result(&m, &r) == PP_OK && isnan(r.max) && r.min == 3.0 &&
+		  isnan(r.mean), "nan");
+	pp_moments_init(&m);
+	pp_moments_add(&m, NAN);
+	CHECK(pp_moments_result(&m, &r) == PP_OK && isnan(r.max) && isnan(r.min), "all nan");
+
+	/* +Inf and -Inf: mean NaN as in core */
+	pp_moments_init(&m);
+	pp_moments_add(&m, INFINITY);
+	pp_moments_add(&m, -INFINITY);
+	CHECK(pp_moments_result(&m, &r) == PP_OK && isnan(r.mean), "inf - inf");
+
+	/* finite values whose sum overflows */
+	pp_moments_init(&m);
+	pp_moments_add(&m, 1e308);
+	pp_moments_add(&m, 1e308);
+	CHECK(pp_moments_result(&m, &r) == PP_OVERFLOW, "sum overflow");
+
+	/* ... also when the overflow happens while merging */
+	pp_moments_init(&m);
+	pp_moments_init(&e);
+	pp_moments_add(&m, 1e308);
+	pp_moments_add(&e, 1e308);
+	pp_moments_combine(&m, &e);
+	CHECK(pp_moments_result(&m, &r) == PP_OVERFLOW, "combine overflow");
+
+	/* merging with an empty state changes nothing */
+	pp_moments_init(&m);
+	pp_moments_init(&e);
+	pp_moments_add(&m, 1.0);
+	pp_moments_add(&m, 2.0);
+	pp_moments_combine(&m, &e);
+	pp_moments_combine(&e, &m);
+	CHECK(pp_moments_result(&e, &r) == PP_OK && r.n == 2 && r.mean == 1.5 &&
+		  r.var_samp == 0.5, "empty combine");
+}
+
+typedef struct KeyedValue
+{
+	double		v;
+	size_t		pos;
+} KeyedValue;
+
+/* Stable float8 order: by key, then by input position. */
+static int
+cmp_stable(const void *a, const void *b)
+{
+	const KeyedValue *x = a;
+	const KeyedValue *y = b;
+	uint64_t	ka = pp_f64_key(x->v);
+	uint64_t	kb = pp_f64_key(y->v);
+
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Order by raw bit pattern: to check that a sort is a permutation. */
+static int
+cmp_bits(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(double));
+}
+
+/*
+ * Sort with both algorithms.  The radix sort is stable, so it must equal a
+ * stable reference sort bit for bit; the introsort must produce the same
+ * key sequence and a permutation of the input.
+ */
+static void
+check_sort(double *v, size_t n, const char *what)
+{
+	double	   *a = malloc(n * sizeof(double) + 1);
+	double	   *b = malloc(n * sizeof(double) + 1);
+	double	   *s = malloc(n * sizeof(double) + 1);
+	double	   *o = malloc(n * sizeof(double) + 1);
+	KeyedValue *kv = malloc(n * sizeof(KeyedValue) + 1);
+	size_t		i;
+	int			same_keys = 1;
+
+	for (i = 0; i < n; i++)
+	{
+		kv[i].v = v[i];
+		kv[i].pos = i;
+	}
+	qsort(kv, n, sizeof(KeyedValue), cmp_stable);
+	for (i = 0; i < n; i++)
+		o[i] = kv[i].v;
+	memcpy(a, v, n * sizeof(double));
+	memcpy(b, v, n * sizeof(double));
+	pp_sort_f64(a, n, s);
+	pp_sort_f64(b, n, NULL);
+	CHECK(pp_is_sorted_f64(a, n) && memcmp(a, o, n * sizeof(double)) == 0,
+		  "radix sort %s n=%zu", what, n);
+	for (i = 0; i < n; i++)
+		same_keys &= pp_f64_key(b[i]) == pp_f64_key(o[i]);
+	qsort(b, n, sizeof(double), cmp_bits);
+	qsort(o, n, sizeof(double), cmp_bits);
+	CHECK(same_keys && memcmp(b, o, n * sizeof(double)) == 0,
+		  "introsort %s n=%zu", what, n);
+	free(a);
+	free(b);
+	free(s);
+	free(o);
+	free(kv);
+}
+
+static void
+test_sort(void)
+{
+	static const size_t sizes[] = {0, 1, 2, 3, 31, 33, 100, 2047, 2048, 5000, 200000};
+	double	   *v = malloc(200000 * sizeof(double));
+	size_t		i,
+				k;
+
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++)
+	{
+		size_t		n = sizes[k];
+
+		for (i = 0; i < n; i++)
+			v[i] = (rnd() - 0.5) * 1e6;
+		check_sort(v, n, "uniform");
+		for (i = 0; i < n; i++)
+			v[i] = floor(rnd() * 10);	/* many ties */
+		check_sort(v, n, "ties");
+		for (i = 0; i < n; i++)
+			v[i] = (double) (n - i);	/* descending */
+		check_sort(v, n, "descending");
+		for (i = 0; i < n; i++)
+		{
+			static const double specials[] = {INFINITY, -INFINITY, NAN, -0.0, 0.0,
+			1e-310, -1e-310, 1.7976931348623157e308};
+
+			v[i] = (i % 7 == 0) ? specials[(i / 7) % 8] : rnd() - 0.5;
+		}
+		check_sort(v, n, "specials");
+	}
+
+	/* -0 and +0 are equal keys and keep their order (stable) */
+	{
+		double		z[4] = {0.0, 1.0, -0.0, -1.0};
+
+		pp_sort_f64(z, 4, NULL);
+		CHECK(z[0] == -1.0 && !signbit(z[1]) && signbit(z[2]) && z[3] == 1.0,
+			  "signed zeros stable");
+	}
+
+	/* NaN of either sign sorts last, after +Infinity */
+	{
+		double		w[4] = {-NAN, INFINITY, 1.0, -INFINITY};
+
+		pp_sort_f64(w, 4, NULL);
+		CHECK(w[0] == -INFINITY && w[1] == 1.0 && w[2] == INFINITY && isnan(w[3]),
+			  "nan last");
+	}
+	free(v);
+}
+
+static void
+test_merge(void)
+{
+	enum
+	{
+		N = 5000
+	};
+	double	   *a = malloc(2 * N * sizeof(double));
+	double	   *b = malloc(N * sizeof(double));
+	double	   *o = malloc(2 * N * sizeof(double));
+	size_t		na = N,
+				nb = N - 17,
+				i;
+
+	for (i = 0; i < na; i++)
+		a[i] = o[i] = floor(rnd() * 100);
+	for (i = 0; i < nb; i++)
+		b[i] = o[na + i] = (i % 50 == 0) ? NAN : floor(rnd() * 100);
+	pp_sort_f64(a, na, NULL);
+	pp_sort_f64(b, nb, NULL);
+	pp_sort_f64(o, na + nb, NULL);
+	pp_merge_f64(a, na, b, nb);
+	CHECK(pp_is_sorted_f64(a, na + nb), "merge sorted");
+	qsort(a, na + nb, sizeof(double), cmp_bits);
+	qsort(o, na + nb, sizeof(double), cmp_bits);
+	CHECK(memcmp(a, o, (na + nb) * sizeof(double)) == 0, "merge keeps every value");
+	free(a);
+	free(b);
+	free(o);
+}
+
+static void
+test_percentile(void)
+{
+	double		v[] = {1, 2, 3, 4};
+	double		one[] = {7};
+	double		inf[] = {1, INFINITY, INFINITY};
+
+	CHECK(pp_percentile_cont(v, 4, 0.5) == 2.5, "cont median");
+	CHECK(pp_percentile_cont(v, 4, 0.0) == 1.0, "cont 0");
+	CHECK(pp_percentile_cont(v, 4, 1.0) == 4.0, "cont 1");
+	CHECK(pp_percentile_cont(v, 4, 0.25) == 1.75, "cont 0.25");
+	CHECK(pp_percentile_disc(v, 4, 0.5) == 2.0, "disc median");
+	CHECK(pp_percentile_disc(v, 4, 0.0) == 1.0, "disc 0");
+	CHECK(pp_percentile_disc(v, 4, 1.0) == 4.0, "disc 1");
+	CHECK(pp_percentile_disc(v, 4, 0.51) == 3.0, "disc 0.51");
+	CHECK(pp_percentile_cont(one, 1, 0.3) == 7.0 && pp_percentile_disc(one, 1, 0.3) == 7.0,
+		  "single row");
+	/* interpolating between two infinities gives NaN, as core does */
+	CHECK(isnan(pp_percentile_cont(inf, 3, 0.75)), "inf lerp");
+	CHECK(pp_percentile_cont(inf, 3, 0.25) == INFINITY, "finite to inf lerp");
+	CHECK(pp_fraction_valid(0) && pp_fraction_valid(1) && !pp_fraction_valid(NAN) &&
+		  !pp_fraction_valid(-0.1) && !pp_fraction_valid(1.1), "fraction validity");
+}
+
+static void
+test_histogram(void)
+{
+	int32_t		b = -1;
+
+	CHECK(pp_histogram_check(0, 10, 0) == PP_BAD_COUNT, "count 0");
+	CHECK(pp_histogram_check(NAN, 10, 5) == PP_NAN_ARGUMENT, "nan bound");
+	CHECK(pp_histogram_check(0, INFINITY, 5) == PP_INFINITE_BOUND, "inf bound");
+	CHECK(pp_histogram_check(3, 3, 5) == PP_EQUAL_BOUNDS, "equal bounds");
+	CHECK(pp_histogram_check(0, 10, 5) == PP_OK, "ok bounds");
+
+	CHECK(pp_width_bucket(-1, 0, 10, 5, &b) == PP_OK && b == 0, "below");
+	CHECK(pp_width_bucket(0, 0, 10, 5, &b) == PP_OK && b == 1, "at lo");
+	CHECK(pp_width_bucket(1.99, 0, 10, 5, &b) == PP_OK && b == 1, "first");
+	CHECK(pp_width_bucket(2, 0, 10, 5, &b) == PP_OK && b == 2, "second");
+	CHECK(pp_width_bucket(10, 0, 10, 5, &b) == PP_OK && b == 6, "at hi");
+	CHECK(pp_width_bucket(INFINITY, 0, 10, 5, &b) == PP_OK && b == 6, "inf");
+	CHECK(pp_width_bucket(-INFINITY, 0, 10, 5, &b) == PP_OK && b == 0, "-inf");
+	CHECK(pp_width_bucket(NAN, 0, 10, 5, &b) == PP_NAN_ARGUMENT, "nan x");
+	/* reversed bounds count downwards */
+	CHECK(pp_width_bucket(9, 10, 0, 5, &b) == PP_OK && b == 1, "reversed");
+	CHECK(pp_width_bucket(11, 10, 0, 5, &b) == PP_OK && b == 0, "reversed above");
+	CHECK(pp_width_bucket(0, 10, 0, 5, &b) == PP_OK && b == 6, "reversed at hi");
+	CHECK(pp_width_bucket(nextafter(10, 0), 0, 10, 3, &b) == PP_OK && b == 3, "just below hi");
+	/* ranges whose bucket arithmetic would overflow are refused */
+	CHECK(pp_histogram_check(-1e308, 1e308, 2) == PP_RANGE_TOO_WIDE, "huge bounds");
+	CHECK(pp_histogram_check(-1e305, 1e305, 10000) == PP_RANGE_TOO_WIDE, "huge product");
+	CHECK(pp_histogram_check(-1e305, 1e305, 1) == PP_OK, "wide but computable");
+	CHECK(pp_width_bucket(1e304, -1e305, 1e305, 1, &b) == PP_OK && b == 1, "wide bucket");
+}
+
+int
+main(void)
+{
+	test_moments_against_two_pass(0.0);
+	test_moments_against_two_pass(1e9);
+	test_moments_edge_cases();
+	test_sort();
+	test_merge();
+	test_percentile();
+	test_histogram();
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
