@@ -1,0 +1,61 @@
+# parproc: PGXS build.  `make demo` and `make test` also set up everything
+# they need (see README.md); plain `make && make install` is the usual
+# extension build against the pg_config found first.
+
+EXTENSION = parproc
+EXTVERSION = 0.1
+MODULE_big = parproc
+OBJS = \
+	src/parproc.o \
+	src/guc.o \
+	src/agg/stats.o \
+	src/agg/percentile.o \
+	src/agg/histogram.o \
+	src/kernels/moments.o \
+	src/kernels/sort.o \
+	src/kernels/percentile.o \
+	src/kernels/histogram.o
+
+DATA = sql/parproc--$(EXTVERSION).sql
+PG_CPPFLAGS = -I$(srcdir)/src
+
+REGRESS = stats percentile histogram
+ISOLATION = snapshot
+ISOLATION_OPTS = --inputdir=test
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+EXTRA_CLEAN = test/unit/test_kernels output_iso tmp_check
+
+# Prefer PostgreSQL 15's pg_config when several versions are installed.
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+.DEFAULT_GOAL := all
+
+ifneq ($(PGXS),)
+include $(PGXS)
+else
+all install installcheck:
+	@echo "pg_config was not found: install postgresql-server-dev-15," \
+	      "or run 'make demo' or 'make test' as root, which installs it." >&2
+	@exit 1
+endif
+
+# Unit tests of the pure-C kernels: no server needed.
+KERNEL_SRCS = $(wildcard src/kernels/*.c)
+test/unit/test_kernels: test/unit/test_kernels.c $(KERNEL_SRCS) $(wildcard src/kernels/*.h)
+	$(or $(CC),cc) -O2 -g $(UNIT_CFLAGS) -o $@ test/unit/test_kernels.c $(KERNEL_SRCS) -lm
+
+.PHONY: unittest test demo bench
+unittest: test/unit/test_kernels
+	test/unit/test_kernels
+
+test:
+	scripts/test.sh
+
+demo:
+	scripts/demo.sh
+
+bench:
+	bench/run

@@ -1,0 +1,170 @@
+/* parproc--0.1.sql: parallel statistics aggregates */
+
+\echo Use "CREATE EXTENSION parproc" to load this file. \quit
+
+-- parproc.stats -----------------------------------------------------------
+
+CREATE TYPE parproc.stats_result AS (
+	n			bigint,
+	sum			double precision,
+	mean		double precision,
+	var_samp	double precision,
+	var_pop		double precision,
+	stddev_samp	double precision,
+	stddev_pop	double precision,
+	skewness	double precision,
+	kurtosis	double precision,
+	min			double precision,
+	max			double precision
+);
+
+COMMENT ON TYPE parproc.stats_result IS
+'Descriptive statistics returned by parproc.stats; kurtosis is excess kurtosis';
+
+CREATE FUNCTION parproc.stats_transfn(internal, double precision) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_stats_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.stats_combinefn(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_stats_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.stats_serialfn(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'parproc_stats_serialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.stats_deserialfn(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_stats_deserialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.stats_finalfn(internal) RETURNS parproc.stats_result
+	AS 'MODULE_PATHNAME', 'parproc_stats_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE parproc.stats(double precision) (
+	SFUNC = parproc.stats_transfn,
+	STYPE = internal,
+	SSPACE = 96,
+	FINALFUNC = parproc.stats_finalfn,
+	COMBINEFUNC = parproc.stats_combinefn,
+	SERIALFUNC = parproc.stats_serialfn,
+	DESERIALFUNC = parproc.stats_deserialfn,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE parproc.stats(double precision) IS
+'n, sum, mean, sample and population variance and standard deviation, skewness (G1), excess kurtosis (G2), min and max in one pass';
+
+-- exact percentiles -------------------------------------------------------
+
+CREATE FUNCTION parproc.percentile_transfn(internal, double precision, double precision) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_percentile_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.percentile_multi_transfn(internal, double precision, double precision[]) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_percentile_multi_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.median_transfn(internal, double precision) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_median_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.percentile_combinefn(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_percentile_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.percentile_serialfn(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'parproc_percentile_serialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.percentile_deserialfn(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_percentile_deserialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.percentile_cont_finalfn(internal) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'parproc_percentile_cont_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.percentile_disc_finalfn(internal) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'parproc_percentile_disc_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.percentile_cont_multi_finalfn(internal) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_percentile_cont_multi_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.percentile_disc_multi_finalfn(internal) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_percentile_disc_multi_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- The final functions sort the state in place, which keeps it valid: a
+-- percentile_cont and a percentile_disc over the same rows share one state.
+CREATE AGGREGATE parproc.percentile_cont(x double precision, fraction double precision) (
+	SFUNC = parproc.percentile_transfn,
+	STYPE = internal,
+	SSPACE = 1024,
+	FINALFUNC = parproc.percentile_cont_finalfn,
+	FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_combinefn,
+	SERIALFUNC = parproc.percentile_serialfn,
+	DESERIALFUNC = parproc.percentile_deserialfn,
+	PARALLEL = SAFE
+);
+
+CREATE AGGREGATE parproc.percentile_cont(x double precision, fractions double precision[]) (
+	SFUNC = parproc.percentile_multi_transfn,
+	STYPE = internal,
+	SSPACE = 1024,
+	FINALFUNC = parproc.percentile_cont_multi_finalfn,
+	FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_combinefn,
+	SERIALFUNC = parproc.percentile_serialfn,
+	DESERIALFUNC = parproc.percentile_deserialfn,
+	PARALLEL = SAFE
+);
+
+CREATE AGGREGATE parproc.percentile_disc(x double precision, fraction double precision) (
+	SFUNC = parproc.percentile_transfn,
+	STYPE = internal,
+	SSPACE = 1024,
+	FINALFUNC = parproc.percentile_disc_finalfn,
+	FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_combinefn,
+	SERIALFUNC = parproc.percentile_serialfn,
+	DESERIALFUNC = parproc.percentile_deserialfn,
+	PARALLEL = SAFE
+);
+
+CREATE AGGREGATE parproc.percentile_disc(x double precision, fractions double precision[]) (
+	SFUNC = parproc.percentile_multi_transfn,
+	STYPE = internal,
+	SSPACE = 1024,
+	FINALFUNC = parproc.percentile_disc_multi_finalfn,
+	FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_combinefn,
+	SERIALFUNC = parproc.percentile_serialfn,
+	DESERIALFUNC = parproc.percentile_deserialfn,
+	PARALLEL = SAFE
+);
+
+CREATE AGGREGATE parproc.median(x double precision) (
+	SFUNC = parproc.median_transfn,
+	STYPE = internal,
+	SSPACE = 1024,
+	FINALFUNC = parproc.percentile_cont_finalfn,
+	FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_combinefn,
+	SERIALFUNC = parproc.percentile_serialfn,
+	DESERIALFUNC = parproc.percentile_deserialfn,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE parproc.percentile_cont(double precision, double precision) IS
+'exact continuous percentile, identical to percentile_cont(fraction) WITHIN GROUP (ORDER BY x), parallel safe';
+COMMENT ON AGGREGATE parproc.percentile_cont(double precision, double precision[]) IS
+'exact continuous percentiles, identical to percentile_cont(fractions) WITHIN GROUP (ORDER BY x), parallel safe';
+COMMENT ON AGGREGATE parproc.percentile_disc(double precision, double precision) IS
+'exact discrete percentile, identical to percentile_disc(fraction) WITHIN GROUP (ORDER BY x), parallel safe';
+COMMENT ON AGGREGATE parproc.percentile_disc(double precision, double precision[]) IS
+'exact discrete percentiles, identical to percentile_disc(fractions) WITHIN GROUP (ORDER BY x), parallel safe';
+COMMENT ON AGGREGATE parproc.median(double precision) IS
+'exact median, identical to percentile_cont(0.5) WITHIN GROUP (ORDER BY x), parallel safe';
+
+-- histogram ---------------------------------------------------------------
+
+CREATE FUNCTION parproc.histogram_transfn(internal, double precision, double precision, double precision, integer) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_histogram_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.histogram_combinefn(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_histogram_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.histogram_serialfn(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'parproc_histogram_serialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.histogram_deserialfn(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_histogram_deserialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.histogram_finalfn(internal) RETURNS bigint[]
+	AS 'MODULE_PATHNAME', 'parproc_histogram_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE parproc.histogram(x double precision, lo double precision, hi double precision, buckets integer) (
+	SFUNC = parproc.histogram_transfn,
+	STYPE = internal,
+	SSPACE = 256,
+	FINALFUNC = parproc.histogram_finalfn,
+	COMBINEFUNC = parproc.histogram_combinefn,
+	SERIALFUNC = parproc.histogram_serialfn,
+	DESERIALFUNC = parproc.histogram_deserialfn,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE parproc.histogram(double precision, double precision, double precision, integer) IS
+'counts per width_bucket(x, lo, hi, buckets) bucket: element 1 counts x < lo, element buckets+2 counts x >= hi';

@@ -1,0 +1,227 @@
+/*
+ * histogram.c
+ *		parproc.histogram(x, lo, hi, buckets): counts per equal-width bucket
+ *		as a parallel-safe aggregate, numbered like core's width_bucket.
+ *
+ * The result has buckets + 2 elements: [1] counts x < lo, [2 .. buckets+1]
+ * the buckets, [buckets+2] counts x >= hi (reversed for lo > hi, as
+ * width_bucket does).
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+
+#include "kernels/histogram.h"
+#include "parproc.h"
+
+PG_FUNCTION_INFO_V1(parproc_histogram_transfn);
+PG_FUNCTION_INFO_V1(parproc_histogram_combinefn);
+PG_FUNCTION_INFO_V1(parproc_histogram_serialfn);
+PG_FUNCTION_INFO_V1(parproc_histogram_deserialfn);
+PG_FUNCTION_INFO_V1(parproc_histogram_finalfn);
+
+/* Most buckets: 80 MB of counters per group is already far past useful. */
+#define HISTOGRAM_MAX_BUCKETS 10000000
+
+typedef struct HistogramState
+{
+	double		lo;
+	double		hi;
+	int32		buckets;
+	int64	   *counts;			/* buckets + 2 counters */
+} HistogramState;
+
+/* Turn a kernel status into width_bucket's error. */
+static void
+HistogramError(PpStatus status)
+{
+	switch (status)
+	{
+		case PP_OK:
+			return;
+		case PP_BAD_COUNT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_ARGUMENT_FOR_WIDTH_BUCKET_FUNCTION),
+					 errmsg("count must be greater than zero")));
+			break;
+		case PP_NAN_ARGUMENT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_ARGUMENT_FOR_WIDTH_BUCKET_FUNCTION),
+					 errmsg("operand, lower bound, and upper bound cannot be NaN")));
+			break;
+		case PP_INFINITE_BOUND:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_ARGUMENT_FOR_WIDTH_BUCKET_FUNCTION),
+					 errmsg("lower and upper bounds must be finite")));
+			break;
+		case PP_EQUAL_BOUNDS:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_ARGUMENT_FOR_WIDTH_BUCKET_FUNCTION),
+					 errmsg("lower bound cannot equal upper bound")));
+			break;
+		case PP_RANGE_TOO_WIDE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_ARGUMENT_FOR_WIDTH_BUCKET_FUNCTION),
+					 errmsg("histogram range is too wide"),
+					 errdetail("The bucket count times the width of the range overflows double precision.")));
+			break;
+		default:
+			elog(ERROR, "unexpected histogram status %d", (int) status);
+	}
+}
+
+/* The aggregate's memory context, or an error outside an aggregate. */
+static MemoryContext
+HistogramAggContext(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "parproc.histogram support function called in non-aggregate context");
+	return aggcontext;
+}
+
+/* A new zeroed state for validated parameters. */
+static HistogramState *
+HistogramNewState(MemoryContext context, double lo, double hi, int32 buckets)
+{
+	HistogramState *state;
+
+	HistogramError(pp_histogram_check(lo, hi, buckets));
+	if (buckets > HISTOGRAM_MAX_BUCKETS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("histogram cannot have more than %d buckets",
+						HISTOGRAM_MAX_BUCKETS)));
+	state = MemoryContextAlloc(context, sizeof(HistogramState));
+	state->lo = lo;
+	state->hi = hi;
+	state->buckets = buckets;
+	state->counts = MemoryContextAllocZero(context, (buckets + 2) * sizeof(int64));
+	return state;
+}
+
+/* Error for parameters that differ between rows or partial states. */
+static void
+HistogramParamsChanged(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("histogram bounds and bucket count must be the same for all rows of a group")));
+}
+
+/* Transition: (state, x, lo, hi, buckets); NULL x skipped. */
+Datum
+parproc_histogram_transfn(PG_FUNCTION_ARGS)
+{
+	HistogramState *state = PG_ARGISNULL(0) ? NULL : (HistogramState *) PG_GETARG_POINTER(0);
+	double		lo,
+				hi;
+	int32		buckets,
+				bucket;
+
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(3) || PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("histogram bounds and bucket count cannot be null")));
+	lo = PG_GETARG_FLOAT8(2);
+	hi = PG_GETARG_FLOAT8(3);
+	buckets = PG_GETARG_INT32(4);
+
+	if (state == NULL)
+		state = HistogramNewState(HistogramAggContext(fcinfo), lo, hi, buckets);
+	else if (lo != state->lo || hi != state->hi || buckets != state->buckets)
+		HistogramParamsChanged();
+
+	if (!PG_ARGISNULL(1))
+	{
+		HistogramError(pp_width_bucket(PG_GETARG_FLOAT8(1), lo, hi, buckets, &bucket));
+		state->counts[bucket]++;
+	}
+	PG_RETURN_POINTER(state);
+}
+
+/* Combine: add the counts of the second state to the first. */
+Datum
+parproc_histogram_combinefn(PG_FUNCTION_ARGS)
+{
+	HistogramState *state1 = PG_ARGISNULL(0) ? NULL : (HistogramState *) PG_GETARG_POINTER(0);
+	HistogramState *state2 = PG_ARGISNULL(1) ? NULL : (HistogramState *) PG_GETARG_POINTER(1);
+	int32		i;
+
+	if (state2 == NULL)
+		PG_RETURN_POINTER(state1);
+	if (state1 == NULL)
+		state1 = HistogramNewState(HistogramAggContext(fcinfo),
+								   state2->lo, state2->hi, state2->buckets);
+	else if (state1->lo != state2->lo || state1->hi != state2->hi ||
+			 state1->buckets != state2->buckets)
+		HistogramParamsChanged();
+
+	for (i = 0; i < state1->buckets + 2; i++)
+		state1->counts[i] += state2->counts[i];
+	PG_RETURN_POINTER(state1);
+}
+
+/* Serialize: parameters, then the counters. */
+Datum
+parproc_histogram_serialfn(PG_FUNCTION_ARGS)
+{
+	HistogramState *state = (HistogramState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	int32		i;
+
+	HistogramAggContext(fcinfo);
+	pq_begintypsend(&buf);
+	pq_sendfloat8(&buf, state->lo);
+	pq_sendfloat8(&buf, state->hi);
+	pq_sendint32(&buf, state->buckets);
+	for (i = 0; i < state->buckets + 2; i++)
+		pq_sendint64(&buf, state->counts[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* Rebuild a state serialized by parproc_histogram_serialfn. */
+Datum
+parproc_histogram_deserialfn(PG_FUNCTION_ARGS)
+{
+	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+	HistogramState *state;
+	double		lo,
+				hi;
+	int32		buckets,
+				i;
+
+	ParprocReadBytea(&buf, bytes);
+	lo = pq_getmsgfloat8(&buf);
+	hi = pq_getmsgfloat8(&buf);
+	buckets = pq_getmsgint(&buf, 4);
+	state = HistogramNewState(HistogramAggContext(fcinfo), lo, hi, buckets);
+	for (i = 0; i < buckets + 2; i++)
+		state->counts[i] = pq_getmsgint64(&buf);
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(state);
+}
+
+/* Final: the counts as bigint[]; NULL when there were no rows. */
+Datum
+parproc_histogram_finalfn(PG_FUNCTION_ARGS)
+{
+	HistogramState *state;
+	Datum	   *elems;
+	int32		i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = (HistogramState *) PG_GETARG_POINTER(0);
+	elems = palloc((state->buckets + 2) * sizeof(Datum));
+	for (i = 0; i < state->buckets + 2; i++)
+		elems[i] = Int64GetDatum(state->counts[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, state->buckets + 2, INT8OID,
+										  sizeof(int64), FLOAT8PASSBYVAL,
+										  TYPALIGN_DOUBLE));
+}

@@ -1,0 +1,546 @@
+/*
+ * percentile.c
+ *		Exact percentiles as ordinary, parallel-safe aggregates:
+ *		parproc.percentile_cont, parproc.percentile_disc (one fraction or an
+ *		array of them) and parproc.median.
+ *
+ * Core's percentile_cont(...) WITHIN GROUP is an ordered-set aggregate and
+ * never runs in parallel.  Here every process collects its share of the
+ * values in a plain double array; a parallel worker sorts its share before
+ * sending it (serialfn), the leader merges the sorted runs (combinefn) and
+ * picks the rows with the same arithmetic core uses (kernels/percentile.c),
+ * so the answers are identical.
+ *
+ * Memory: a state may hold at most parproc.percentile_max_memory bytes of
+ * values.  Sorting uses a radix sort when a scratch copy also fits within
+ * that limit and an in-place introsort otherwise; merging is in place.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "nodes/primnodes.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "kernels/percentile.h"
+#include "kernels/sort.h"
+#include "parproc.h"
+
+PG_FUNCTION_INFO_V1(parproc_percentile_transfn);
+PG_FUNCTION_INFO_V1(parproc_percentile_multi_transfn);
+PG_FUNCTION_INFO_V1(parproc_median_transfn);
+PG_FUNCTION_INFO_V1(parproc_percentile_combinefn);
+PG_FUNCTION_INFO_V1(parproc_percentile_serialfn);
+PG_FUNCTION_INFO_V1(parproc_percentile_deserialfn);
+PG_FUNCTION_INFO_V1(parproc_percentile_cont_finalfn);
+PG_FUNCTION_INFO_V1(parproc_percentile_disc_finalfn);
+PG_FUNCTION_INFO_V1(parproc_percentile_cont_multi_finalfn);
+PG_FUNCTION_INFO_V1(parproc_percentile_disc_multi_finalfn);
+
+#define PERCENTILE_SERIAL_VERSION 1
+#define PERCENTILE_INITIAL_CAPACITY 64
+
+typedef struct PercentileState
+{
+	MemoryContext context;		/* the aggregate context owning this state */
+	double	   *values;			/* collected non-NULL inputs */
+	int64		n;				/* number of values */
+	int64		capacity;		/* room in values */
+	bool		sorted;			/* values are in float8 order */
+	bool		multi;			/* fractions is an array */
+	bool		check_rows;		/* fraction is not a constant: check each row */
+	bool		transient;		/* built by deserialfn for one combine call */
+	double		fraction;		/* the fraction, when !multi */
+	ArrayType  *fractions;		/* flat copy of the fraction array, when multi */
+} PercentileState;
+
+/* The aggregate's memory context, or an error outside an aggregate. */
+static MemoryContext
+PercentileAggContext(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "parproc percentile support function called in non-aggregate context");
+	return aggcontext;
+}
+
+/* Largest number of values parproc.percentile_max_memory allows. */
+static int64
+PercentileMaxValues(void)
+{
+	return (int64) parproc_percentile_max_memory * 1024 / sizeof(double);
+}
+
+/* Raise the error for a fraction outside [0, 1], in core's words. */
+static void
+CheckFraction(double fraction)
+{
+	if (!pp_fraction_valid(fraction))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("percentile value %g is not between 0 and 1",
+						fraction)));
+}
+
+/* Error for a fraction that differs between rows of one group. */
+static void
+FractionChanged(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("percentile fraction must be the same for all rows of a group"),
+			 errhint("Pass the fraction as a constant or a query parameter.")));
+}
+
+/* Error for a NULL fraction argument. */
+static void
+FractionIsNull(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("percentile fraction cannot be null")));
+}
+
+/* A new empty state in the given context. */
+static PercentileState *
+PercentileNewState(MemoryContext context)
+{
+	PercentileState *state = MemoryContextAllocZero(context, sizeof(PercentileState));
+
+	state->context = context;
+	state->sorted = true;
+	return state;
+}
+
+/*
+ * Whether the fraction argument of the current aggregate call is a
+ * constant, so that rows need not be checked one by one.
+ */
+static bool
+FractionArgIsConst(FunctionCallInfo fcinfo)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	TargetEntry *tle;
+
+	if (aggref == NULL || list_length(aggref->args) < 2)
+		return false;
+	tle = (TargetEntry *) lsecond(aggref->args);
+	return IsA(tle->expr, Const);
+}
+
+/* Make room for need values, within parproc.percentile_max_memory. */
+static void
+PercentileReserve(PercentileState *state, int64 need)
+{
+	int64		limit = PercentileMaxValues();
+	int64		newcap;
+
+	if (need <= state->capacity)
+		return;
+	if (need > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("exact percentile state exceeds parproc.percentile_max_memory"),
+				 errdetail("At 8 bytes per value, the limit of %d kB holds " INT64_FORMAT " values.",
+						   parproc_percentile_max_memory, limit),
+				 errhint("Raise parproc.percentile_max_memory, or use an approximate percentile.")));
+
+	newcap = Max(state->capacity * 2, PERCENTILE_INITIAL_CAPACITY);
+	newcap = Min(Max(newcap, need), limit);
+	if (state->values == NULL)
+		state->values = MemoryContextAllocHuge(state->context, newcap * sizeof(double));
+	else
+		state->values = repalloc_huge(state->values, newcap * sizeof(double));
+	state->capacity = newcap;
+}
+
+/* Append one value. */
+static inline void
+PercentileAdd(PercentileState *state, double x)
+{
+	if (unlikely(state->n == state->capacity))
+		PercentileReserve(state, state->n + 1);
+	state->values[state->n++] = x;
+	state->sorted = false;
+}
+
+/* Sort the values, by radix sort if a scratch copy fits the memory limit. */
+static void
+PercentileSort(PercentileState *state)
+{
+	double	   *scratch = NULL;
+
+	if (state->sorted)
+		return;
+	if (state->capacity + state->n <= PercentileMaxValues())
+		scratch = MemoryContextAllocExtended(CurrentMemoryContext,
+											 state->n * sizeof(double),
+											 MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+	pp_sort_f64(state->values, state->n, scratch);
+	if (scratch != NULL)
+		pfree(scratch);
+	state->sorted = true;
+}
+
+/* Fetch the state, creating it on the first row. */
+static PercentileState *
+PercentileGetState(FunctionCallInfo fcinfo)
+{
+	if (!PG_ARGISNULL(0))
+		return (PercentileState *) PG_GETARG_POINTER(0);
+	return PercentileNewState(PercentileAggContext(fcinfo));
+}
+
+/* Transition for the single-fraction forms: (state, x, fraction). */
+Datum
+parproc_percentile_transfn(PG_FUNCTION_ARGS)
+{
+	bool		first = PG_ARGISNULL(0);
+	PercentileState *state = PercentileGetState(fcinfo);
+	double		fraction;
+
+	if (PG_ARGISNULL(2))
+		FractionIsNull();
+	fraction = PG_GETARG_FLOAT8(2);
+	if (first)
+	{
+		CheckFraction(fraction);
+		state->fraction = fraction;
+		state->check_rows = !FractionArgIsConst(fcinfo);
+	}
+	else if (state->check_rows && fraction != state->fraction)
+		FractionChanged();
+
+	if (!PG_ARGISNULL(1))
+		PercentileAdd(state, PG_GETARG_FLOAT8(1));
+	PG_RETURN_POINTER(state);
+}
+
+/* Check every non-NULL element of a fraction array. */
+static void
+CheckFractionArray(ArrayType *fractions)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems,
+				i;
+
+	deconstruct_array(fractions, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+					  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
+	for (i = 0; i < nelems; i++)
+		if (!nulls[i])
+			CheckFraction(DatumGetFloat8(elems[i]));
+	pfree(elems);
+	pfree(nulls);
+}
+
+/* Transition for the array forms: (state, x, fractions[]). */
+Datum
+parproc_percentile_multi_transfn(PG_FUNCTION_ARGS)
+{
+	bool		first = PG_ARGISNULL(0);
+	PercentileState *state = PercentileGetState(fcinfo);
+	ArrayType  *fractions;
+
+	if (PG_ARGISNULL(2))
+		FractionIsNull();
+	if (first)
+	{
+		fractions = PG_GETARG_ARRAYTYPE_P(2);
+		CheckFractionArray(fractions);
+		state->multi = true;
+		state->fractions = MemoryContextAlloc(state->context, VARSIZE(fractions));
+		memcpy(state->fractions, fractions, VARSIZE(fractions));
+		state->check_rows = !FractionArgIsConst(fcinfo);
+	}
+	else if (state->check_rows)
+	{
+		fractions = PG_GETARG_ARRAYTYPE_P(2);
+		if (VARSIZE(fractions) != VARSIZE(state->fractions) ||
+			memcmp(fractions, state->fractions, VARSIZE(fractions)) != 0)
+			FractionChanged();
+	}
+
+	if (!PG_ARGISNULL(1))
+		PercentileAdd(state, PG_GETARG_FLOAT8(1));
+	PG_RETURN_POINTER(state);
+}
+
+/* Transition for median(x): the fraction is 0.5. */
+Datum
+parproc_median_transfn(PG_FUNCTION_ARGS)
+{
+	bool		first = PG_ARGISNULL(0);
+	PercentileState *state = PercentileGetState(fcinfo);
+
+	if (first)
+		state->fraction = 0.5;
+	if (!PG_ARGISNULL(1))
+		PercentileAdd(state, PG_GETARG_FLOAT8(1));
+	PG_RETURN_POINTER(state);
+}
+
+/* Whether two states were built with the same fraction(s). */
+static bool
+SameFractions(PercentileState *a, PercentileState *b)
+{
+	if (a->multi != b->multi)
+		return false;
+	if (!a->multi)
+		return a->fraction == b->fraction;
+	return VARSIZE(a->fractions) == VARSIZE(b->fractions) &&
+		memcmp(a->fractions, b->fractions, VARSIZE(a->fractions)) == 0;
+}
+
+/*
+ * Combine: merge two partial states into one sorted state.  States arrive
+ * sorted from parallel workers, so this is a linear, in-place merge.
+ */
+Datum
+parproc_percentile_combinefn(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = PercentileAggContext(fcinfo);
+	PercentileState *state1 = PG_ARGISNULL(0) ? NULL : (PercentileState *) PG_GETARG_POINTER(0);
+	PercentileState *state2 = PG_ARGISNULL(1) ? NULL : (PercentileState *) PG_GETARG_POINTER(1);
+
+	if (state2 == NULL)
+		PG_RETURN_POINTER(state1);
+
+	if (state1 == NULL)
+	{
+		/* deserialfn built state2 in our context already: adopt it */
+		if (state2->context == aggcontext)
+		{
+			state2->transient = false;
+			PG_RETURN_POINTER(state2);
+		}
+		state1 = PercentileNewState(aggcontext);
+		state1->multi = state2->multi;
+		state1->fraction = state2->fraction;
+		if (state2->multi)
+		{
+			state1->fractions = MemoryContextAlloc(aggcontext, VARSIZE(state2->fractions));
+			memcpy(state1->fractions, state2->fractions, VARSIZE(state2->fractions));
+		}
+	}
+	else if (!SameFractions(state1, state2))
+		FractionChanged();
+
+	PercentileSort(state1);
+	PercentileSort(state2);
+	PercentileReserve(state1, state1->n + state2->n);
+	pp_merge_f64(state1->values, state1->n, state2->values, state2->n);
+	state1->n += state2->n;
+
+	/* a deserialized state is used only here: give its memory back now */
+	if (state2->transient && state2->values != NULL)
+	{
+		pfree(state2->values);
+		state2->values = NULL;
+		state2->n = state2->capacity = 0;
+	}
+	PG_RETURN_POINTER(state1);
+}
+
+/*
+ * Serialize: sort (this is where parallel workers do the heavy lifting),
+ * then ship the fraction(s) and the raw sorted values.  Parallel workers
+ * run the same binary on the same machine, so host byte order is fine.
+ */
+Datum
+parproc_percentile_serialfn(PG_FUNCTION_ARGS)
+{
+	PercentileState *state = (PercentileState *) PG_GETARG_POINTER(0);
+	Size		fraclen = state->multi ? VARSIZE(state->fractions) : sizeof(double);
+	Size		header = sizeof(int32) + sizeof(int32) + fraclen + sizeof(int64);
+	Size		total;
+	bytea	   *result;
+	char	   *p;
+	int32		flags = state->multi ? 1 : 0;
+	int32		version = PERCENTILE_SERIAL_VERSION;
+
+	PercentileAggContext(fcinfo);
+	PercentileSort(state);
+
+	if ((Size) state->n > (MaxAllocSize - VARHDRSZ - header) / sizeof(double))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("exact percentile state of a parallel worker is too large to send to the leader"),
+				 errdetail("A worker collected " INT64_FORMAT " values; at most %zu fit in one message.",
+						   state->n, (MaxAllocSize - VARHDRSZ - header) / sizeof(double)),
+				 errhint("Run the query with more parallel workers, or with max_parallel_workers_per_gather = 0.")));
+
+	total = VARHDRSZ + header + state->n * sizeof(double);
+	result = palloc(total);
+	SET_VARSIZE(result, total);
+	p = VARDATA(result);
+	memcpy(p, &version, sizeof(int32));
+	p += sizeof(int32);
+	memcpy(p, &flags, sizeof(int32));
+	p += sizeof(int32);
+	if (state->multi)
+		memcpy(p, state->fractions, fraclen);
+	else
+		memcpy(p, &state->fraction, fraclen);
+	p += fraclen;
+	memcpy(p, &state->n, sizeof(int64));
+	p += sizeof(int64);
+	if (state->n > 0)
+		memcpy(p, state->values, state->n * sizeof(double));
+	PG_RETURN_BYTEA_P(result);
+}
+
+/* Rebuild a state serialized by parproc_percentile_serialfn. */
+Datum
+parproc_percentile_deserialfn(PG_FUNCTION_ARGS)
+{
+	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
+	MemoryContext aggcontext = PercentileAggContext(fcinfo);
+	PercentileState *state = PercentileNewState(aggcontext);
+	const char *p = VARDATA_ANY(bytes);
+	const char *end = p + VARSIZE_ANY_EXHDR(bytes);
+	int32		version,
+				flags;
+	int64		n;
+
+	if (end - p < 2 * (int) sizeof(int32))
+		elog(ERROR, "invalid parproc percentile state");
+	memcpy(&version, p, sizeof(int32));
+	p += sizeof(int32);
+	memcpy(&flags, p, sizeof(int32));
+	p += sizeof(int32);
+	if (version != PERCENTILE_SERIAL_VERSION)
+		elog(ERROR, "invalid parproc percentile state version %d", version);
+
+	state->multi = (flags & 1) != 0;
+	if (state->multi)
+	{
+		uint32		len;
+
+		if (end - p < VARHDRSZ)
+			elog(ERROR, "invalid parproc percentile state");
+		len = VARSIZE(p);
+		if (len < VARHDRSZ || (Size) (end - p) < len)
+			elog(ERROR, "invalid parproc percentile state");
+		state->fractions = MemoryContextAlloc(aggcontext, len);
+		memcpy(state->fractions, p, len);
+		p += len;
+	}
+	else
+	{
+		if (end - p < (int) sizeof(double))
+			elog(ERROR, "invalid parproc percentile state");
+		memcpy(&state->fraction, p, sizeof(double));
+		p += sizeof(double);
+	}
+
+	if (end - p < (int) sizeof(int64))
+		elog(ERROR, "invalid parproc percentile state");
+	memcpy(&n, p, sizeof(int64));
+	p += sizeof(int64);
+	if (n < 0 || (Size) (end - p) != (Size) n * sizeof(double))
+		elog(ERROR, "invalid parproc percentile state");
+
+	if (n > 0)
+	{
+		PercentileReserve(state, n);
+		memcpy(state->values, p, n * sizeof(double));
+	}
+	state->n = n;
+	state->sorted = true;
+	state->transient = true;
+	PG_RETURN_POINTER(state);
+}
+
+/* The state with its values sorted, or NULL when there were no values. */
+static PercentileState *
+PercentileFinalState(FunctionCallInfo fcinfo)
+{
+	PercentileState *state;
+
+	if (PG_ARGISNULL(0))
+		return NULL;
+	state = (PercentileState *) PG_GETARG_POINTER(0);
+	if (state->n == 0)
+		return NULL;
+	PercentileSort(state);
+	return state;
+}
+
+/* Final for percentile_cont(x, fraction) and median(x). */
+Datum
+parproc_percentile_cont_finalfn(PG_FUNCTION_ARGS)
+{
+	PercentileState *state = PercentileFinalState(fcinfo);
+
+	if (state == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(pp_percentile_cont(state->values, state->n, state->fraction));
+}
+
+/* Final for percentile_disc(x, fraction). */
+Datum
+parproc_percentile_disc_finalfn(PG_FUNCTION_ARGS)
+{
+	PercentileState *state = PercentileFinalState(fcinfo);
+
+	if (state == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(pp_percentile_disc(state->values, state->n, state->fraction));
+}
+
+/* Array result of the same shape as the fraction array; NULL stays NULL. */
+static Datum
+PercentileMultiResult(FunctionCallInfo fcinfo, bool continuous)
+{
+	PercentileState *state = PercentileFinalState(fcinfo);
+	ArrayType  *fractions;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems,
+				i;
+
+	if (state == NULL)
+		PG_RETURN_NULL();
+	fractions = state->fractions;
+	deconstruct_array(fractions, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+					  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
+	if (nelems == 0)
+		PG_RETURN_ARRAYTYPE_P(construct_empty_array(FLOAT8OID));
+
+	for (i = 0; i < nelems; i++)
+	{
+		double		f;
+
+		if (nulls[i])
+			continue;
+		f = DatumGetFloat8(elems[i]);
+		elems[i] = Float8GetDatum(continuous
+								  ? pp_percentile_cont(state->values, state->n, f)
+								  : pp_percentile_disc(state->values, state->n, f));
+	}
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(elems, nulls,
+											 ARR_NDIM(fractions),
+											 ARR_DIMS(fractions),
+											 ARR_LBOUND(fractions),
+											 FLOAT8OID, sizeof(float8),
+											 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* Final for percentile_cont(x, fractions[]). */
+Datum
+parproc_percentile_cont_multi_finalfn(PG_FUNCTION_ARGS)
+{
+	return PercentileMultiResult(fcinfo, true);
+}
+
+/* Final for percentile_disc(x, fractions[]). */
+Datum
+parproc_percentile_disc_multi_finalfn(PG_FUNCTION_ARGS)
+{
+	return PercentileMultiResult(fcinfo, false);
+}

@@ -1,0 +1,33 @@
+/*
+ * parproc.h
+ *		Declarations shared by parproc's SQL glue.
+ */
+#ifndef PARPROC_H
+#define PARPROC_H
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+
+/* GUC variables (src/guc.c) */
+extern int	parproc_percentile_max_memory;	/* kB */
+
+/* Whether the library was loaded through shared_preload_libraries. */
+extern bool parproc_preloaded;
+
+extern void DefineGucs(void);
+
+/*
+ * Point a read-only StringInfo at a bytea's payload, for the pq_getmsg*
+ * readers in deserialization functions (PostgreSQL 16 has
+ * initReadOnlyStringInfo for this).
+ */
+static inline void
+ParprocReadBytea(StringInfo buf, bytea *bytes)
+{
+	buf->data = VARDATA_ANY(bytes);
+	buf->len = VARSIZE_ANY_EXHDR(bytes);
+	buf->maxlen = 0;
+	buf->cursor = 0;
+}
+
+#endif							/* PARPROC_H */
