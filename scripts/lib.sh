@@ -1,0 +1,98 @@
+# scripts/lib.sh: helpers shared by demo.sh, test.sh and bench/run.
+# Sourced, not run.  Everything here works as root (installing what is
+# missing, running PostgreSQL as the unprivileged user "postgres") and as an
+# ordinary user (saying what to install, running PostgreSQL as that user).
+
+PG_MAJOR=${PG_MAJOR:-15}
+PG_BINDIR=/usr/lib/postgresql/$PG_MAJOR/bin
+export PG_CONFIG=${PG_CONFIG:-$PG_BINDIR/pg_config}
+
+say() { printf '\n== %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Install the Debian packages named, if any is missing.
+ensure_packages() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		die "missing packages; install them with: sudo apt-get install -y ${missing[*]}"
+	fi
+	say "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Packages needed to build, install and test parproc.
+BUILD_PACKAGES=(build-essential postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libipc-run-perl)
+
+# The user PostgreSQL runs as: "postgres" when we are root (PostgreSQL
+# refuses to run as root), ourselves otherwise.
+pg_user() {
+	if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
+}
+
+# Run a command as the PostgreSQL user.
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- env PATH="$PG_BINDIR:$PATH" "$@"
+	else
+		env PATH="$PG_BINDIR:$PATH" "$@"
+	fi
+}
+
+# Install the built extension into the server's directories.
+install_extension() {
+	if [ "$(id -u)" -eq 0 ] || [ -w "$("$PG_CONFIG" --pkglibdir)" ]; then
+		make -s install >/dev/null
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+		sudo make -s install PG_CONFIG="$PG_CONFIG" >/dev/null
+	else
+		die "cannot write to $("$PG_CONFIG" --pkglibdir): run 'sudo make install' once, or run this as root"
+	fi
+}
+
+# A directory the PostgreSQL user can write: ./tmp when it can reach it,
+# else a fresh directory under /tmp.
+work_dir() {
+	local want=$1 dir
+	mkdir -p "$want"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown "$(pg_user)" "$want"
+		if runuser -u postgres -- test -w "$want"; then
+			echo "$want"
+			return
+		fi
+		dir=$(mktemp -d /tmp/parproc.XXXXXX)
+		chown postgres "$dir"
+		echo "$dir"
+	else
+		echo "$want"
+	fi
+}
+
+# Start a throwaway cluster in $1 (data, socket and log inside it) with
+# parproc preloaded.  Extra "-c name=value" settings may follow.
+cluster_start() {
+	local dir=$1
+	shift
+	local opts="-c listen_addresses='' -k $dir -c shared_preload_libraries=parproc -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	local o
+	for o in "$@"; do opts="$opts $o"; done
+	as_pg rm -rf "$dir/data"
+	as_pg initdb -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1 \
+		|| { cat "$dir/initdb.log"; die "initdb failed"; }
+	as_pg pg_ctl -D "$dir/data" -l "$dir/server.log" -o "$opts" -w start >/dev/null \
+		|| { cat "$dir/server.log"; die "the server did not start"; }
+	export PGHOST=$dir PGUSER=postgres PGPORT=5432
+}
+
+# Stop the cluster started by cluster_start.
+cluster_stop() {
+	local dir=$1
+	[ -f "$dir/data/postmaster.pid" ] && as_pg pg_ctl -D "$dir/data" -m fast -w stop >/dev/null
+	return 0
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# make test: everything CI checks.  Unit tests of the kernels, a build with
+# warnings as errors, install, then as an unprivileged user: a throwaway
+# cluster with parproc preloaded for pg_regress and the isolation tests, and
+# the TAP tests (which start clusters of their own).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+WERROR_CFLAGS=${WERROR_CFLAGS:--Wall -Wextra -Wno-unused-parameter -Werror}
+
+ensure_packages "${BUILD_PACKAGES[@]}"
+
+say "unit tests of src/kernels"
+make -s unittest UNIT_CFLAGS="$WERROR_CFLAGS"
+
+say "build with $WERROR_CFLAGS"
+make -s clean
+make -s PG_CFLAGS="$WERROR_CFLAGS" >/dev/null
+install_extension
+
+# The checks run as the PostgreSQL user.  As root, they run in a copy of
+# the tree that user owns, so nothing in the checkout changes hands.
+if [ "$(id -u)" -eq 0 ]; then
+	tree=$(mktemp -d /tmp/parproc-test.XXXXXX)
+	cp -a . "$tree/src-tree"
+	tree=$tree/src-tree
+	rm -rf "$tree/tmp"
+	chown -R postgres "$(dirname "$tree")"
+else
+	tree=$PWD
+fi
+
+run_dir=$(work_dir "$PWD/tmp/test")
+trap 'cluster_stop "$run_dir"' EXIT
+
+say "pg_regress, isolation and TAP tests (as $(pg_user))"
+cluster_start "$run_dir"
+status=0
+as_pg env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
+	make -C "$tree" -s installcheck PG_CONFIG="$PG_CONFIG" || status=$?
+if [ $status -ne 0 ]; then
+	for f in "$tree/regression.diffs" "$tree/output_iso/regression.diffs"; do
+		[ -f "$f" ] && { echo "--- $f"; cat "$f"; }
+	done
+	for f in "$tree"/tmp_check/log/*; do
+		[ -f "$f" ] && { echo "--- $f"; tail -n 50 "$f"; }
+	done
+	exit $status
+fi
+echo "all tests passed"
