@@ -8,6 +8,7 @@ MODULE_big = parproc
 OBJS = \
 	src/parproc.o \
 	src/guc.o \
+	src/memory.o \
 	src/agg/stats.o \
 	src/agg/percentile.o \
 	src/agg/histogram.o \

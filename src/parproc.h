@@ -16,6 +16,11 @@ extern bool parproc_preloaded;
 
 extern void DefineGucs(void);
 
+/* src/memory.c: large allocations faulted in at once */
+extern void ParprocPrefault(void *p, Size len);
+extern void *ParprocAllocHuge(MemoryContext context, Size size);
+extern void *ParprocReallocHuge(void *p, Size oldsize, Size newsize);
+
 /*
  * Point a read-only StringInfo at a bytea's payload, for the pq_getmsg*
  * readers in deserialization functions (PostgreSQL 16 has

@@ -4,37 +4,91 @@
  *
  * The arithmetic mirrors core's orderedsetaggs.c step for step (row
  * numbers from floor/ceil of fraction * (n - 1), interpolation as
- * lo + p * (hi - lo)), so results agree bit for bit, Infinity and NaN
- * included.
+ * lo + p * (hi - lo), discrete rows from ceil(fraction * n)), so results
+ * agree bit for bit, Infinity and NaN included.  Only the rows asked for
+ * are put in place, by selection rather than a full sort.
  */
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 
 #include "percentile.h"
+#include "sort.h"
 
-/* Continuous percentile: interpolate between the two nearest rows. */
-double
-pp_percentile_cont(const double *v, int64_t n, double fraction)
+/* First and second 0-based rows of a continuous percentile. */
+static void
+cont_rows(size_t n, double fraction, size_t *first, size_t *second)
 {
 	double		pos = fraction * (double) (n - 1);
-	int64_t		first_row = (int64_t) floor(pos);
-	int64_t		second_row = (int64_t) ceil(pos);
-	double		lo,
-				hi;
 
-	lo = v[first_row];
-	if (first_row == second_row)
-		return lo;
-	hi = v[second_row];
-	return lo + ((pos - (double) first_row) * (hi - lo));
+	*first = (size_t) floor(pos);
+	*second = (size_t) ceil(pos);
 }
 
-/* Discrete percentile: the first row whose cumulative share >= fraction. */
-double
-pp_percentile_disc(const double *v, int64_t n, double fraction)
+/* The 0-based row of a discrete percentile. */
+static size_t
+disc_row(size_t n, double fraction)
 {
 	int64_t		row = (int64_t) ceil(fraction * (double) n);
 
-	if (row < 1)
-		row = 1;
-	return v[row - 1];
+	return row < 1 ? 0 : (size_t) row - 1;
+}
+
+/* qsort comparator for row numbers. */
+static int
+cmp_size(const void *a, const void *b)
+{
+	size_t		x = *(const size_t *) a;
+	size_t		y = *(const size_t *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Exact percentiles for several fractions at once. */
+void
+pp_percentiles(double *v, size_t n, const double *fractions, size_t nf,
+			   bool continuous, double *out, size_t *ranks)
+{
+	size_t		nranks = 0,
+				i,
+				u;
+
+	for (i = 0; i < nf; i++)
+	{
+		if (continuous)
+		{
+			cont_rows(n, fractions[i], &ranks[nranks], &ranks[nranks + 1]);
+			nranks += 2;
+		}
+		else
+			ranks[nranks++] = disc_row(n, fractions[i]);
+	}
+	qsort(ranks, nranks, sizeof(size_t), cmp_size);
+	for (i = 0, u = 0; i < nranks; i++)
+		if (u == 0 || ranks[i] != ranks[u - 1])
+			ranks[u++] = ranks[i];
+	pp_select_f64(v, n, ranks, u);
+
+	for (i = 0; i < nf; i++)
+	{
+		if (continuous)
+		{
+			size_t		first,
+						second;
+			double		lo,
+						hi;
+
+			cont_rows(n, fractions[i], &first, &second);
+			lo = v[first];
+			if (first == second)
+				out[i] = lo;
+			else
+			{
+				hi = v[second];
+				out[i] = lo + ((fractions[i] * (double) (n - 1) - (double) first) * (hi - lo));
+			}
+		}
+		else
+			out[i] = v[disc_row(n, fractions[i])];
+	}
 }

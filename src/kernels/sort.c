@@ -1,25 +1,19 @@
 /*
  * sort.c
- *		Radix sort, introsort and in-place merge of doubles.
+ *		Introsort and multi-rank quickselect of doubles.
  *
- * With scratch memory every sort is stable, as tiny inputs are in core's
- * sort: insertion sort for runs, merge sort for mid-sized arrays, and for
- * large ones an LSD radix sort over 11-bit digits of pp_f64_key (six
- * passes), with all histograms counted in one read and passes skipped when
- * every key has the same digit (common for the exponent bits).  Keys are
- * recomputed on the fly instead of being stored, so NaN payloads and signs
- * come back exactly as they went in.
+ * Exact percentiles need only the values at a few ranks, not a sorted
+ * array: selection touches each value a few times and needs no scratch
+ * memory, which matters more than comparisons on machines where fresh
+ * memory is expensive.  Selection recurses on the middle requested rank
+ * and splits the others between the two sides, so k ranks cost
+ * O(n log k); a recursion that goes too deep falls back to introsort.
  */
 #include "sort.h"
 
-#define RADIX_BITS		11
-#define RADIX_SIZE		(1 << RADIX_BITS)
-#define RADIX_PASSES	6		/* ceil(64 / 11) */
-#define SMALL_SORT		32		/* insertion sort below this */
-#define RADIX_MIN		2048	/* radix histograms do not pay below this:
-								 * merge sort there */
+#define SMALL_SORT		32		/* insertion sort at or below this */
 
-/* Insertion sort of a small run. */
+/* Stable insertion sort of a small run. */
 static void
 insertion_sort(double *v, size_t n)
 {
@@ -59,7 +53,7 @@ sift_down(double *v, size_t i, size_t n)
 	}
 }
 
-/* Heapsort: the introsort fallback that bounds the worst case. */
+/* Heapsort: the fallback that bounds the worst case. */
 static void
 heap_sort(double *v, size_t n)
 {
@@ -77,51 +71,56 @@ heap_sort(double *v, size_t n)
 	}
 }
 
-/* Quicksort with median-of-three pivots, heapsort when too deep. */
+/*
+ * Hoare partition of v[0..n), n > SMALL_SORT, around a median-of-three
+ * pivot.  Returns j such that v[0..j] <= pivot <= v[j+1..n), with both
+ * sides non-empty.
+ */
+static size_t
+partition(double *v, size_t n)
+{
+	size_t		i = 0,
+				j = n - 1,
+				mid = n / 2;
+	uint64_t	ka = pp_f64_key(v[0]),
+				kb = pp_f64_key(v[mid]),
+				kc = pp_f64_key(v[n - 1]),
+				pivot;
+
+	pivot = ka < kb ? (kb < kc ? kb : (ka < kc ? kc : ka))
+		: (ka < kc ? ka : (kb < kc ? kc : kb));
+	for (;;)
+	{
+		double		tmp;
+
+		while (pp_f64_key(v[i]) < pivot)
+			i++;
+		while (pp_f64_key(v[j]) > pivot)
+			j--;
+		if (i >= j)
+			return j;
+		tmp = v[i];
+		v[i] = v[j];
+		v[j] = tmp;
+		i++;
+		j--;
+	}
+}
+
+/* Quicksort, heapsort when too deep, insertion sort for small runs. */
 static void
 intro_sort(double *v, size_t n, int depth)
 {
 	while (n > SMALL_SORT)
 	{
-		size_t		i,
-					j,
-					mid = n / 2;
-		uint64_t	ka,
-					kb,
-					kc,
-					pivot;
-		double		tmp;
+		size_t		j;
 
 		if (depth-- == 0)
 		{
 			heap_sort(v, n);
 			return;
 		}
-
-		ka = pp_f64_key(v[0]);
-		kb = pp_f64_key(v[mid]);
-		kc = pp_f64_key(v[n - 1]);
-		pivot = ka < kb ? (kb < kc ? kb : (ka < kc ? kc : ka))
-			: (ka < kc ? ka : (kb < kc ? kc : kb));
-
-		/* Hoare partition */
-		i = 0;
-		j = n - 1;
-		for (;;)
-		{
-			while (pp_f64_key(v[i]) < pivot)
-				i++;
-			while (pp_f64_key(v[j]) > pivot)
-				j--;
-			if (i >= j)
-				break;
-			tmp = v[i];
-			v[i] = v[j];
-			v[j] = tmp;
-			i++;
-			j--;
-		}
-
+		j = partition(v, n);
 		/* recurse into the smaller side, loop over the larger one */
 		if (j + 1 < n - j - 1)
 		{
@@ -138,135 +137,77 @@ intro_sort(double *v, size_t n, int depth)
 	insertion_sort(v, n);
 }
 
-/* LSD radix sort; the result ends up in v. */
-static void
-radix_sort(double *v, size_t n, double *scratch)
+/* Twice the base-2 logarithm of n: the introsort depth budget. */
+static int
+depth_limit(size_t n)
 {
-	static const int shifts[RADIX_PASSES] = {0, 11, 22, 33, 44, 55};
-	size_t		counts[RADIX_PASSES][RADIX_SIZE];
-	double	   *src = v,
-			   *dst = scratch;
-	size_t		i;
-	int			pass;
+	int			depth = 0;
 
-	memset(counts, 0, sizeof(counts));
-	for (i = 0; i < n; i++)
-	{
-		uint64_t	k = pp_f64_key(v[i]);
-
-		for (pass = 0; pass < RADIX_PASSES; pass++)
-			counts[pass][(k >> shifts[pass]) & (RADIX_SIZE - 1)]++;
-	}
-
-	for (pass = 0; pass < RADIX_PASSES; pass++)
-	{
-		size_t	   *c = counts[pass];
-		size_t		sum = 0;
-		uint64_t	first = (pp_f64_key(src[0]) >> shifts[pass]) & (RADIX_SIZE - 1);
-		double	   *tmp;
-		int			d;
-
-		/* every key has the same digit here: this pass would be a copy */
-		if (c[first] == n)
-			continue;
-
-		for (d = 0; d < RADIX_SIZE; d++)
-		{
-			size_t		cnt = c[d];
-
-			c[d] = sum;
-			sum += cnt;
-		}
-		for (i = 0; i < n; i++)
-		{
-			double		x = src[i];
-
-			dst[c[(pp_f64_key(x) >> shifts[pass]) & (RADIX_SIZE - 1)]++] = x;
-		}
-		tmp = src;
-		src = dst;
-		dst = tmp;
-	}
-
-	if (src != v)
-		memcpy(v, src, n * sizeof(double));
-}
-
-/* Stable bottom-up merge sort over insertion-sorted runs. */
-static void
-merge_sort(double *v, size_t n, double *scratch)
-{
-	double	   *src = v,
-			   *dst = scratch,
-			   *tmp;
-	size_t		width,
-				lo;
-
-	for (lo = 0; lo < n; lo += SMALL_SORT)
-		insertion_sort(v + lo, n - lo < SMALL_SORT ? n - lo : SMALL_SORT);
-
-	for (width = SMALL_SORT; width < n; width *= 2)
-	{
-		for (lo = 0; lo < n; lo += 2 * width)
-		{
-			size_t		mid = lo + width < n ? lo + width : n;
-			size_t		hi = lo + 2 * width < n ? lo + 2 * width : n;
-			size_t		i = lo,
-						j = mid,
-						k = lo;
-
-			while (i < mid && j < hi)
-				dst[k++] = pp_f64_key(src[j]) < pp_f64_key(src[i]) ? src[j++] : src[i++];
-			while (i < mid)
-				dst[k++] = src[i++];
-			while (j < hi)
-				dst[k++] = src[j++];
-		}
-		tmp = src;
-		src = dst;
-		dst = tmp;
-	}
-	if (src != v)
-		memcpy(v, src, n * sizeof(double));
+	for (; n > 1; n >>= 1)
+		depth += 2;
+	return depth;
 }
 
 /* Sort v[0..n) in float8 order. */
 void
-pp_sort_f64(double *v, size_t n, double *scratch)
+pp_sort_f64(double *v, size_t n)
 {
-	size_t		m;
-	int			depth = 0;
-
-	if (n < 2)
-		return;
-	if (scratch != NULL)
-	{
-		if (n >= RADIX_MIN)
-			radix_sort(v, n, scratch);
-		else
-			merge_sort(v, n, scratch);
-		return;
-	}
-	for (m = n; m > 1; m >>= 1)
-		depth += 2;
-	intro_sort(v, n, depth);
+	intro_sort(v, n, depth_limit(n));
 }
 
-/* Merge sorted b into sorted a (which has room for both), from the back. */
-void
-pp_merge_f64(double *a, size_t na, const double *b, size_t nb)
+/*
+ * Place the values of ranks[0..nranks) (absolute positions, ascending, all
+ * in [lo, lo + n)) in v[lo..lo + n).
+ */
+static void
+select_ranks(double *v, size_t lo, size_t n, const size_t *ranks,
+			 size_t nranks, int depth)
 {
-	size_t		i = na,
-				j = nb,
-				k = na + nb;
-
-	while (j > 0)
+	while (nranks > 0)
 	{
-		if (i > 0 && pp_f64_key(a[i - 1]) > pp_f64_key(b[j - 1]))
-			a[--k] = a[--i];
+		size_t		j,
+					split;
+
+		if (n <= SMALL_SORT)
+		{
+			insertion_sort(v + lo, n);
+			return;
+		}
+		if (depth-- == 0)
+		{
+			intro_sort(v + lo, n, depth_limit(n));
+			return;
+		}
+
+		/* v[lo..j] <= pivot <= v[j+1..lo+n) */
+		j = lo + partition(v + lo, n);
+		for (split = 0; split < nranks && ranks[split] <= j; split++)
+			;
+
+		/* recurse into the side with fewer ranks, loop over the other */
+		if (split < nranks - split)
+		{
+			select_ranks(v, lo, j + 1 - lo, ranks, split, depth);
+			n -= j + 1 - lo;
+			lo = j + 1;
+			ranks += split;
+			nranks -= split;
+		}
 		else
-			a[--k] = b[--j];
+		{
+			select_ranks(v, j + 1, lo + n - j - 1, ranks + split,
+						 nranks - split, depth);
+			n = j + 1 - lo;
+			nranks = split;
+		}
 	}
+}
+
+/* Put the values of the given ranks where a full sort would put them. */
+void
+pp_select_f64(double *v, size_t n, const size_t *ranks, size_t nranks)
+{
+	select_ranks(v, 0, n, ranks, nranks, depth_limit(n));
 }
 
 /* Whether v[0..n) is in float8 order. */

@@ -1,7 +1,7 @@
 /*
  * sort.h
- *		Sorting and merging plain arrays of doubles in PostgreSQL's float8
- *		order: -Infinity < finite values < +Infinity < NaN.
+ *		Sorting and selection over plain arrays of doubles in PostgreSQL's
+ *		float8 order: -Infinity < finite values < +Infinity < NaN.
  */
 #ifndef PARPROC_KERNELS_SORT_H
 #define PARPROC_KERNELS_SORT_H
@@ -14,8 +14,7 @@
  * Map a double to an unsigned key whose integer order is float8 order.
  * Every NaN maps to the largest key and -0 to the key of +0, as core's
  * float8 comparator treats all NaNs as equal and greater than any number,
- * and -0 as equal to +0.  Equal keys keep their input order in the radix
- * sort and the insertion sort, as they mostly do in core's sort.
+ * and -0 as equal to +0.
  */
 static inline uint64_t
 pp_f64_key(double d)
@@ -31,19 +30,22 @@ pp_f64_key(double d)
 }
 
 /*
- * Sort v[0..n) ascending.  With scratch (room for n doubles) the sort is
- * stable and, for large n, an O(n) radix sort; without scratch an in-place,
- * unstable introsort runs.
+ * Sort v[0..n) in place: a stable insertion sort for small n, an introsort
+ * (quicksort, heapsort when too deep) otherwise.
  */
-extern void pp_sort_f64(double *v, size_t n, double *scratch);
+extern void pp_sort_f64(double *v, size_t n);
 
 /*
- * Merge sorted b[0..nb) into sorted a[0..na); a has room for na + nb
- * values.  Works backwards, so no extra memory is needed.
+ * Partially sort v[0..n) so that, for every k in ranks[0..nranks) (sorted
+ * ascending, each < n), v[k] holds the value a full sort would put there:
+ * everything before it is <= v[k], everything after it >= v[k].  Expected
+ * O(n log nranks) time, O(n log n) at worst, no extra memory.  Arrays of up
+ * to 32 values are sorted completely, stably.
  */
-extern void pp_merge_f64(double *a, size_t na, const double *b, size_t nb);
+extern void pp_select_f64(double *v, size_t n, const size_t *ranks,
+						  size_t nranks);
 
-/* Whether v[0..n) is sorted (for tests and assertions). */
+/* Whether v[0..n) is in float8 order (for tests and assertions). */
 extern int	pp_is_sorted_f64(const double *v, size_t n);
 
 #endif							/* PARPROC_KERNELS_SORT_H */

@@ -233,21 +233,12 @@ cmp_bits(const void *a, const void *b)
 	return memcmp(a, b, sizeof(double));
 }
 
-/*
- * Sort with both algorithms.  The radix sort is stable, so it must equal a
- * stable reference sort bit for bit; the introsort must produce the same
- * key sequence and a permutation of the input.
- */
+/* The reference: a stable sort of v into o. */
 static void
-check_sort(double *v, size_t n, const char *what)
+reference_sort(const double *v, size_t n, double *o)
 {
-	double	   *a = malloc(n * sizeof(double) + 1);
-	double	   *b = malloc(n * sizeof(double) + 1);
-	double	   *s = malloc(n * sizeof(double) + 1);
-	double	   *o = malloc(n * sizeof(double) + 1);
 	KeyedValue *kv = malloc(n * sizeof(KeyedValue) + 1);
 	size_t		i;
-	int			same_keys = 1;
 
 	for (i = 0; i < n; i++)
 	{
@@ -257,30 +248,93 @@ check_sort(double *v, size_t n, const char *what)
 	qsort(kv, n, sizeof(KeyedValue), cmp_stable);
 	for (i = 0; i < n; i++)
 		o[i] = kv[i].v;
-	memcpy(a, v, n * sizeof(double));
-	memcpy(b, v, n * sizeof(double));
-	pp_sort_f64(a, n, s);
-	pp_sort_f64(b, n, NULL);
-	CHECK(pp_is_sorted_f64(a, n) && memcmp(a, o, n * sizeof(double)) == 0,
-		  "radix sort %s n=%zu", what, n);
-	for (i = 0; i < n; i++)
-		same_keys &= pp_f64_key(b[i]) == pp_f64_key(o[i]);
-	qsort(b, n, sizeof(double), cmp_bits);
-	qsort(o, n, sizeof(double), cmp_bits);
-	CHECK(same_keys && memcmp(b, o, n * sizeof(double)) == 0,
-		  "introsort %s n=%zu", what, n);
-	free(a);
-	free(b);
-	free(s);
-	free(o);
 	free(kv);
+}
+
+/*
+ * Sort, and select a few rank sets, checking against the reference: the
+ * same key at every position (equal keys may differ only in the sign of
+ * zero or a NaN payload) and a permutation of the input.
+ */
+static void
+check_sort(const double *v, size_t n, const char *what)
+{
+	double	   *a = malloc(n * sizeof(double) + 1);
+	double	   *o = malloc(n * sizeof(double) + 1);
+	double	   *ob = malloc(n * sizeof(double) + 1);
+	size_t		ranks[5];
+	size_t		i,
+				r,
+				nr;
+	int			ok;
+
+	reference_sort(v, n, o);
+	memcpy(ob, o, n * sizeof(double));
+	qsort(ob, n, sizeof(double), cmp_bits);
+
+	memcpy(a, v, n * sizeof(double));
+	pp_sort_f64(a, n);
+	ok = pp_is_sorted_f64(a, n);
+	for (i = 0; i < n; i++)
+		ok &= pp_f64_key(a[i]) == pp_f64_key(o[i]);
+	qsort(a, n, sizeof(double), cmp_bits);
+	CHECK(ok && memcmp(a, ob, n * sizeof(double)) == 0, "sort %s n=%zu", what, n);
+
+	if (n == 0)
+		goto done;
+	/* rank sets: one rank, both ends, a spread of ranks with neighbours */
+	for (r = 0; r < 3; r++)
+	{
+		if (r == 0)
+		{
+			ranks[0] = n / 3;
+			nr = 1;
+		}
+		else if (r == 1)
+		{
+			ranks[0] = 0;
+			ranks[1] = n - 1;
+			nr = n > 1 ? 2 : 1;
+		}
+		else
+		{
+			nr = 0;
+			for (i = 0; i < 5; i++)
+			{
+				size_t		k = (size_t) ((double) (n - 1) * (0.1 + 0.2 * (double) i));
+
+				if (nr == 0 || ranks[nr - 1] < k)
+					ranks[nr++] = k;
+			}
+		}
+		memcpy(a, v, n * sizeof(double));
+		pp_select_f64(a, n, ranks, nr);
+		ok = 1;
+		for (i = 0; i < nr; i++)
+		{
+			size_t		k = ranks[i],
+						m;
+
+			ok &= pp_f64_key(a[k]) == pp_f64_key(o[k]);
+			for (m = 0; m < n; m++)
+				ok &= m < k ? pp_f64_key(a[m]) <= pp_f64_key(a[k])
+					: pp_f64_key(a[m]) >= pp_f64_key(a[k]);
+		}
+		qsort(a, n, sizeof(double), cmp_bits);
+		CHECK(ok && memcmp(a, ob, n * sizeof(double)) == 0,
+			  "select %s n=%zu rank set %zu", what, n, r);
+	}
+done:
+	free(a);
+	free(o);
+	free(ob);
 }
 
 static void
 test_sort(void)
 {
-	static const size_t sizes[] = {0, 1, 2, 3, 31, 33, 100, 2047, 2048, 5000, 200000};
-	double	   *v = malloc(200000 * sizeof(double));
+	static const size_t sizes[] = {0, 1, 2, 3, 31, 32, 33, 100, 2047, 5000, 100000};
+	double	   *v = malloc(100000 * sizeof(double));
 	size_t		i,
 				k;
 
@@ -298,6 +352,9 @@ test_sort(void)
 			v[i] = (double) (n - i);	/* descending */
 		check_sort(v, n, "descending");
 		for (i = 0; i < n; i++)
+			v[i] = 1.0;			/* all equal */
+		check_sort(v, n, "constant");
+		for (i = 0; i < n; i++)
 		{
 			static const double specials[] = {INFINITY, -INFINITY, NAN, -0.0, 0.0,
 			1e-310, -1e-310, 1.7976931348623157e308};
@@ -307,11 +364,12 @@ test_sort(void)
 		check_sort(v, n, "specials");
 	}
 
-	/* -0 and +0 are equal keys and keep their order (stable) */
+	/* small inputs sort stably: -0 and +0 keep their order */
 	{
 		double		z[4] = {0.0, 1.0, -0.0, -1.0};
+		size_t		rank = 1;
 
-		pp_sort_f64(z, 4, NULL);
+		pp_select_f64(z, 4, &rank, 1);
 		CHECK(z[0] == -1.0 && !signbit(z[1]) && signbit(z[2]) && z[3] == 1.0,
 			  "signed zeros stable");
 	}
@@ -320,66 +378,70 @@ test_sort(void)
 	{
 		double		w[4] = {-NAN, INFINITY, 1.0, -INFINITY};
 
-		pp_sort_f64(w, 4, NULL);
+		pp_sort_f64(w, 4);
 		CHECK(w[0] == -INFINITY && w[1] == 1.0 && w[2] == INFINITY && isnan(w[3]),
 			  "nan last");
 	}
 	free(v);
 }
 
-static void
-test_merge(void)
+/* One percentile through the kernel, on a copy of v. */
+static double
+percentile1(const double *v, size_t n, double f, bool continuous)
 {
-	enum
-	{
-		N = 5000
-	};
-	double	   *a = malloc(2 * N * sizeof(double));
-	double	   *b = malloc(N * sizeof(double));
-	double	   *o = malloc(2 * N * sizeof(double));
-	size_t		na = N,
-				nb = N - 17,
-				i;
+	double		copy[16];
+	double		out;
+	size_t		ranks[2];
 
-	for (i = 0; i < na; i++)
-		a[i] = o[i] = floor(rnd() * 100);
-	for (i = 0; i < nb; i++)
-		b[i] = o[na + i] = (i % 50 == 0) ? NAN : floor(rnd() * 100);
-	pp_sort_f64(a, na, NULL);
-	pp_sort_f64(b, nb, NULL);
-	pp_sort_f64(o, na + nb, NULL);
-	pp_merge_f64(a, na, b, nb);
-	CHECK(pp_is_sorted_f64(a, na + nb), "merge sorted");
-	qsort(a, na + nb, sizeof(double), cmp_bits);
-	qsort(o, na + nb, sizeof(double), cmp_bits);
-	CHECK(memcmp(a, o, (na + nb) * sizeof(double)) == 0, "merge keeps every value");
-	free(a);
-	free(b);
-	free(o);
+	memcpy(copy, v, n * sizeof(double));
+	pp_percentiles(copy, n, &f, 1, continuous, &out, ranks);
+	return out;
 }
 
 static void
 test_percentile(void)
 {
-	double		v[] = {1, 2, 3, 4};
+	double		v[] = {4, 2, 3, 1};
 	double		one[] = {7};
-	double		inf[] = {1, INFINITY, INFINITY};
+	double		inf[] = {INFINITY, 1, INFINITY};
+	double		fr[] = {0.9, 0.5, 0.5, 0.0, 1.0};
+	double		out[5];
+	size_t		ranks[10];
+	double		big[1000];
+	size_t		i;
 
-	CHECK(pp_percentile_cont(v, 4, 0.5) == 2.5, "cont median");
-	CHECK(pp_percentile_cont(v, 4, 0.0) == 1.0, "cont 0");
-	CHECK(pp_percentile_cont(v, 4, 1.0) == 4.0, "cont 1");
-	CHECK(pp_percentile_cont(v, 4, 0.25) == 1.75, "cont 0.25");
-	CHECK(pp_percentile_disc(v, 4, 0.5) == 2.0, "disc median");
-	CHECK(pp_percentile_disc(v, 4, 0.0) == 1.0, "disc 0");
-	CHECK(pp_percentile_disc(v, 4, 1.0) == 4.0, "disc 1");
-	CHECK(pp_percentile_disc(v, 4, 0.51) == 3.0, "disc 0.51");
-	CHECK(pp_percentile_cont(one, 1, 0.3) == 7.0 && pp_percentile_disc(one, 1, 0.3) == 7.0,
+	CHECK(percentile1(v, 4, 0.5, true) == 2.5, "cont median");
+	CHECK(percentile1(v, 4, 0.0, true) == 1.0, "cont 0");
+	CHECK(percentile1(v, 4, 1.0, true) == 4.0, "cont 1");
+	CHECK(percentile1(v, 4, 0.25, true) == 1.75, "cont 0.25");
+	CHECK(percentile1(v, 4, 0.5, false) == 2.0, "disc median");
+	CHECK(percentile1(v, 4, 0.0, false) == 1.0, "disc 0");
+	CHECK(percentile1(v, 4, 1.0, false) == 4.0, "disc 1");
+	CHECK(percentile1(v, 4, 0.51, false) == 3.0, "disc 0.51");
+	CHECK(percentile1(one, 1, 0.3, true) == 7.0 && percentile1(one, 1, 0.3, false) == 7.0,
 		  "single row");
 	/* interpolating between two infinities gives NaN, as core does */
-	CHECK(isnan(pp_percentile_cont(inf, 3, 0.75)), "inf lerp");
-	CHECK(pp_percentile_cont(inf, 3, 0.25) == INFINITY, "finite to inf lerp");
+	CHECK(isnan(percentile1(inf, 3, 0.75, true)), "inf lerp");
+	CHECK(percentile1(inf, 3, 0.25, true) == INFINITY, "finite to inf lerp");
 	CHECK(pp_fraction_valid(0) && pp_fraction_valid(1) && !pp_fraction_valid(NAN) &&
 		  !pp_fraction_valid(-0.1) && !pp_fraction_valid(1.1), "fraction validity");
+
+	/* several fractions, unsorted and repeated, against a sorted copy */
+	for (i = 0; i < 1000; i++)
+		big[i] = floor(rnd() * 300);
+	{
+		double		sorted[1000];
+
+		reference_sort(big, 1000, sorted);
+		pp_percentiles(big, 1000, fr, 5, true, out, ranks);
+		CHECK(out[0] == sorted[899] + (0.9 * 999 - 899) * (sorted[900] - sorted[899]) &&
+			  out[1] == sorted[499] + (0.5 * 999 - 499) * (sorted[500] - sorted[499]) &&
+			  out[2] == out[1] && out[3] == sorted[0] && out[4] == sorted[999],
+			  "several continuous");
+		pp_percentiles(big, 1000, fr, 5, false, out, ranks);
+		CHECK(out[0] == sorted[899] && out[1] == sorted[499] && out[3] == sorted[0] &&
+			  out[4] == sorted[999], "several discrete");
+	}
 }
 
 static void
@@ -420,7 +482,6 @@ main(void)
 	test_moments_against_two_pass(1e9);
 	test_moments_edge_cases();
 	test_sort();
-	test_merge();
 	test_percentile();
 	test_histogram();
 	printf("%d passed, %d failed\n", passed, failed);
