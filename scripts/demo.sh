@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# make demo: build, install, start a throwaway cluster with parproc
+# preloaded, load sample data, run parproc's features beside core
+# PostgreSQL's equivalents, print what they did, stop the cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+ROWS=${DEMO_ROWS:-3000000}
+
+ensure_packages "${BUILD_PACKAGES[@]}"
+say "building and installing parproc"
+make -s >/dev/null
+install_extension
+
+run_dir=$(work_dir "$PWD/tmp/demo")
+trap 'cluster_stop "$run_dir"' EXIT
+say "starting a throwaway cluster in $run_dir (as $(pg_user))"
+cluster_start "$run_dir" "-c shared_buffers=512MB"
+
+say "loading $ROWS sample rows: request latencies of 20 services"
+psql -X -q -v ON_ERROR_STOP=1 <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION parproc;
+CREATE TABLE requests (service int, latency_ms float8);
+SELECT setseed(0.5) \\g /dev/null
+-- log-normal latencies, slower for higher service numbers
+INSERT INTO requests
+SELECT 1 + (i % 20), exp(2 + 0.1 * (i % 20) + 0.8 * sqrt(-2 * ln(random())) * cos(2 * pi() * random()))
+FROM generate_series(1, $ROWS) i;
+VACUUM ANALYZE requests;
+SQL
+
+psql -X -e -v ON_ERROR_STOP=1 <<'SQL'
+\timing on
+\echo
+\echo '-- 1. Descriptive statistics in one pass, in parallel, against core aggregates'
+EXPLAIN (COSTS OFF) SELECT parproc.stats(latency_ms) FROM requests;
+SELECT (parproc.stats(latency_ms)).* FROM requests;
+SELECT count(latency_ms) AS n, sum(latency_ms), avg(latency_ms) AS mean,
+       var_samp(latency_ms), var_pop(latency_ms), stddev_samp(latency_ms),
+       stddev_pop(latency_ms), min(latency_ms), max(latency_ms)
+FROM requests;
+
+\echo
+\echo '-- 2. Exact percentiles: parproc runs in parallel, core''s ordered-set aggregate cannot'
+EXPLAIN (COSTS OFF) SELECT parproc.percentile_cont(latency_ms, ARRAY[0.5, 0.9, 0.99]) FROM requests;
+SELECT parproc.percentile_cont(latency_ms, ARRAY[0.5, 0.9, 0.99]) AS parproc FROM requests;
+SELECT percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP (ORDER BY latency_ms) AS core FROM requests;
+SELECT parproc.percentile_disc(latency_ms, 0.999) AS parproc_p999,
+       parproc.median(latency_ms) AS parproc_median
+FROM requests;
+
+\echo
+\echo '-- 3. Per-service p99 and spread, parallel, checked against core'
+SELECT service, round(p99::numeric, 2) AS p99_ms, round(((s).stddev_samp)::numeric, 2) AS stddev_ms,
+       round(((s).skewness)::numeric, 2) AS skewness,
+       p99 = core_p99 AS p99_matches_core
+FROM (SELECT service, parproc.percentile_cont(latency_ms, 0.99) AS p99, parproc.stats(latency_ms) AS s
+      FROM requests GROUP BY service) p
+JOIN (SELECT service, percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) AS core_p99
+      FROM requests GROUP BY service) c USING (service)
+WHERE service IN (1, 10, 20)
+ORDER BY service;
+
+\echo
+\echo '-- 4. A histogram in one aggregate, numbered like width_bucket'
+SELECT parproc.histogram(latency_ms, 0, 100, 10) FROM requests;
+SELECT array_agg(coalesce(c, 0) ORDER BY b) AS core_width_bucket
+FROM generate_series(0, 11) b
+LEFT JOIN (SELECT width_bucket(latency_ms, 0, 100, 10) AS wb, count(*) AS c
+           FROM requests GROUP BY 1) w ON w.wb = b;
+SQL
+say "done; the cluster is stopped and $run_dir can be removed"
