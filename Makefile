@@ -9,6 +9,7 @@ OBJS = \
 	src/parproc.o \
 	src/guc.o \
 	src/memory.o \
+	src/agg/common.o \
 	src/agg/stats.o \
 	src/agg/percentile.o \
 	src/agg/histogram.o \

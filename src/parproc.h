@@ -16,6 +16,9 @@ extern bool parproc_preloaded;
 
 extern void DefineGucs(void);
 
+/* src/agg/common.c */
+extern MemoryContext ParprocAggContext(FunctionCallInfo fcinfo);
+
 /* src/memory.c: large allocations faulted in at once */
 extern void ParprocPrefault(void *p, Size len);
 extern void *ParprocAllocHuge(MemoryContext context, Size size);

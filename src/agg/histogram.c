@@ -73,17 +73,6 @@ HistogramError(PpStatus status)
 	}
 }
 
-/* The aggregate's memory context, or an error outside an aggregate. */
-static MemoryContext
-HistogramAggContext(FunctionCallInfo fcinfo)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "parproc.histogram support function called in non-aggregate context");
-	return aggcontext;
-}
-
 /* A new zeroed state for validated parameters. */
 static HistogramState *
 HistogramNewState(MemoryContext context, double lo, double hi, int32 buckets)
@@ -132,7 +121,7 @@ parproc_histogram_transfn(PG_FUNCTION_ARGS)
 	buckets = PG_GETARG_INT32(4);
 
 	if (state == NULL)
-		state = HistogramNewState(HistogramAggContext(fcinfo), lo, hi, buckets);
+		state = HistogramNewState(ParprocAggContext(fcinfo), lo, hi, buckets);
 	else if (lo != state->lo || hi != state->hi || buckets != state->buckets)
 		HistogramParamsChanged();
 
@@ -155,7 +144,7 @@ parproc_histogram_combinefn(PG_FUNCTION_ARGS)
 	if (state2 == NULL)
 		PG_RETURN_POINTER(state1);
 	if (state1 == NULL)
-		state1 = HistogramNewState(HistogramAggContext(fcinfo),
+		state1 = HistogramNewState(ParprocAggContext(fcinfo),
 								   state2->lo, state2->hi, state2->buckets);
 	else if (state1->lo != state2->lo || state1->hi != state2->hi ||
 			 state1->buckets != state2->buckets)
@@ -174,7 +163,7 @@ parproc_histogram_serialfn(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	int32		i;
 
-	HistogramAggContext(fcinfo);
+	ParprocAggContext(fcinfo);
 	pq_begintypsend(&buf);
 	pq_sendfloat8(&buf, state->lo);
 	pq_sendfloat8(&buf, state->hi);
@@ -200,7 +189,7 @@ parproc_histogram_deserialfn(PG_FUNCTION_ARGS)
 	lo = pq_getmsgfloat8(&buf);
 	hi = pq_getmsgfloat8(&buf);
 	buckets = pq_getmsgint(&buf, 4);
-	state = HistogramNewState(HistogramAggContext(fcinfo), lo, hi, buckets);
+	state = HistogramNewState(ParprocAggContext(fcinfo), lo, hi, buckets);
 	for (i = 0; i < buckets + 2; i++)
 		state->counts[i] = pq_getmsgint64(&buf);
 	pq_getmsgend(&buf);

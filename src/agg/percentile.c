@@ -26,8 +26,6 @@
 #include "fmgr.h"
 #include "nodes/primnodes.h"
 #include "utils/array.h"
-#include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "kernels/percentile.h"
@@ -60,17 +58,6 @@ typedef struct PercentileState
 	double		fraction;		/* the fraction, when !multi */
 	ArrayType  *fractions;		/* flat copy of the fraction array, when multi */
 } PercentileState;
-
-/* The aggregate's memory context, or an error outside an aggregate. */
-static MemoryContext
-PercentileAggContext(FunctionCallInfo fcinfo)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "parproc percentile support function called in non-aggregate context");
-	return aggcontext;
-}
 
 /* Largest number of values parproc.percentile_max_memory allows. */
 static int64
@@ -191,7 +178,7 @@ PercentileGetState(FunctionCallInfo fcinfo)
 {
 	if (!PG_ARGISNULL(0))
 		return (PercentileState *) PG_GETARG_POINTER(0);
-	return PercentileNewState(PercentileAggContext(fcinfo));
+	return PercentileNewState(ParprocAggContext(fcinfo));
 }
 
 /* Transition for the single-fraction forms: (state, x, fraction). */
@@ -301,7 +288,7 @@ SameFractions(PercentileState *a, PercentileState *b)
 Datum
 parproc_percentile_combinefn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = PercentileAggContext(fcinfo);
+	MemoryContext aggcontext = ParprocAggContext(fcinfo);
 	PercentileState *state1 = PG_ARGISNULL(0) ? NULL : (PercentileState *) PG_GETARG_POINTER(0);
 	PercentileState *state2 = PG_ARGISNULL(1) ? NULL : (PercentileState *) PG_GETARG_POINTER(1);
 	const void *src;
@@ -346,7 +333,7 @@ parproc_percentile_serialfn(PG_FUNCTION_ARGS)
 	int32		flags = state->multi ? 1 : 0;
 	int32		version = PERCENTILE_SERIAL_VERSION;
 
-	PercentileAggContext(fcinfo);
+	ParprocAggContext(fcinfo);
 
 	if ((Size) state->n > (MaxAllocSize - VARHDRSZ - header) / sizeof(double))
 		ereport(ERROR,
@@ -393,7 +380,7 @@ parproc_percentile_deserialfn(PG_FUNCTION_ARGS)
 				flags;
 	int64		n;
 
-	PercentileAggContext(fcinfo);
+	ParprocAggContext(fcinfo);
 	if (end - p < 2 * (int) sizeof(int32))
 		elog(ERROR, "invalid parproc percentile state");
 	memcpy(&version, p, sizeof(int32));

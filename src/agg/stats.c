@@ -26,24 +26,13 @@ PG_FUNCTION_INFO_V1(parproc_stats_finalfn);
 
 #define STATS_RESULT_NATTS 11
 
-/* The aggregate's memory context, or an error outside an aggregate. */
-static MemoryContext
-StatsAggContext(FunctionCallInfo fcinfo)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "parproc.stats support function called in non-aggregate context");
-	return aggcontext;
-}
-
 /* A new empty state in the aggregate's context. */
 static PpMoments *
 StatsNewState(FunctionCallInfo fcinfo)
 {
 	PpMoments  *state;
 
-	state = MemoryContextAlloc(StatsAggContext(fcinfo), sizeof(PpMoments));
+	state = MemoryContextAlloc(ParprocAggContext(fcinfo), sizeof(PpMoments));
 	pp_moments_init(state);
 	return state;
 }
@@ -82,7 +71,7 @@ parproc_stats_serialfn(PG_FUNCTION_ARGS)
 	PpMoments  *state = (PpMoments *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 
-	StatsAggContext(fcinfo);
+	ParprocAggContext(fcinfo);
 	pq_begintypsend(&buf);
 	pq_sendint64(&buf, state->n);
 	pq_sendint64(&buf, state->nfinite);
