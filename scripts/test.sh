@@ -46,6 +46,8 @@ if [ $status -ne 0 ]; then
 	for f in "$tree"/tmp_check/log/*; do
 		[ -f "$f" ] && { echo "--- $f"; tail -n 50 "$f"; }
 	done
+	echo "test files and logs are kept in $tree"
 	exit $status
 fi
+[ "$tree" != "$PWD" ] && rm -rf "$(dirname "$tree")"
 echo "all tests passed"

@@ -69,12 +69,16 @@ CREATE FUNCTION parproc.percentile_cont_multi_finalfn(internal) RETURNS double p
 CREATE FUNCTION parproc.percentile_disc_multi_finalfn(internal) RETURNS double precision[]
 	AS 'MODULE_PATHNAME', 'parproc_percentile_disc_multi_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
--- The final functions sort the state in place, which keeps it valid: a
+-- The final functions reorder the state in place, which keeps it valid: a
 -- percentile_cont and a percentile_disc over the same rows share one state.
+-- An exact percentile keeps 8 bytes per row, so a hash table of many groups
+-- holds the whole input and PostgreSQL cannot spill groups it already has;
+-- SSPACE (8192 rows per group) steers the planner to sorted grouping, which
+-- keeps one group in memory at a time, unless there are few groups.
 CREATE AGGREGATE parproc.percentile_cont(x double precision, fraction double precision) (
 	SFUNC = parproc.percentile_transfn,
 	STYPE = internal,
-	SSPACE = 1024,
+	SSPACE = 65536,
 	FINALFUNC = parproc.percentile_cont_finalfn,
 	FINALFUNC_MODIFY = SHAREABLE,
 	COMBINEFUNC = parproc.percentile_combinefn,
@@ -86,7 +90,7 @@ CREATE AGGREGATE parproc.percentile_cont(x double precision, fraction double pre
 CREATE AGGREGATE parproc.percentile_cont(x double precision, fractions double precision[]) (
 	SFUNC = parproc.percentile_multi_transfn,
 	STYPE = internal,
-	SSPACE = 1024,
+	SSPACE = 65536,
 	FINALFUNC = parproc.percentile_cont_multi_finalfn,
 	FINALFUNC_MODIFY = SHAREABLE,
 	COMBINEFUNC = parproc.percentile_combinefn,
@@ -98,7 +102,7 @@ CREATE AGGREGATE parproc.percentile_cont(x double precision, fractions double pr
 CREATE AGGREGATE parproc.percentile_disc(x double precision, fraction double precision) (
 	SFUNC = parproc.percentile_transfn,
 	STYPE = internal,
-	SSPACE = 1024,
+	SSPACE = 65536,
 	FINALFUNC = parproc.percentile_disc_finalfn,
 	FINALFUNC_MODIFY = SHAREABLE,
 	COMBINEFUNC = parproc.percentile_combinefn,
@@ -110,7 +114,7 @@ CREATE AGGREGATE parproc.percentile_disc(x double precision, fraction double pre
 CREATE AGGREGATE parproc.percentile_disc(x double precision, fractions double precision[]) (
 	SFUNC = parproc.percentile_multi_transfn,
 	STYPE = internal,
-	SSPACE = 1024,
+	SSPACE = 65536,
 	FINALFUNC = parproc.percentile_disc_multi_finalfn,
 	FINALFUNC_MODIFY = SHAREABLE,
 	COMBINEFUNC = parproc.percentile_combinefn,
@@ -122,7 +126,7 @@ CREATE AGGREGATE parproc.percentile_disc(x double precision, fractions double pr
 CREATE AGGREGATE parproc.median(x double precision) (
 	SFUNC = parproc.median_transfn,
 	STYPE = internal,
-	SSPACE = 1024,
+	SSPACE = 65536,
 	FINALFUNC = parproc.percentile_cont_finalfn,
 	FINALFUNC_MODIFY = SHAREABLE,
 	COMBINEFUNC = parproc.percentile_combinefn,

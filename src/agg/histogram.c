@@ -173,7 +173,11 @@ parproc_histogram_serialfn(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-/* Rebuild a state serialized by parproc_histogram_serialfn. */
+/*
+ * Rebuild a state serialized by parproc_histogram_serialfn, in the
+ * per-input-tuple context deserialization runs in: combinefn, called next,
+ * adds it to the group's state.
+ */
 Datum
 parproc_histogram_deserialfn(PG_FUNCTION_ARGS)
 {
@@ -185,11 +189,12 @@ parproc_histogram_deserialfn(PG_FUNCTION_ARGS)
 	int32		buckets,
 				i;
 
+	ParprocAggContext(fcinfo);
 	ParprocReadBytea(&buf, bytes);
 	lo = pq_getmsgfloat8(&buf);
 	hi = pq_getmsgfloat8(&buf);
 	buckets = pq_getmsgint(&buf, 4);
-	state = HistogramNewState(ParprocAggContext(fcinfo), lo, hi, buckets);
+	state = HistogramNewState(CurrentMemoryContext, lo, hi, buckets);
 	for (i = 0; i < buckets + 2; i++)
 		state->counts[i] = pq_getmsgint64(&buf);
 	pq_getmsgend(&buf);

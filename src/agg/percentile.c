@@ -43,6 +43,16 @@ PG_FUNCTION_INFO_V1(parproc_percentile_cont_multi_finalfn);
 PG_FUNCTION_INFO_V1(parproc_percentile_disc_multi_finalfn);
 
 #define PERCENTILE_SERIAL_VERSION 1
+
+/*
+ * Most values a worker may send: the message is one bytea inside a tuple
+ * that also carries the grouping columns, so keep 1 MB of the 1 GB
+ * allocation limit for those.
+ */
+#define PERCENTILE_MAX_MESSAGE_VALUES ((MaxAllocSize - 1024 * 1024) / sizeof(double))
+
+/* Most fractions in one array (they need 2 ranks of 8 bytes each). */
+#define PERCENTILE_MAX_FRACTIONS 1000000
 #define PERCENTILE_INITIAL_CAPACITY 64
 
 typedef struct PercentileState
@@ -215,6 +225,11 @@ CheckFractionArray(ArrayType *fractions)
 	int			nelems,
 				i;
 
+	if (ArrayGetNItems(ARR_NDIM(fractions), ARR_DIMS(fractions)) > PERCENTILE_MAX_FRACTIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cannot compute more than %d percentiles at once",
+						PERCENTILE_MAX_FRACTIONS)));
 	deconstruct_array(fractions, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
 					  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
 	for (i = 0; i < nelems; i++)
@@ -335,12 +350,12 @@ parproc_percentile_serialfn(PG_FUNCTION_ARGS)
 
 	ParprocAggContext(fcinfo);
 
-	if ((Size) state->n > (MaxAllocSize - VARHDRSZ - header) / sizeof(double))
+	if ((Size) state->n > PERCENTILE_MAX_MESSAGE_VALUES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("exact percentile state of a parallel worker is too large to send to the leader"),
 				 errdetail("A worker collected " INT64_FORMAT " values; at most %zu fit in one message.",
-						   state->n, (MaxAllocSize - VARHDRSZ - header) / sizeof(double)),
+						   state->n, (Size) PERCENTILE_MAX_MESSAGE_VALUES),
 				 errhint("Run the query with more parallel workers, or with max_parallel_workers_per_gather = 0.")));
 
 	total = VARHDRSZ + header + state->n * sizeof(double);

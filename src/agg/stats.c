@@ -26,13 +26,12 @@ PG_FUNCTION_INFO_V1(parproc_stats_finalfn);
 
 #define STATS_RESULT_NATTS 11
 
-/* A new empty state in the aggregate's context. */
+/* A new empty state in the given context. */
 static PpMoments *
-StatsNewState(FunctionCallInfo fcinfo)
+StatsNewState(MemoryContext context)
 {
-	PpMoments  *state;
+	PpMoments  *state = MemoryContextAlloc(context, sizeof(PpMoments));
 
-	state = MemoryContextAlloc(ParprocAggContext(fcinfo), sizeof(PpMoments));
 	pp_moments_init(state);
 	return state;
 }
@@ -43,7 +42,8 @@ parproc_stats_transfn(PG_FUNCTION_ARGS)
 {
 	PpMoments  *state;
 
-	state = PG_ARGISNULL(0) ? StatsNewState(fcinfo) : (PpMoments *) PG_GETARG_POINTER(0);
+	state = PG_ARGISNULL(0) ? StatsNewState(ParprocAggContext(fcinfo))
+		: (PpMoments *) PG_GETARG_POINTER(0);
 	if (!PG_ARGISNULL(1))
 		pp_moments_add(state, PG_GETARG_FLOAT8(1));
 	PG_RETURN_POINTER(state);
@@ -59,7 +59,7 @@ parproc_stats_combinefn(PG_FUNCTION_ARGS)
 	if (state2 == NULL)
 		PG_RETURN_POINTER(state1);
 	if (state1 == NULL)
-		state1 = StatsNewState(fcinfo);
+		state1 = StatsNewState(ParprocAggContext(fcinfo));
 	pp_moments_combine(state1, state2);
 	PG_RETURN_POINTER(state1);
 }
@@ -88,13 +88,20 @@ parproc_stats_serialfn(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-/* Rebuild a state serialized by parproc_stats_serialfn. */
+/*
+ * Rebuild a state serialized by parproc_stats_serialfn.  It lives in the
+ * per-input-tuple context deserialization runs in: combinefn, called next,
+ * merges it into the group's state.
+ */
 Datum
 parproc_stats_deserialfn(PG_FUNCTION_ARGS)
 {
 	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
-	PpMoments  *state = StatsNewState(fcinfo);
+	PpMoments  *state;
 	StringInfoData buf;
+
+	ParprocAggContext(fcinfo);
+	state = StatsNewState(CurrentMemoryContext);
 
 	ParprocReadBytea(&buf, bytes);
 	state->n = pq_getmsgint64(&buf);

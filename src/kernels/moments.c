@@ -124,10 +124,10 @@ pp_moments_result(const PpMoments *m, PpStatsResult *out)
 	double		n = (double) m->n;
 	bool		nonfinite = m->nfinite < m->n;
 
+	/* as core: finite inputs whose sum or variance overflows are an error */
 	if (m->overflow)
 		return PP_OVERFLOW;
-	if (!nonfinite &&
-		(!isfinite(m->m2) || !isfinite(m->m3) || !isfinite(m->m4)))
+	if (!nonfinite && !isfinite(m->m2))
 		return PP_OVERFLOW;
 
 	out->n = m->n;
@@ -159,6 +159,17 @@ pp_moments_result(const PpMoments *m, PpStatsResult *out)
 	{
 		out->skewness_null = out->kurtosis_null = true;
 		out->skewness = out->kurtosis = 0.0;
+		return PP_OK;
+	}
+
+	/*
+	 * Third and fourth powers overflow long before the variance does (data
+	 * around 1e80): then skewness and kurtosis cannot be computed in double
+	 * precision and are NaN, while the other statistics stay valid.
+	 */
+	if (!isfinite(m->m3) || !isfinite(m->m4))
+	{
+		out->skewness = out->kurtosis = NAN;
 		return PP_OK;
 	}
 

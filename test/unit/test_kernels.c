@@ -187,6 +187,21 @@ test_moments_edge_cases(void)
 	pp_moments_add(&m, 1e308);
 	CHECK(pp_moments_result(&m, &r) == PP_OVERFLOW, "sum overflow");
 
+	/* fourth powers overflow, the variance does not: only G1/G2 are NaN */
+	pp_moments_init(&m);
+	pp_moments_add(&m, 1e80);
+	pp_moments_add(&m, -1e80);
+	pp_moments_add(&m, 3e80);
+	pp_moments_add(&m, 0);
+	CHECK(pp_moments_result(&m, &r) == PP_OK && isfinite(r.var_samp) &&
+		  isnan(r.skewness) && isnan(r.kurtosis), "higher moments overflow");
+
+	/* ... and when the variance overflows, it is an error */
+	pp_moments_init(&m);
+	pp_moments_add(&m, 1e200);
+	pp_moments_add(&m, -1e200);
+	CHECK(pp_moments_result(&m, &r) == PP_OVERFLOW, "variance overflow");
+
 	/* ... also when the overflow happens while merging */
 	pp_moments_init(&m);
 	pp_moments_init(&e);
