@@ -55,23 +55,26 @@ install_extension() {
 	fi
 }
 
-# A directory the PostgreSQL user can write: ./tmp when it can reach it,
-# else a fresh directory under /tmp.
+# A directory the PostgreSQL user can write: ./tmp when it can reach it and
+# the server's socket path fits there (about 100 bytes), else a fresh
+# directory under /tmp.
 work_dir() {
 	local want=$1 dir
-	mkdir -p "$want"
-	if [ "$(id -u)" -eq 0 ]; then
-		chown "$(pg_user)" "$want"
+	if [ ${#want} -le 80 ]; then
+		mkdir -p "$want"
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "$want"
+			return
+		fi
+		chown postgres "$want"
 		if runuser -u postgres -- test -w "$want"; then
 			echo "$want"
 			return
 		fi
-		dir=$(mktemp -d /tmp/parproc.XXXXXX)
-		chown postgres "$dir"
-		echo "$dir"
-	else
-		echo "$want"
 	fi
+	dir=$(mktemp -d /tmp/parproc.XXXXXX)
+	[ "$(id -u)" -eq 0 ] && chown postgres "$dir"
+	echo "$dir"
 }
 
 # Start a throwaway cluster in $1 (data, socket and log inside it) with
