@@ -13,15 +13,17 @@ OBJS = \
 	src/agg/stats.o \
 	src/agg/percentile.o \
 	src/agg/histogram.o \
+	src/agg/vec.o \
 	src/kernels/moments.o \
 	src/kernels/sort.o \
 	src/kernels/percentile.o \
-	src/kernels/histogram.o
+	src/kernels/histogram.o \
+	src/kernels/vec.o
 
 DATA = sql/parproc--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
-REGRESS = stats percentile histogram
+REGRESS = stats percentile histogram vec
 ISOLATION = snapshot
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1
@@ -44,6 +46,11 @@ all install installcheck:
 	@exit 1
 endif
 
+# gcc's -O2 vectorises only loops of known length; the vec_* kernels are
+# written to be vectorised at any length (see src/kernels/vec.c).
+VECTORIZE_CFLAGS = $(if $(findstring gcc,$(notdir $(CC))),-fvect-cost-model=dynamic)
+src/kernels/vec.o: CFLAGS += $(VECTORIZE_CFLAGS)
+
 # Unit tests of the pure-C kernels: no server needed.
 KERNEL_SRCS = $(wildcard src/kernels/*.c)
 test/unit/test_kernels: test/unit/test_kernels.c $(KERNEL_SRCS) $(wildcard src/kernels/*.h)
@@ -61,3 +68,4 @@ demo:
 
 bench:
 	bench/run
+	bench/vec

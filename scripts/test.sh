@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
-WERROR_CFLAGS=${WERROR_CFLAGS:--Wall -Wextra -Wno-unused-parameter -Werror}
+WERROR_CFLAGS=${WERROR_CFLAGS:--Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror}
 
 ensure_packages "${BUILD_PACKAGES[@]}"
 

@@ -1,5 +1,7 @@
 -- parproc.histogram: checked against core's width_bucket
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS parproc;
+RESET client_min_messages;
 CREATE TABLE h (i int, x float8);
 INSERT INTO h SELECT i, (i * 7919 % 10007) / 100.0 - 10 FROM generate_series(1, 5000) i;
 INSERT INTO h VALUES (0, NULL), (-1, 'Infinity'), (-2, '-Infinity'), (-3, 0), (-4, 50);

@@ -172,3 +172,60 @@ CREATE AGGREGATE parproc.histogram(x double precision, lo double precision, hi d
 
 COMMENT ON AGGREGATE parproc.histogram(double precision, double precision, double precision, integer) IS
 'counts per width_bucket(x, lo, hi, buckets) bucket: element 1 counts x < lo, element buckets+2 counts x >= hi';
+
+-- vector aggregates --------------------------------------------------------
+
+CREATE FUNCTION parproc.vec_sum_transfn(internal, double precision[]) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_vec_sum_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.vec_min_transfn(internal, double precision[]) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_vec_min_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.vec_max_transfn(internal, double precision[]) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_vec_max_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.vec_combinefn(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_vec_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.vec_serialfn(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'parproc_vec_serialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.vec_deserialfn(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_vec_deserialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.vec_finalfn(internal) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_vec_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.vec_avg_finalfn(internal) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_vec_avg_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE parproc.vec_sum(double precision[]) (
+	SFUNC = parproc.vec_sum_transfn, STYPE = internal, SSPACE = 512,
+	FINALFUNC = parproc.vec_finalfn,
+	COMBINEFUNC = parproc.vec_combinefn,
+	SERIALFUNC = parproc.vec_serialfn, DESERIALFUNC = parproc.vec_deserialfn,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.vec_avg(double precision[]) (
+	SFUNC = parproc.vec_sum_transfn, STYPE = internal, SSPACE = 512,
+	FINALFUNC = parproc.vec_avg_finalfn,
+	COMBINEFUNC = parproc.vec_combinefn,
+	SERIALFUNC = parproc.vec_serialfn, DESERIALFUNC = parproc.vec_deserialfn,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.vec_min(double precision[]) (
+	SFUNC = parproc.vec_min_transfn, STYPE = internal, SSPACE = 384,
+	FINALFUNC = parproc.vec_finalfn,
+	COMBINEFUNC = parproc.vec_combinefn,
+	SERIALFUNC = parproc.vec_serialfn, DESERIALFUNC = parproc.vec_deserialfn,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.vec_max(double precision[]) (
+	SFUNC = parproc.vec_max_transfn, STYPE = internal, SSPACE = 384,
+	FINALFUNC = parproc.vec_finalfn,
+	COMBINEFUNC = parproc.vec_combinefn,
+	SERIALFUNC = parproc.vec_serialfn, DESERIALFUNC = parproc.vec_deserialfn,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE parproc.vec_sum(double precision[]) IS
+'element-wise sum of equal-length arrays; NULL elements skipped per position';
+COMMENT ON AGGREGATE parproc.vec_avg(double precision[]) IS
+'element-wise average of equal-length arrays; NULL elements skipped per position';
+COMMENT ON AGGREGATE parproc.vec_min(double precision[]) IS
+'element-wise minimum of equal-length arrays; NULL elements skipped per position';
+COMMENT ON AGGREGATE parproc.vec_max(double precision[]) IS
+'element-wise maximum of equal-length arrays; NULL elements skipped per position';

@@ -1,5 +1,7 @@
 -- exact percentiles: bit-for-bit against core's ordered-set aggregates
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS parproc;
+RESET client_min_messages;
 CREATE TABLE p (i int, g int, x float8);
 INSERT INTO p SELECT i, i % 3,
 	CASE WHEN i % 11 = 0 THEN floor(i / 100.0)			-- ties

@@ -1,5 +1,7 @@
 -- parproc.stats: checked against core's aggregates and exact numeric math
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS parproc;
+RESET client_min_messages;
 
 -- relative difference, 0 when equal (NaN = NaN and Infinity = Infinity too)
 CREATE FUNCTION reldiff(a float8, b float8) RETURNS float8
