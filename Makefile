@@ -14,22 +14,24 @@ OBJS = \
 	src/agg/percentile.o \
 	src/agg/histogram.o \
 	src/agg/vec.o \
+	src/agg/hll.o \
 	src/kernels/moments.o \
 	src/kernels/sort.o \
 	src/kernels/percentile.o \
 	src/kernels/histogram.o \
-	src/kernels/vec.o
+	src/kernels/vec.o \
+	src/kernels/hll.o
 
 DATA = sql/parproc--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
-REGRESS = stats percentile histogram vec
+REGRESS = stats percentile histogram vec hll
 ISOLATION = snapshot
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
-EXTRA_CLEAN = test/unit/test_kernels output_iso tmp_check
+EXTRA_CLEAN = test/unit/test_kernels test/unit/fuzz_hll test/unit/fuzz_hll.log output_iso tmp_check
 
 # Prefer PostgreSQL 15's pg_config when several versions are installed.
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
@@ -56,9 +58,20 @@ KERNEL_SRCS = $(wildcard src/kernels/*.c)
 test/unit/test_kernels: test/unit/test_kernels.c $(KERNEL_SRCS) $(wildcard src/kernels/*.h)
 	$(or $(CC),cc) -O2 -g $(UNIT_CFLAGS) -o $@ test/unit/test_kernels.c $(KERNEL_SRCS) -lm
 
-.PHONY: unittest test demo bench
+.PHONY: unittest fuzz test demo bench
 unittest: test/unit/test_kernels
 	test/unit/test_kernels
+
+# Coverage-guided fuzzing of the decoders under AddressSanitizer (clang's
+# libFuzzer, Debian package libclang-rt-14-dev).  FUZZ_SECONDS per target.
+FUZZ_CC = $(firstword $(wildcard /usr/bin/clang-14) clang)
+FUZZ_SECONDS ?= 20
+test/unit/fuzz_hll: test/unit/fuzz_hll.c src/kernels/hll.c src/kernels/hll.h
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ test/unit/fuzz_hll.c src/kernels/hll.c -lm
+fuzz: test/unit/fuzz_hll
+	@test/unit/fuzz_hll -max_total_time=$(FUZZ_SECONDS) -max_len=70000 >test/unit/fuzz_hll.log 2>&1 \
+		|| { tail -n 40 test/unit/fuzz_hll.log; exit 1; }
+	@grep -E '^Done [0-9]+ runs' test/unit/fuzz_hll.log
 
 test:
 	scripts/test.sh
@@ -69,3 +82,4 @@ demo:
 bench:
 	bench/run
 	bench/vec
+	bench/hll

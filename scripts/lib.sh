@@ -26,8 +26,10 @@ ensure_packages() {
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Packages needed to build, install and test parproc.
+# Packages needed to build, install and test parproc (libFuzzer's runtime
+# for the decoder fuzz targets).
 BUILD_PACKAGES=(build-essential postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libipc-run-perl)
+TEST_PACKAGES=("${BUILD_PACKAGES[@]}" libclang-rt-14-dev)
 
 # The user PostgreSQL runs as: "postgres" when we are root (PostgreSQL
 # refuses to run as root), ourselves otherwise.

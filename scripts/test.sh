@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make test: everything CI checks.  Unit tests of the kernels, a build with
+# make test: everything CI checks.  Unit tests of the kernels, a short fuzz
+# run of the decoders, a build with
 # warnings as errors, install, then as an unprivileged user: a throwaway
 # cluster with parproc preloaded for pg_regress and the isolation tests, and
 # the TAP tests (which start clusters of their own).
@@ -9,10 +10,13 @@ cd "$(dirname "$0")/.."
 
 WERROR_CFLAGS=${WERROR_CFLAGS:--Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror}
 
-ensure_packages "${BUILD_PACKAGES[@]}"
+ensure_packages "${TEST_PACKAGES[@]}"
 
 say "unit tests of src/kernels"
 make -s unittest UNIT_CFLAGS="$WERROR_CFLAGS"
+
+say "fuzzing the hll decoder for ${FUZZ_SECONDS:-20} s (libFuzzer, ASan, UBSan)"
+make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 
 say "build with $WERROR_CFLAGS"
 make -s clean

@@ -229,3 +229,86 @@ COMMENT ON AGGREGATE parproc.vec_min(double precision[]) IS
 'element-wise minimum of equal-length arrays; NULL elements skipped per position';
 COMMENT ON AGGREGATE parproc.vec_max(double precision[]) IS
 'element-wise maximum of equal-length arrays; NULL elements skipped per position';
+
+-- hll: HyperLogLog distinct counts ----------------------------------------
+
+CREATE TYPE parproc.hll;
+CREATE FUNCTION parproc.hll_in(cstring) RETURNS parproc.hll
+	AS 'MODULE_PATHNAME', 'parproc_hll_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.hll_out(parproc.hll) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'parproc_hll_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.hll_recv(internal) RETURNS parproc.hll
+	AS 'MODULE_PATHNAME', 'parproc_hll_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.hll_send(parproc.hll) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'parproc_hll_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE parproc.hll (
+	INPUT = parproc.hll_in,
+	OUTPUT = parproc.hll_out,
+	RECEIVE = parproc.hll_recv,
+	SEND = parproc.hll_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended
+);
+COMMENT ON TYPE parproc.hll IS
+'HyperLogLog distinct-count sketch: exact set of 64-bit hashes up to 2^precision/16 values, dense registers beyond';
+
+CREATE FUNCTION parproc.hll_transfn(internal, anyelement) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_hll_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.hll_transfn(internal, anyelement, integer) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_hll_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.hll_merge_transfn(internal, parproc.hll) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_hll_merge_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.hll_combinefn(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_hll_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.hll_serialfn(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'parproc_hll_serialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.hll_deserialfn(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_hll_deserialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.hll_finalfn(internal) RETURNS parproc.hll
+	AS 'MODULE_PATHNAME', 'parproc_hll_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.hll_count_finalfn(internal) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'parproc_hll_count_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- SSPACE: a dense sketch is 2^precision bytes (64 kB at the default 16;
+-- the two-argument form allows up to 256 kB), and the sparse form never
+-- takes more.
+CREATE AGGREGATE parproc.hll_agg(anyelement) (
+	SFUNC = parproc.hll_transfn, STYPE = internal, SSPACE = 65536,
+	FINALFUNC = parproc.hll_finalfn,
+	COMBINEFUNC = parproc.hll_combinefn,
+	SERIALFUNC = parproc.hll_serialfn, DESERIALFUNC = parproc.hll_deserialfn,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.hll_agg(anyelement, integer) (
+	SFUNC = parproc.hll_transfn, STYPE = internal, SSPACE = 262144,
+	FINALFUNC = parproc.hll_finalfn,
+	COMBINEFUNC = parproc.hll_combinefn,
+	SERIALFUNC = parproc.hll_serialfn, DESERIALFUNC = parproc.hll_deserialfn,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.approx_count_distinct(anyelement) (
+	SFUNC = parproc.hll_transfn, STYPE = internal, SSPACE = 65536,
+	FINALFUNC = parproc.hll_count_finalfn,
+	COMBINEFUNC = parproc.hll_combinefn,
+	SERIALFUNC = parproc.hll_serialfn, DESERIALFUNC = parproc.hll_deserialfn,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.merge_agg(parproc.hll) (
+	SFUNC = parproc.hll_merge_transfn, STYPE = internal, SSPACE = 262144,
+	FINALFUNC = parproc.hll_finalfn,
+	COMBINEFUNC = parproc.hll_combinefn,
+	SERIALFUNC = parproc.hll_serialfn, DESERIALFUNC = parproc.hll_deserialfn,
+	PARALLEL = SAFE
+);
+
+CREATE FUNCTION parproc.cardinality(parproc.hll) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'parproc_hll_cardinality' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.merge(parproc.hll, parproc.hll) RETURNS parproc.hll
+	AS 'MODULE_PATHNAME', 'parproc_hll_merge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON AGGREGATE parproc.hll_agg(anyelement) IS
+'HyperLogLog sketch of the distinct non-NULL values, precision 16 (0.41% standard error, exact up to 4096 values)';
+COMMENT ON AGGREGATE parproc.approx_count_distinct(anyelement) IS
+'approximate count(DISTINCT x) from a HyperLogLog sketch, precision 16; exact up to 4096 values';
+COMMENT ON AGGREGATE parproc.merge_agg(parproc.hll) IS
+'union of stored hll sketches of one precision';
