@@ -71,7 +71,6 @@ typedef enum HllHashKind
 /* Per-call-site cache of how to hash the input type. */
 typedef struct HllHashInfo
 {
-	Oid			type;
 	Oid			collation;
 	HllHashKind kind;
 	FmgrInfo	hash;
@@ -323,16 +322,19 @@ parproc_hll_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-/* How to hash the input type, looked up once per call site. */
+/*
+ * How to hash the input type, looked up on the first row: the argument
+ * type and collation of one call site never change.
+ */
 static HllHashInfo *
 HllHashFunction(FunctionCallInfo fcinfo)
 {
 	HllHashInfo *info = (HllHashInfo *) fcinfo->flinfo->fn_extra;
-	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 1);
-	Oid			collation = PG_GET_COLLATION();
 
-	if (info == NULL || info->type != type || info->collation != collation)
+	if (info == NULL)
 	{
+		Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 1);
+		Oid			collation = PG_GET_COLLATION();
 		TypeCacheEntry *tce = lookup_type_cache(type, TYPECACHE_HASH_EXTENDED_PROC_FINFO);
 
 		if (!OidIsValid(tce->hash_extended_proc))
@@ -342,7 +344,6 @@ HllHashFunction(FunctionCallInfo fcinfo)
 							format_type_be(type)),
 					 errhint("Cast the value to a type with a hash operator class, such as text.")));
 		info = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(HllHashInfo));
-		info->type = type;
 		info->collation = collation;
 		fmgr_info_copy(&info->hash, &tce->hash_extended_proc_finfo, fcinfo->flinfo->fn_mcxt);
 		info->kind = HLL_HASH_FMGR;
