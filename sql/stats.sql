@@ -4,7 +4,7 @@ CREATE EXTENSION IF NOT EXISTS parproc;
 RESET client_min_messages;
 
 -- relative difference, 0 when equal (NaN = NaN and Infinity = Infinity too)
-CREATE FUNCTION reldiff(a float8, b float8) RETURNS float8
+CREATE OR REPLACE FUNCTION reldiff(a float8, b float8) RETURNS float8
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT CASE WHEN a = b THEN 0 ELSE abs(a - b) / greatest(abs(a), abs(b)) END
 $$;

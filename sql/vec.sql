@@ -3,7 +3,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS parproc;
 RESET client_min_messages;
 
-CREATE FUNCTION vreldiff(a float8, b float8) RETURNS float8
+CREATE OR REPLACE FUNCTION reldiff(a float8, b float8) RETURNS float8
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT CASE WHEN a = b THEN 0 ELSE abs(a - b) / greatest(abs(a), abs(b)) END
 $$;
@@ -35,7 +35,7 @@ $$;
 CREATE FUNCTION vclose(x float8[], y float8[]) RETURNS boolean LANGUAGE sql AS $$
 	SELECT cardinality(x) = cardinality(y)
 	   AND bool_and(CASE WHEN p IS NULL OR o IS NULL THEN p IS NULL AND o IS NULL
-						 ELSE vreldiff(p, o) < 1e-12 END)
+						 ELSE reldiff(p, o) < 1e-12 END)
 	FROM unnest(x, y) AS t(p, o)
 $$;
 
