@@ -15,6 +15,7 @@
 
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "common/pg_prng.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
@@ -41,6 +42,9 @@ PG_FUNCTION_INFO_V1(parproc_hll_merge);
 
 #define HLL_DEFAULT_PRECISION 16
 #define HLL_INITIAL_SLOTS 16
+
+/* Per-process salt for sparse-table slot placement (see hll.c). */
+static uint64 hll_salt = 0;
 
 typedef struct HllState
 {
@@ -125,9 +129,11 @@ HllGrowTable(HllState *state)
 	uint64	   *newtable = MemoryContextAllocZero(state->context, newcap * sizeof(uint64));
 	uint32		i;
 
+	if (hll_salt == 0)
+		hll_salt = pg_prng_uint64(&pg_global_prng_state) | 1;
 	for (i = 0; i < state->cap; i++)
 		if (state->table[i] != 0)
-			pp_hll_sparse_insert(newtable, newcap, state->table[i]);
+			pp_hll_sparse_insert(newtable, newcap, state->table[i], hll_salt);
 	if (state->table != NULL)
 		pfree(state->table);
 	state->table = newtable;
@@ -138,6 +144,8 @@ HllGrowTable(HllState *state)
 static void
 HllAdd(HllState *state, uint64 hash)
 {
+	/* 0 marks empty sparse slots: count it as 1 in both forms alike */
+	hash = pp_hll_sparse_key(hash);
 	if (state->registers != NULL)
 	{
 		pp_hll_dense_add(state->registers, state->precision, hash);
@@ -145,7 +153,7 @@ HllAdd(HllState *state, uint64 hash)
 	}
 	if (state->table == NULL)
 		HllGrowTable(state);
-	if (!pp_hll_sparse_insert(state->table, state->cap, hash))
+	if (!pp_hll_sparse_insert(state->table, state->cap, hash, hll_salt))
 		return;
 	state->nsparse++;
 	if (state->nsparse > PP_HLL_SPARSE_MAX(state->precision))

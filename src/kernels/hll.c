@@ -15,15 +15,20 @@
 
 #include "hll.h"
 
-/* Insert into an open-addressing table with linear probing. */
+/*
+ * Insert into an open-addressing table with linear probing.  The slot is
+ * chosen from the hash mixed with a salt, not from its raw bits: hashes
+ * read from a stored sketch are the user's bytes and could otherwise be
+ * chosen to share one probe run and make merging quadratic.
+ */
 bool
-pp_hll_sparse_insert(uint64_t *table, size_t cap, uint64_t hash)
+pp_hll_sparse_insert(uint64_t *table, size_t cap, uint64_t hash, uint64_t salt)
 {
 	size_t		mask = cap - 1;
 	size_t		i;
 
 	hash = pp_hll_sparse_key(hash);
-	i = (size_t) (hash & mask);
+	i = (size_t) (pp_mix64(hash ^ salt) & mask);
 	for (;;)
 	{
 		if (table[i] == hash)
@@ -126,7 +131,12 @@ pp_hll_estimate(const uint8_t *registers, int precision)
 int64_t
 pp_hll_dense_cardinality(const uint8_t *registers, int precision)
 {
-	return (int64_t) llround(pp_hll_estimate(registers, precision));
+	double		e = pp_hll_estimate(registers, precision);
+
+	/* saturated registers (only crafted sketches) estimate beyond int64 */
+	if (!(e < 9.2233720368547758e18))
+		return INT64_MAX;
+	return (int64_t) llround(e);
 }
 
 /* Read and write little-endian integers byte by byte (any alignment). */

@@ -42,10 +42,11 @@ pp_mix64(uint64_t h)
 
 /*
  * Insert a hash into an open-addressing table of cap slots (a power of
- * two, 0 marks an empty slot).  Returns true when the hash was new.  The
- * caller keeps the load at most one half.
+ * two, 0 marks an empty slot); salt randomizes slot placement.  Returns
+ * true when the hash was new.  The caller keeps the load at most one half.
  */
-extern bool pp_hll_sparse_insert(uint64_t *table, size_t cap, uint64_t hash);
+extern bool pp_hll_sparse_insert(uint64_t *table, size_t cap, uint64_t hash,
+								 uint64_t salt);
 
 /* The hash value stored for h: 0 is reserved for empty slots. */
 static inline uint64_t
@@ -73,7 +74,7 @@ extern void pp_hll_dense_merge(uint8_t *registers, const uint8_t *other, size_t 
 /* Ertl's improved estimator (2017) over dense registers. */
 extern double pp_hll_estimate(const uint8_t *registers, int precision);
 
-/* The estimate rounded to a count. */
+/* The estimate rounded to a count (INT64_MAX beyond int64's range). */
 extern int64_t pp_hll_dense_cardinality(const uint8_t *registers, int precision);
 
 /* Collect the hashes of a table into out (unsorted); returns how many. */

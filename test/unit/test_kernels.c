@@ -645,9 +645,9 @@ test_hll(void)
 	for (i = 0; i < 30; i++)
 		hashes[i] = pp_mix64(i + 1);
 	for (i = 0; i < 30; i++)
-		ok &= pp_hll_sparse_insert(table, 64, hashes[i]);
+		ok &= pp_hll_sparse_insert(table, 64, hashes[i], 99);
 	for (i = 0; i < 30; i++)
-		ok &= !pp_hll_sparse_insert(table, 64, hashes[i]);
+		ok &= !pp_hll_sparse_insert(table, 64, hashes[i], 99);
 	n = pp_hll_sparse_collect(table, 64, out);
 	pp_hll_sort_hashes(out, n);
 	pp_hll_sort_hashes(hashes, 30);
@@ -662,6 +662,23 @@ test_hll(void)
 	len = pp_hll_encode_dense(buf, 4, regs);
 	CHECK(pp_hll_decode(buf, len, &view) && view.dense && memcmp(view.payload, regs, 16) == 0,
 		  "hll dense round trip");
+
+	/* saturated registers (a crafted sketch) clamp instead of overflowing */
+	memset(regs, 61, sizeof(regs));
+	CHECK(pp_hll_dense_cardinality(regs, 4) == INT64_MAX, "hll saturated clamps");
+
+	/* hashes sharing their low bits still spread over the table */
+	{
+		uint64_t	big[4096];
+
+		memset(big, 0, sizeof(big));
+		for (i = 0; i < 2048; i++)
+			ok &= pp_hll_sparse_insert(big, 4096, ((uint64_t) (i + 1)) << 40, 7);
+		n = 0;
+		for (i = 0; i + 1 < 4096; i++)
+			n = (big[i] != 0 && big[i + 1] != 0 && big[i + 2 < 4096 ? i + 2 : i] != 0) ? n + 1 : n;
+		CHECK(ok && n < 1500, "hll crafted low bits do not cluster (%zu)", n);
+	}
 
 	/*
 	 * Mutation fuzz of the decoder: flip bytes and truncate valid encodings;
