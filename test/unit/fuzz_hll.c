@@ -25,6 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	PpHllView	view;
 	uint64_t	table[2 * 16384];
+	size_t		cap = 16;
 	uint32_t	i;
 
 	if (!pp_hll_decode(data, size, &view))
@@ -34,8 +35,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sink = (uint64_t) pp_hll_dense_cardinality(view.payload, view.precision);
 		return 0;
 	}
-	memset(table, 0, sizeof(table));
+	/* a table at most half full, as the aggregates keep it */
+	while (cap < 2 * (size_t) view.nsparse)
+		cap *= 2;
+	memset(table, 0, cap * sizeof(uint64_t));
 	for (i = 0; i < view.nsparse; i++)
-		sink += pp_hll_sparse_insert(table, 2 * 16384, pp_hll_view_hash(&view, i), 42);
+		sink += pp_hll_sparse_insert(table, cap, pp_hll_view_hash(&view, i), 42);
 	return 0;
 }
