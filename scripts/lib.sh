@@ -101,3 +101,29 @@ cluster_stop() {
 	[ -f "$dir/data/postmaster.pid" ] && as_pg pg_ctl -D "$dir/data" -m fast -w stop >/dev/null
 	return 0
 }
+
+# For bench/: unless PGHOST names a server, build, install and start a
+# throwaway cluster (shared_buffers = 2GB), stopped when the script exits.
+bench_cluster() {
+	if [ -z "${PGHOST:-}" ]; then
+		make -s >/dev/null
+		install_extension
+		bench_dir=$(work_dir "$PWD/tmp/bench")
+		trap 'cluster_stop "$bench_dir"' EXIT
+		cluster_start "$bench_dir" "-c shared_buffers=2GB"
+	fi
+}
+
+# For bench/: median milliseconds of $RUNS executions of a query (after
+# one warm-up run), with settings applied first.
+time_query() {
+	local settings=$1 query=$2
+	{
+		echo "$settings"
+		echo '\o /dev/null'
+		echo "$query;"
+		echo '\timing on'
+		for _ in $(seq "$RUNS"); do echo "$query;"; done
+	} | psql -X -q -v ON_ERROR_STOP=1 | awk '/^Time:/ { print $2 }' | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
