@@ -70,5 +70,22 @@ SELECT array_agg(coalesce(c, 0) ORDER BY b) AS core_width_bucket
 FROM generate_series(0, 11) b
 LEFT JOIN (SELECT width_bucket(latency_ms, 0, 100, 10) AS wb, count(*) AS c
            FROM requests GROUP BY 1) w ON w.wb = b;
+
+\echo
+\echo '-- 5. Distinct counts: a mergeable HyperLogLog sketch, exact for small sets'
+SELECT parproc.approx_count_distinct(round(latency_ms::numeric, 1)) AS parproc_estimate,
+       count(DISTINCT round(latency_ms::numeric, 1)) AS core_exact
+FROM requests;
+SELECT parproc.approx_count_distinct(service) AS parproc_small_set, count(DISTINCT service) AS core
+FROM requests;
+CREATE TEMP TABLE per_service AS
+SELECT service, parproc.hll_agg(round(latency_ms::numeric, 1)) AS sketch FROM requests GROUP BY service;
+SELECT parproc.cardinality(parproc.merge_agg(sketch)) AS merged_from_20_sketches FROM per_service;
+
+\echo
+\echo '-- 6. Element-wise aggregates over arrays'
+SELECT parproc.vec_avg(ARRAY[latency_ms, ln(latency_ms), service]) AS vec_avg,
+       parproc.vec_max(ARRAY[latency_ms, ln(latency_ms), service]) AS vec_max
+FROM requests;
 SQL
 say "done; the cluster is stopped and $run_dir can be removed"
