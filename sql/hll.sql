@@ -100,5 +100,11 @@ SELECT g, parproc.approx_count_distinct(t) = count(DISTINCT t) AS per_group FROM
 EXPLAIN (COSTS OFF) SELECT parproc.merge_agg(s) FROM sk;
 SELECT parproc.merge_agg(s)::text = (SELECT s FROM serial_sk) AS merge_parallel FROM sk;
 RESET parallel_leader_participation;
+-- no free worker slots: the leader runs the partial and final steps alone
+SET max_parallel_workers = 0;
+SELECT parproc.hll_agg(i)::text = (SELECT s FROM serial_sk) AS no_workers,
+	   parproc.vec_sum(ARRAY[i]) = ARRAY[sum(i)::float8] AS vec_no_workers
+FROM d;
+RESET max_parallel_workers;
 SET force_parallel_mode = regress;
 SELECT parproc.hll_agg(i)::text = (SELECT s FROM serial_sk) AS in_worker FROM d;

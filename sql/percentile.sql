@@ -131,6 +131,12 @@ SELECT parproc.median(x) FROM (SELECT x FROM p UNION ALL SELECT x FROM p UNION A
 RESET parproc.percentile_max_memory;
 RESET parallel_leader_participation;
 
+-- no free worker slots: the leader runs the partial and final steps alone
+SET max_parallel_workers = 0;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT parproc.median(x) FROM p;
+SELECT identical('SELECT x FROM p') AS no_workers;
+RESET max_parallel_workers;
+
 SET force_parallel_mode = regress;
 SELECT identical('SELECT x FROM p') AS in_worker;
 RESET force_parallel_mode;

@@ -136,6 +136,17 @@ ORDER BY g;
 -- an overflow found while combining partial states
 SELECT parproc.stats(CASE WHEN i IN (1, 20000) THEN 1e308 ELSE 0 END) FROM t;
 
+-- no free worker slots: the leader runs the partial and final steps alone
+SET max_parallel_workers = 0;
+SELECT (s).n = n AS n, reldiff((s).var_samp, v) < 1e-12 AS var_samp, h = o AS histogram
+FROM (SELECT parproc.stats(x) AS s, count(x) AS n, var_samp(x) AS v,
+			 parproc.histogram(x, 0, 200, 8) AS h FROM t) a,
+	 (SELECT array_agg(coalesce(c, 0) ORDER BY b) AS o
+	  FROM generate_series(0, 9) b
+	  LEFT JOIN (SELECT width_bucket(x, 0, 200, 8) AS wb, count(*) AS c
+				 FROM t WHERE x IS NOT NULL GROUP BY 1) w ON w.wb = b) ob;
+RESET max_parallel_workers;
+
 -- the whole aggregate inside a parallel worker
 SET force_parallel_mode = regress;
 SELECT (s).n = n AS n, reldiff((s).var_samp, v) < 1e-12 AS var_samp
