@@ -15,23 +15,25 @@ OBJS = \
 	src/agg/histogram.o \
 	src/agg/vec.o \
 	src/agg/hll.o \
+	src/agg/topk.o \
 	src/kernels/moments.o \
 	src/kernels/sort.o \
 	src/kernels/percentile.o \
 	src/kernels/histogram.o \
 	src/kernels/vec.o \
-	src/kernels/hll.o
+	src/kernels/hll.o \
+	src/kernels/topk.o
 
 DATA = sql/parproc--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
-REGRESS = stats percentile histogram vec hll
+REGRESS = stats percentile histogram vec hll topk
 ISOLATION = snapshot
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
-EXTRA_CLEAN = test/unit/test_kernels test/unit/fuzz_hll test/unit/fuzz_hll.log output_iso tmp_check
+EXTRA_CLEAN = test/unit/test_kernels test/unit/fuzz_hll test/unit/fuzz_topk test/unit/fuzz_*.log output_iso tmp_check
 
 # Prefer PostgreSQL 15's pg_config when several versions are installed.
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
@@ -66,12 +68,15 @@ unittest: test/unit/test_kernels
 # libFuzzer, Debian package libclang-rt-14-dev).  FUZZ_SECONDS per target.
 FUZZ_CC = $(firstword $(wildcard /usr/bin/clang-14) clang)
 FUZZ_SECONDS ?= 20
-test/unit/fuzz_hll: test/unit/fuzz_hll.c src/kernels/hll.c src/kernels/hll.h
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ test/unit/fuzz_hll.c src/kernels/hll.c -lm
-fuzz: test/unit/fuzz_hll
-	@test/unit/fuzz_hll -max_total_time=$(FUZZ_SECONDS) -max_len=70000 >test/unit/fuzz_hll.log 2>&1 \
-		|| { tail -n 40 test/unit/fuzz_hll.log; exit 1; }
-	@grep -E '^Done [0-9]+ runs' test/unit/fuzz_hll.log
+FUZZ_TARGETS = hll topk
+test/unit/fuzz_%: test/unit/fuzz_%.c src/kernels/%.c src/kernels/%.h
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< src/kernels/$*.c -lm
+fuzz: $(FUZZ_TARGETS:%=test/unit/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+		test/unit/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=70000 >test/unit/fuzz_$$t.log 2>&1 \
+			|| { tail -n 40 test/unit/fuzz_$$t.log; exit 1; }; \
+		echo "fuzz_$$t: $$(grep -E '^Done [0-9]+ runs' test/unit/fuzz_$$t.log)"; \
+	done
 
 test:
 	scripts/test.sh
@@ -83,3 +88,4 @@ bench:
 	bench/run
 	bench/vec
 	bench/hll
+	bench/topk

@@ -15,7 +15,7 @@ ensure_packages "${TEST_PACKAGES[@]}"
 say "unit tests of src/kernels"
 make -s unittest UNIT_CFLAGS="$WERROR_CFLAGS"
 
-say "fuzzing the hll decoder for ${FUZZ_SECONDS:-20} s (libFuzzer, ASan, UBSan)"
+say "fuzzing the decoders for ${FUZZ_SECONDS:-20} s each (libFuzzer, ASan, UBSan)"
 make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 
 say "build with $WERROR_CFLAGS"

@@ -312,3 +312,66 @@ COMMENT ON AGGREGATE parproc.approx_count_distinct(anyelement) IS
 'approximate count(DISTINCT x) from a HyperLogLog sketch, precision 16; exact up to 4096 values';
 COMMENT ON AGGREGATE parproc.merge_agg(parproc.hll) IS
 'union of stored hll sketches of one precision';
+
+-- topk: heavy hitters (space-saving) ----------------------------------------
+
+CREATE TYPE parproc.topk;
+CREATE FUNCTION parproc.topk_in(cstring) RETURNS parproc.topk
+	AS 'MODULE_PATHNAME', 'parproc_topk_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.topk_out(parproc.topk) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'parproc_topk_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.topk_recv(internal) RETURNS parproc.topk
+	AS 'MODULE_PATHNAME', 'parproc_topk_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.topk_send(parproc.topk) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'parproc_topk_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE parproc.topk (
+	INPUT = parproc.topk_in,
+	OUTPUT = parproc.topk_out,
+	RECEIVE = parproc.topk_recv,
+	SEND = parproc.topk_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended
+);
+COMMENT ON TYPE parproc.topk IS
+'space-saving heavy-hitters summary: k counters with per-item error bounds';
+
+CREATE FUNCTION parproc.topk_transfn(internal, anyelement, integer) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_topk_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.topk_merge_transfn(internal, parproc.topk) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_topk_merge_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.topk_combinefn(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_topk_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.topk_serialfn(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'parproc_topk_serialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.topk_deserialfn(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_topk_deserialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.topk_finalfn(internal) RETURNS parproc.topk
+	AS 'MODULE_PATHNAME', 'parproc_topk_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- SSPACE: about 100 bytes per counter for k = 100 plus short keys; a
+-- larger k takes proportionally more.
+CREATE AGGREGATE parproc.topk_agg(anyelement, integer) (
+	SFUNC = parproc.topk_transfn, STYPE = internal, SSPACE = 16384,
+	FINALFUNC = parproc.topk_finalfn,
+	COMBINEFUNC = parproc.topk_combinefn,
+	SERIALFUNC = parproc.topk_serialfn, DESERIALFUNC = parproc.topk_deserialfn,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.merge_agg(parproc.topk) (
+	SFUNC = parproc.topk_merge_transfn, STYPE = internal, SSPACE = 16384,
+	FINALFUNC = parproc.topk_finalfn,
+	COMBINEFUNC = parproc.topk_combinefn,
+	SERIALFUNC = parproc.topk_serialfn, DESERIALFUNC = parproc.topk_deserialfn,
+	PARALLEL = SAFE
+);
+
+CREATE FUNCTION parproc.topk_items(t parproc.topk, OUT value text, OUT count bigint, OUT max_error bigint)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'parproc_topk_items' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+CREATE FUNCTION parproc.merge(parproc.topk, parproc.topk) RETURNS parproc.topk
+	AS 'MODULE_PATHNAME', 'parproc_topk_merge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON AGGREGATE parproc.topk_agg(anyelement, integer) IS
+'space-saving summary of the k most frequent values: every value more frequent than n/k is listed, count - max_error <= true count <= count';
+COMMENT ON FUNCTION parproc.topk_items(parproc.topk) IS
+'the items of a topk summary, most frequent first';

@@ -18,6 +18,10 @@ extern void DefineGucs(void);
 
 /* src/agg/common.c */
 extern MemoryContext ParprocAggContext(FunctionCallInfo fcinfo);
+extern bytea *ParprocHexIn(const char *str, const char *typname);
+extern char *ParprocHexOut(const bytea *value);
+extern bytea *ParprocBytesRecv(StringInfo buf);
+extern bytea *ParprocBytesSend(const bytea *value);
 
 /* src/memory.c: large allocations faulted in at once */
 extern void ParprocPrefault(void *p, Size len);

@@ -5,6 +5,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "libpq/pqformat.h"
 #include "utils/lsyscache.h"
 
 #include "parproc.h"
@@ -23,4 +24,97 @@ ParprocAggContext(FunctionCallInfo fcinfo)
 		elog(ERROR, "%s called in non-aggregate context",
 			 get_func_name(fcinfo->flinfo->fn_oid));
 	return aggcontext;
+}
+
+/* Value of a hexadecimal digit, or -1. */
+static int
+HexDigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Text input of a sketch type: \x followed by the hex of its encoded
+ * bytes.  Returns the bytes as a varlena; the caller validates them.
+ */
+bytea *
+ParprocHexIn(const char *str, const char *typname)
+{
+	size_t		len = strlen(str);
+	bytea	   *result;
+	uint8	   *out;
+	size_t		i;
+
+	if (len < 2 || str[0] != '\\' || str[1] != 'x' || len % 2 != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"%s\"", typname, str),
+				 errdetail("Values of type %s are written as \\x followed by an even number of hexadecimal digits.",
+						   typname)));
+	result = palloc(VARHDRSZ + (len - 2) / 2);
+	SET_VARSIZE(result, VARHDRSZ + (len - 2) / 2);
+	out = (uint8 *) VARDATA(result);
+	for (i = 2; i < len; i += 2)
+	{
+		int			hi = HexDigit(str[i]),
+					lo = HexDigit(str[i + 1]);
+
+		if (hi < 0 || lo < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type %s: \"%s\"", typname, str),
+					 errdetail("\"%.2s\" is not a hexadecimal byte.", str + i)));
+		out[(i - 2) / 2] = (uint8) (hi * 16 + lo);
+	}
+	return result;
+}
+
+/* Text output of a sketch type: \x and the hex of its bytes. */
+char *
+ParprocHexOut(const bytea *value)
+{
+	const uint8 *p = (const uint8 *) VARDATA_ANY(value);
+	size_t		len = VARSIZE_ANY_EXHDR(value);
+	char	   *result = palloc(2 * len + 3);
+	static const char digits[] = "0123456789abcdef";
+	size_t		i;
+
+	result[0] = '\\';
+	result[1] = 'x';
+	for (i = 0; i < len; i++)
+	{
+		result[2 + 2 * i] = digits[p[i] >> 4];
+		result[3 + 2 * i] = digits[p[i] & 15];
+	}
+	result[2 + 2 * len] = '\0';
+	return result;
+}
+
+/* Binary input of a sketch type: the encoded bytes, for the caller to validate. */
+bytea *
+ParprocBytesRecv(StringInfo buf)
+{
+	int			len = buf->len - buf->cursor;
+	bytea	   *result = palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(result, VARHDRSZ + len);
+	pq_copymsgbytes(buf, VARDATA(result), len);
+	return result;
+}
+
+/* Binary output of a sketch type: the encoded bytes. */
+bytea *
+ParprocBytesSend(const bytea *value)
+{
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
+	return pq_endtypsend(&buf);
 }

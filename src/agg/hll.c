@@ -233,50 +233,13 @@ HllViewCardinality(const PpHllView *view)
 	return pp_hll_dense_cardinality(view->payload, view->precision);
 }
 
-/* Value of a hexadecimal digit, or -1. */
-static int
-HexDigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Text input: \x followed by the hex of the encoded sketch. */
 Datum
 parproc_hll_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	size_t		len = strlen(str);
-	bytea	   *result;
-	uint8	   *out;
+	bytea	   *result = ParprocHexIn(PG_GETARG_CSTRING(0), "hll");
 	PpHllView	view;
-	size_t		i;
 
-	if (len < 2 || str[0] != '\\' || str[1] != 'x' || len % 2 != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s: \"%s\"", "hll", str),
-				 errdetail("An hll value is written as \\x followed by an even number of hexadecimal digits.")));
-	result = palloc(VARHDRSZ + (len - 2) / 2);
-	SET_VARSIZE(result, VARHDRSZ + (len - 2) / 2);
-	out = (uint8 *) VARDATA(result);
-	for (i = 2; i < len; i += 2)
-	{
-		int			hi = HexDigit(str[i]),
-					lo = HexDigit(str[i + 1]);
-
-		if (hi < 0 || lo < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-					 errmsg("invalid input syntax for type %s: \"%s\"", "hll", str),
-					 errdetail("\"%.2s\" is not a hexadecimal byte.", str + i)));
-		out[(i - 2) / 2] = (uint8) (hi * 16 + lo);
-	}
 	HllDecode(result, &view, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	PG_RETURN_BYTEA_P(result);
 }
@@ -285,35 +248,16 @@ parproc_hll_in(PG_FUNCTION_ARGS)
 Datum
 parproc_hll_out(PG_FUNCTION_ARGS)
 {
-	bytea	   *value = PG_GETARG_BYTEA_PP(0);
-	const uint8 *p = (const uint8 *) VARDATA_ANY(value);
-	size_t		len = VARSIZE_ANY_EXHDR(value);
-	char	   *result = palloc(2 * len + 3);
-	static const char digits[] = "0123456789abcdef";
-	size_t		i;
-
-	result[0] = '\\';
-	result[1] = 'x';
-	for (i = 0; i < len; i++)
-	{
-		result[2 + 2 * i] = digits[p[i] >> 4];
-		result[3 + 2 * i] = digits[p[i] & 15];
-	}
-	result[2 + 2 * len] = '\0';
-	PG_RETURN_CSTRING(result);
+	PG_RETURN_CSTRING(ParprocHexOut(PG_GETARG_BYTEA_PP(0)));
 }
 
 /* Binary input: the encoded sketch, validated. */
 Datum
 parproc_hll_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			len = buf->len - buf->cursor;
-	bytea	   *result = palloc(VARHDRSZ + len);
+	bytea	   *result = ParprocBytesRecv((StringInfo) PG_GETARG_POINTER(0));
 	PpHllView	view;
 
-	SET_VARSIZE(result, VARHDRSZ + len);
-	pq_copymsgbytes(buf, VARDATA(result), len);
 	HllDecode(result, &view, ERRCODE_INVALID_BINARY_REPRESENTATION);
 	PG_RETURN_BYTEA_P(result);
 }
@@ -322,12 +266,7 @@ parproc_hll_recv(PG_FUNCTION_ARGS)
 Datum
 parproc_hll_send(PG_FUNCTION_ARGS)
 {
-	bytea	   *value = PG_GETARG_BYTEA_PP(0);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	PG_RETURN_BYTEA_P(ParprocBytesSend(PG_GETARG_BYTEA_PP(0)));
 }
 
 /*
