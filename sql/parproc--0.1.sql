@@ -335,8 +335,10 @@ CREATE TYPE parproc.topk (
 COMMENT ON TYPE parproc.topk IS
 'space-saving heavy-hitters summary: k counters with per-item error bounds';
 
+-- STABLE: items are identified by the type's output function, which may
+-- depend on settings (TimeZone for timestamptz, extra_float_digits ...).
 CREATE FUNCTION parproc.topk_transfn(internal, anyelement, integer) RETURNS internal
-	AS 'MODULE_PATHNAME', 'parproc_topk_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'parproc_topk_transfn' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION parproc.topk_merge_transfn(internal, parproc.topk) RETURNS internal
 	AS 'MODULE_PATHNAME', 'parproc_topk_merge_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION parproc.topk_combinefn(internal, internal) RETURNS internal
@@ -375,3 +377,7 @@ COMMENT ON AGGREGATE parproc.topk_agg(anyelement, integer) IS
 'space-saving summary of the k most frequent values: every value more frequent than n/k is listed, count - max_error <= true count <= count';
 COMMENT ON FUNCTION parproc.topk_items(parproc.topk) IS
 'the items of a topk summary, most frequent first';
+COMMENT ON AGGREGATE parproc.merge_agg(parproc.topk) IS
+'merge of stored topk summaries of one k; the guarantee holds for the union';
+COMMENT ON FUNCTION parproc.merge(parproc.topk, parproc.topk) IS
+'merge of two topk summaries of one k';

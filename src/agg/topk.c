@@ -5,21 +5,29 @@
  *
  * Values are counted by their text form (the type's output function), so
  * two values are the same item when they print the same.  Merging two
- * summaries of k counters (Agarwal et al., "Mergeable summaries", 2012):
- * an item missing from one side is charged that side's least counter (0
- * when the side has a free counter) as both count and error, and the k
- * largest counts are kept.  The guarantee of one summary carries over.
+ * summaries of k counters (the parallel space-saving rule of Cafaro et
+ * al.): an item missing from one side is charged that side's least counter
+ * (0 when the side has a free counter, as it then counted every item) as
+ * both count and error, and the k largest counts are kept.  The guarantee
+ * of one summary carries over.
  */
 #include "postgres.h"
 
 #include "common/hashfn.h"
+#include "common/int.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
+#include "mb/pg_wchar.h"
 #include "utils/lsyscache.h"
 
 #include "kernels/topk.h"
 #include "parproc.h"
+
+/* InitMaterializedSRF is the 15.1 name of 15.0's SetSingleFuncCall. */
+#if PG_VERSION_NUM < 150001
+#define InitMaterializedSRF(fcinfo, flags) SetSingleFuncCall(fcinfo, flags)
+#endif
 
 PG_FUNCTION_INFO_V1(parproc_topk_in);
 PG_FUNCTION_INFO_V1(parproc_topk_out);
@@ -96,6 +104,7 @@ TopkLoad(const bytea *value, int errcode_invalid)
 	size_t		len = VARSIZE_ANY_EXHDR(value);
 	uint32		k = pp_topk_encoded_k(bytes, len);
 	TopkState  *state;
+	uint32		i;
 
 	if (k == 0)
 		ereport(ERROR,
@@ -108,7 +117,15 @@ TopkLoad(const bytea *value, int errcode_invalid)
 		ereport(ERROR,
 				(errcode(errcode_invalid),
 				 errmsg("invalid topk value"),
-				 errdetail("A length, count, error, the order of items or a repeated item is invalid.")));
+				 errdetail("A length, count, error, total, the order of items or a repeated item is invalid.")));
+	/* items are returned as text: they must be text of this encoding */
+	for (i = 0; i < state->t.n; i++)
+		if (!pg_verifymbstr((const char *) state->t.entries[i].key,
+							(int) state->t.entries[i].keylen, true))
+			ereport(ERROR,
+					(errcode(errcode_invalid),
+					 errmsg("invalid topk value"),
+					 errdetail("An item is not valid text in the server encoding.")));
 	return state;
 }
 
@@ -125,6 +142,19 @@ TopkEncode(const TopkState *state)
 	SET_VARSIZE(result, VARHDRSZ + len);
 	pfree(order);
 	return result;
+}
+
+/* a + b, or an error when the counts overflow. */
+static int64
+TopkAdd(int64 a, int64 b)
+{
+	int64		sum;
+
+	if (pg_add_s64_overflow(a, b, &sum))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("topk counts out of range")));
+	return sum;
 }
 
 /*
@@ -159,8 +189,8 @@ TopkMerge(MemoryContext context, const TopkState *a, const TopkState *b)
 		int32		j = pp_topk_find(&b->t, e->hash, e->key, e->keylen);
 
 		pp_topk_insert(&all->t, e->hash, e->key, e->keylen,
-					   e->count + (j >= 0 ? b->t.entries[j].count : floor_b),
-					   e->error + (j >= 0 ? b->t.entries[j].error : floor_b));
+					   TopkAdd(e->count, j >= 0 ? b->t.entries[j].count : floor_b),
+					   TopkAdd(e->error, j >= 0 ? b->t.entries[j].error : floor_b));
 	}
 	for (i = 0; i < b->t.n; i++)
 	{
@@ -168,7 +198,7 @@ TopkMerge(MemoryContext context, const TopkState *a, const TopkState *b)
 
 		if (pp_topk_find(&a->t, e->hash, e->key, e->keylen) < 0)
 			pp_topk_insert(&all->t, e->hash, e->key, e->keylen,
-						   e->count + floor_a, e->error + floor_a);
+						   TopkAdd(e->count, floor_a), TopkAdd(e->error, floor_a));
 	}
 
 	order = palloc(Max(all->t.n, 1) * sizeof(uint32));
@@ -182,7 +212,7 @@ TopkMerge(MemoryContext context, const TopkState *a, const TopkState *b)
 		pp_topk_insert(&result->t, e->hash, TopkCopyKey(result, e->key, e->keylen),
 					   e->keylen, e->count, e->error);
 	}
-	result->t.total = a->t.total + b->t.total;
+	result->t.total = TopkAdd(a->t.total, b->t.total);
 	pfree(order);
 	TopkFreeState(all);
 	return result;

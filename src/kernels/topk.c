@@ -354,7 +354,8 @@ pp_topk_load(PpTopk *t, const uint8_t *bytes, size_t len,
 	uint32_t	n,
 				i;
 	size_t		off = PP_TOPK_HEADER;
-	int64_t		total;
+	int64_t		total,
+				sum = 0;
 	PpTopkEntry prev;
 
 	memset(&prev, 0, sizeof(prev));
@@ -381,6 +382,11 @@ pp_topk_load(PpTopk *t, const uint8_t *bytes, size_t len,
 		off += PP_TOPK_ENTRY_HEADER;
 		if (count < 1 || error < 0 || error >= count || keylen > len - off)
 			return false;
+		/* a summary with a free counter has never dropped an item: exact */
+		if (n < t->k && error != 0)
+			return false;
+		if (__builtin_add_overflow(sum, count, &sum))
+			return false;
 		key = bytes + off;
 		off += keylen;
 
@@ -395,7 +401,8 @@ pp_topk_load(PpTopk *t, const uint8_t *bytes, size_t len,
 		pp_topk_insert(t, h, key, keylen, count, error);
 		prev = cur;
 	}
-	if (off != len)
+	/* counts sum to the stream length, exactly while not full */
+	if (off != len || sum > total || (n < t->k && sum != total))
 		return false;
 	t->total = total;
 	return true;

@@ -91,7 +91,9 @@ extern uint32_t pp_topk_encoded_k(const uint8_t *bytes, size_t len);
 /*
  * Load an encoded summary into t (initialized for its k), validating
  * everything: header, lengths, counts >= 1, 0 <= error < count, output
- * order, no duplicate keys.  Keys point into bytes.
+ * order, no duplicate keys, counts summing to at most the total (exactly,
+ * with no errors, when fewer than k counters are used).  Keys point into
+ * bytes.
  */
 extern bool pp_topk_load(PpTopk *t, const uint8_t *bytes, size_t len,
 						 uint64_t (*hash) (const uint8_t *, uint32_t));
