@@ -69,7 +69,7 @@ unittest: test/unit/test_kernels
 FUZZ_CC = $(firstword $(wildcard /usr/bin/clang-14) clang)
 FUZZ_SECONDS ?= 20
 FUZZ_TARGETS = hll topk
-test/unit/fuzz_%: test/unit/fuzz_%.c src/kernels/%.c src/kernels/%.h
+test/unit/fuzz_%: test/unit/fuzz_%.c src/kernels/%.c src/kernels/%.h src/kernels/bytes.h
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< src/kernels/$*.c -lm
 fuzz: $(FUZZ_TARGETS:%=test/unit/fuzz_%)
 	@for t in $(FUZZ_TARGETS); do \

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "hll.h"
 
 /*
@@ -139,43 +140,6 @@ pp_hll_dense_cardinality(const uint8_t *registers, int precision)
 	return (int64_t) llround(e);
 }
 
-/* Read and write little-endian integers byte by byte (any alignment). */
-static uint64_t
-get_le64(const uint8_t *p)
-{
-	uint64_t	v = 0;
-	int			i;
-
-	for (i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static void
-put_le64(uint8_t *p, uint64_t v)
-{
-	int			i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t) (v >> (8 * i));
-}
-
-static uint32_t
-get_le32(const uint8_t *p)
-{
-	return (uint32_t) p[0] | ((uint32_t) p[1] << 8) |
-		((uint32_t) p[2] << 16) | ((uint32_t) p[3] << 24);
-}
-
-static void
-put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t) v;
-	p[1] = (uint8_t) (v >> 8);
-	p[2] = (uint8_t) (v >> 16);
-	p[3] = (uint8_t) (v >> 24);
-}
-
 /* Bytes of an encoded sparse sketch. */
 size_t
 pp_hll_sparse_size(uint32_t n)
@@ -211,14 +175,14 @@ pp_hll_decode(const uint8_t *bytes, size_t len, PpHllView *view)
 		if (len < PP_HLL_HEADER + 4)
 			return false;
 		view->dense = false;
-		view->nsparse = get_le32(bytes + PP_HLL_HEADER);
+		view->nsparse = pp_get_le32(bytes + PP_HLL_HEADER);
 		if (view->nsparse > PP_HLL_SPARSE_MAX(precision) ||
 			len != pp_hll_sparse_size(view->nsparse))
 			return false;
 		view->payload = bytes + PP_HLL_HEADER + 4;
 		for (i = 0; i < view->nsparse; i++)
 		{
-			uint64_t	h = get_le64(view->payload + (size_t) i * 8);
+			uint64_t	h = pp_get_le64(view->payload + (size_t) i * 8);
 
 			/* strictly ascending also rules out 0 after the first */
 			if (h == 0 || (i > 0 && h <= prev))
@@ -249,7 +213,7 @@ pp_hll_decode(const uint8_t *bytes, size_t len, PpHllView *view)
 uint64_t
 pp_hll_view_hash(const PpHllView *view, uint32_t i)
 {
-	return get_le64(view->payload + (size_t) i * 8);
+	return pp_get_le64(view->payload + (size_t) i * 8);
 }
 
 /* Write the header. */
@@ -270,9 +234,9 @@ pp_hll_encode_sparse(uint8_t *out, int precision, const uint64_t *hashes,
 	uint32_t	i;
 
 	put_header(out, precision, 0);
-	put_le32(out + PP_HLL_HEADER, n);
+	pp_put_le32(out + PP_HLL_HEADER, n);
 	for (i = 0; i < n; i++)
-		put_le64(out + PP_HLL_HEADER + 4 + (size_t) i * 8, hashes[i]);
+		pp_put_le64(out + PP_HLL_HEADER + 4 + (size_t) i * 8, hashes[i]);
 	return pp_hll_sparse_size(n);
 }
 

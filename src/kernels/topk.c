@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "topk.h"
 
 /* Hash table size: a power of two, at least twice k. */
@@ -254,42 +255,6 @@ pp_topk_order(const PpTopk *t, uint32_t *order)
 	sort_topk = NULL;
 }
 
-static void
-put_le32(uint8_t *p, uint32_t v)
-{
-	int			i;
-
-	for (i = 0; i < 4; i++)
-		p[i] = (uint8_t) (v >> (8 * i));
-}
-
-static void
-put_le64(uint8_t *p, uint64_t v)
-{
-	int			i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (uint8_t) (v >> (8 * i));
-}
-
-static uint32_t
-get_le32(const uint8_t *p)
-{
-	return (uint32_t) p[0] | ((uint32_t) p[1] << 8) |
-		((uint32_t) p[2] << 16) | ((uint32_t) p[3] << 24);
-}
-
-static uint64_t
-get_le64(const uint8_t *p)
-{
-	uint64_t	v = 0;
-	int			i;
-
-	for (i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 /* Bytes of the encoded summary. */
 size_t
 pp_topk_encoded_size(const PpTopk *t)
@@ -315,17 +280,17 @@ pp_topk_encode(const PpTopk *t, const uint32_t *order, uint8_t *out)
 
 	p[0] = PP_TOPK_VERSION;
 	p[1] = p[2] = p[3] = 0;
-	put_le32(p + 4, t->k);
-	put_le32(p + 8, t->n);
-	put_le64(p + 12, (uint64_t) t->total);
+	pp_put_le32(p + 4, t->k);
+	pp_put_le32(p + 8, t->n);
+	pp_put_le64(p + 12, (uint64_t) t->total);
 	p += PP_TOPK_HEADER;
 	for (i = 0; i < t->n; i++)
 	{
 		const PpTopkEntry *e = &t->entries[order[i]];
 
-		put_le64(p, (uint64_t) e->count);
-		put_le64(p + 8, (uint64_t) e->error);
-		put_le32(p + 16, e->keylen);
+		pp_put_le64(p, (uint64_t) e->count);
+		pp_put_le64(p + 8, (uint64_t) e->error);
+		pp_put_le32(p + 16, e->keylen);
 		if (e->keylen > 0)
 			memcpy(p + PP_TOPK_ENTRY_HEADER, e->key, e->keylen);
 		p += PP_TOPK_ENTRY_HEADER + e->keylen;
@@ -342,7 +307,7 @@ pp_topk_encoded_k(const uint8_t *bytes, size_t len)
 	if (len < PP_TOPK_HEADER || bytes[0] != PP_TOPK_VERSION ||
 		bytes[1] != 0 || bytes[2] != 0 || bytes[3] != 0)
 		return 0;
-	k = get_le32(bytes + 4);
+	k = pp_get_le32(bytes + 4);
 	return k >= 1 && k <= PP_TOPK_MAX_K ? k : 0;
 }
 
@@ -361,8 +326,8 @@ pp_topk_load(PpTopk *t, const uint8_t *bytes, size_t len,
 	memset(&prev, 0, sizeof(prev));
 	if (pp_topk_encoded_k(bytes, len) != t->k || t->n != 0)
 		return false;
-	n = get_le32(bytes + 8);
-	total = (int64_t) get_le64(bytes + 12);
+	n = pp_get_le32(bytes + 8);
+	total = (int64_t) pp_get_le64(bytes + 12);
 	if (n > t->k || total < 0)
 		return false;
 	for (i = 0; i < n; i++)
@@ -376,9 +341,9 @@ pp_topk_load(PpTopk *t, const uint8_t *bytes, size_t len,
 
 		if (len - off < PP_TOPK_ENTRY_HEADER)
 			return false;
-		count = (int64_t) get_le64(bytes + off);
-		error = (int64_t) get_le64(bytes + off + 8);
-		keylen = get_le32(bytes + off + 16);
+		count = (int64_t) pp_get_le64(bytes + off);
+		error = (int64_t) pp_get_le64(bytes + off + 8);
+		keylen = pp_get_le32(bytes + off + 16);
 		off += PP_TOPK_ENTRY_HEADER;
 		if (count < 1 || error < 0 || error >= count || keylen > len - off)
 			return false;
