@@ -33,7 +33,7 @@ ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
-EXTRA_CLEAN = test/unit/test_kernels test/unit/fuzz_hll test/unit/fuzz_topk test/unit/fuzz_*.log output_iso tmp_check
+EXTRA_CLEAN = bench/kernels test/unit/test_kernels test/unit/fuzz_hll test/unit/fuzz_topk test/unit/fuzz_*.log output_iso tmp_check
 
 # Prefer PostgreSQL 15's pg_config when several versions are installed.
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
@@ -60,7 +60,7 @@ KERNEL_SRCS = $(wildcard src/kernels/*.c)
 test/unit/test_kernels: test/unit/test_kernels.c $(KERNEL_SRCS) $(wildcard src/kernels/*.h)
 	$(or $(CC),cc) -O2 -g $(UNIT_CFLAGS) -o $@ test/unit/test_kernels.c $(KERNEL_SRCS) -lm
 
-.PHONY: unittest fuzz test demo bench
+.PHONY: unittest fuzz test demo bench bench-kernels
 unittest: test/unit/test_kernels
 	test/unit/test_kernels
 
@@ -83,6 +83,12 @@ test:
 
 demo:
 	scripts/demo.sh
+
+# Kernel micro-benchmarks behind the README's design notes.
+bench/kernels: bench/kernels.c src/kernels/sort.c src/kernels/percentile.c
+	$(or $(CC),cc) -O2 -o $@ bench/kernels.c src/kernels/sort.c src/kernels/percentile.c -lm
+bench-kernels: bench/kernels
+	bench/kernels
 
 bench:
 	bench/run
