@@ -36,7 +36,7 @@ SELECT violations((SELECT parproc.merge_agg(t) FROM parts), 20) AS merge_agg,
 	 = (SELECT parproc.merge_agg(t)::text FROM parts WHERE g IN (1, 0)) AS merge_equals_merge_agg,
 	   (SELECT parproc.merge(a.t, b.t)::text FROM parts a, parts b WHERE a.g = 0 AND b.g = 1)
 	 = (SELECT parproc.merge(b.t, a.t)::text FROM parts a, parts b WHERE a.g = 0 AND b.g = 1) AS commutative;
-SELECT sum(count) >= 0 AS ok, count(*) AS items FROM parproc.topk_items((SELECT parproc.merge_agg(t) FROM parts));
+SELECT count(*) AS items FROM parproc.topk_items((SELECT parproc.merge_agg(t) FROM parts));
 
 -- NULLs skipped, no rows, values compared by their text form
 SELECT parproc.topk_agg(v, 5) IS NULL AS no_rows FROM z WHERE false;
