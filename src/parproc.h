@@ -23,6 +23,30 @@ extern char *ParprocHexOut(const bytea *value);
 extern bytea *ParprocBytesRecv(StringInfo buf);
 extern bytea *ParprocBytesSend(const bytea *value);
 
+/* src/agg/fractions.c: the fraction argument of percentile aggregates */
+typedef struct ParprocFractions
+{
+	bool		set;			/* seen (or 0.5 for median) */
+	bool		multi;			/* fractions is an array */
+	bool		check_rows;		/* not a constant: compare on every row */
+	double		fraction;		/* when !multi */
+	struct ArrayType *fractions;	/* flat copy, when multi */
+} ParprocFractions;
+
+typedef void (*ParprocFractionsFn) (void *arg, const double *fractions, int n,
+									double *results);
+
+extern void ParprocCheckFraction(double fraction);
+extern void ParprocCheckFractionArray(struct ArrayType *fractions);
+extern void ParprocFractionsAccept(FunctionCallInfo fcinfo, int argno, bool multi,
+								   MemoryContext context, ParprocFractions *f);
+extern void ParprocFractionsCombine(MemoryContext context, ParprocFractions *dst,
+									const ParprocFractions *src);
+extern void ParprocFractionsSerialize(StringInfo buf, const ParprocFractions *f);
+extern void ParprocFractionsDeserialize(StringInfo buf, ParprocFractions *f);
+extern Datum ParprocFractionsResult(struct ArrayType *fractions,
+									ParprocFractionsFn compute, void *arg);
+
 /* src/memory.c: large allocations faulted in at once */
 extern void ParprocPrefault(void *p, Size len);
 extern void *ParprocAllocHuge(MemoryContext context, Size size);

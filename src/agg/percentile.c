@@ -51,8 +51,6 @@ PG_FUNCTION_INFO_V1(parproc_percentile_disc_multi_finalfn);
  */
 #define PERCENTILE_MAX_MESSAGE_VALUES ((MaxAllocSize - 1024 * 1024) / sizeof(double))
 
-/* Most fractions in one array (they need 2 ranks of 8 bytes each). */
-#define PERCENTILE_MAX_FRACTIONS 1000000
 #define PERCENTILE_INITIAL_CAPACITY 64
 
 typedef struct PercentileState
@@ -63,10 +61,7 @@ typedef struct PercentileState
 	int64		capacity;		/* room in values */
 	const char *received;		/* deserialized: the values, still unaligned
 								 * in the message, instead of values */
-	bool		multi;			/* fractions is an array */
-	bool		check_rows;		/* fraction is not a constant: check each row */
-	double		fraction;		/* the fraction, when !multi */
-	ArrayType  *fractions;		/* flat copy of the fraction array, when multi */
+	ParprocFractions f;			/* the fraction(s) */
 } PercentileState;
 
 /* Largest number of values parproc.percentile_max_memory allows. */
@@ -74,36 +69,6 @@ static int64
 PercentileMaxValues(void)
 {
 	return (int64) parproc_percentile_max_memory * 1024 / sizeof(double);
-}
-
-/* Raise the error for a fraction outside [0, 1], in core's words. */
-static void
-CheckFraction(double fraction)
-{
-	if (!pp_fraction_valid(fraction))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("percentile value %g is not between 0 and 1",
-						fraction)));
-}
-
-/* Error for a fraction that differs between rows of one group. */
-static void
-FractionChanged(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("percentile fraction must be the same for all rows of a group"),
-			 errhint("Pass the fraction as a constant or a query parameter.")));
-}
-
-/* Error for a NULL fraction argument. */
-static void
-FractionIsNull(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-			 errmsg("percentile fraction cannot be null")));
 }
 
 /* A new empty state in the given context. */
@@ -114,22 +79,6 @@ PercentileNewState(MemoryContext context)
 
 	state->context = context;
 	return state;
-}
-
-/*
- * Whether the fraction argument of the current aggregate call is a
- * constant, so that rows need not be checked one by one.
- */
-static bool
-FractionArgIsConst(FunctionCallInfo fcinfo)
-{
-	Aggref	   *aggref = AggGetAggref(fcinfo);
-	TargetEntry *tle;
-
-	if (aggref == NULL || list_length(aggref->args) < 2)
-		return false;
-	tle = (TargetEntry *) lsecond(aggref->args);
-	return IsA(tle->expr, Const);
 }
 
 /*
@@ -172,16 +121,6 @@ PercentileAdd(PercentileState *state, double x)
 	state->values[state->n++] = x;
 }
 
-/* Copy a fraction array into a context. */
-static ArrayType *
-CopyFractions(MemoryContext context, const ArrayType *fractions)
-{
-	ArrayType  *copy = MemoryContextAlloc(context, VARSIZE(fractions));
-
-	memcpy(copy, fractions, VARSIZE(fractions));
-	return copy;
-}
-
 /* Fetch the state, creating it on the first row. */
 static PercentileState *
 PercentileGetState(FunctionCallInfo fcinfo)
@@ -195,76 +134,21 @@ PercentileGetState(FunctionCallInfo fcinfo)
 Datum
 parproc_percentile_transfn(PG_FUNCTION_ARGS)
 {
-	bool		first = PG_ARGISNULL(0);
 	PercentileState *state = PercentileGetState(fcinfo);
-	double		fraction;
 
-	if (PG_ARGISNULL(2))
-		FractionIsNull();
-	fraction = PG_GETARG_FLOAT8(2);
-	if (first)
-	{
-		CheckFraction(fraction);
-		state->fraction = fraction;
-		state->check_rows = !FractionArgIsConst(fcinfo);
-	}
-	else if (state->check_rows && fraction != state->fraction)
-		FractionChanged();
-
+	ParprocFractionsAccept(fcinfo, 2, false, state->context, &state->f);
 	if (!PG_ARGISNULL(1))
 		PercentileAdd(state, PG_GETARG_FLOAT8(1));
 	PG_RETURN_POINTER(state);
-}
-
-/* Check every non-NULL element of a fraction array. */
-static void
-CheckFractionArray(ArrayType *fractions)
-{
-	Datum	   *elems;
-	bool	   *nulls;
-	int			nelems,
-				i;
-
-	if (ArrayGetNItems(ARR_NDIM(fractions), ARR_DIMS(fractions)) > PERCENTILE_MAX_FRACTIONS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("cannot compute more than %d percentiles at once",
-						PERCENTILE_MAX_FRACTIONS)));
-	deconstruct_array(fractions, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
-					  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
-	for (i = 0; i < nelems; i++)
-		if (!nulls[i])
-			CheckFraction(DatumGetFloat8(elems[i]));
-	pfree(elems);
-	pfree(nulls);
 }
 
 /* Transition for the array forms: (state, x, fractions[]). */
 Datum
 parproc_percentile_multi_transfn(PG_FUNCTION_ARGS)
 {
-	bool		first = PG_ARGISNULL(0);
 	PercentileState *state = PercentileGetState(fcinfo);
-	ArrayType  *fractions;
 
-	if (PG_ARGISNULL(2))
-		FractionIsNull();
-	if (first)
-	{
-		fractions = PG_GETARG_ARRAYTYPE_P(2);
-		CheckFractionArray(fractions);
-		state->multi = true;
-		state->fractions = CopyFractions(state->context, fractions);
-		state->check_rows = !FractionArgIsConst(fcinfo);
-	}
-	else if (state->check_rows)
-	{
-		fractions = PG_GETARG_ARRAYTYPE_P(2);
-		if (VARSIZE(fractions) != VARSIZE(state->fractions) ||
-			memcmp(fractions, state->fractions, VARSIZE(fractions)) != 0)
-			FractionChanged();
-	}
-
+	ParprocFractionsAccept(fcinfo, 2, true, state->context, &state->f);
 	if (!PG_ARGISNULL(1))
 		PercentileAdd(state, PG_GETARG_FLOAT8(1));
 	PG_RETURN_POINTER(state);
@@ -278,22 +162,13 @@ parproc_median_transfn(PG_FUNCTION_ARGS)
 	PercentileState *state = PercentileGetState(fcinfo);
 
 	if (first)
-		state->fraction = 0.5;
+	{
+		state->f.set = true;
+		state->f.fraction = 0.5;
+	}
 	if (!PG_ARGISNULL(1))
 		PercentileAdd(state, PG_GETARG_FLOAT8(1));
 	PG_RETURN_POINTER(state);
-}
-
-/* Whether two states were built with the same fraction(s). */
-static bool
-SameFractions(PercentileState *a, PercentileState *b)
-{
-	if (a->multi != b->multi)
-		return false;
-	if (!a->multi)
-		return a->fraction == b->fraction;
-	return VARSIZE(a->fractions) == VARSIZE(b->fractions) &&
-		memcmp(a->fractions, b->fractions, VARSIZE(a->fractions)) == 0;
 }
 
 /*
@@ -312,15 +187,8 @@ parproc_percentile_combinefn(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(state1);
 
 	if (state1 == NULL)
-	{
 		state1 = PercentileNewState(aggcontext);
-		state1->multi = state2->multi;
-		state1->fraction = state2->fraction;
-		if (state2->multi)
-			state1->fractions = CopyFractions(aggcontext, state2->fractions);
-	}
-	else if (!SameFractions(state1, state2))
-		FractionChanged();
+	ParprocFractionsCombine(aggcontext, &state1->f, &state2->f);
 
 	if (state2->n > 0)
 	{
@@ -340,13 +208,10 @@ Datum
 parproc_percentile_serialfn(PG_FUNCTION_ARGS)
 {
 	PercentileState *state = (PercentileState *) PG_GETARG_POINTER(0);
-	Size		fraclen = state->multi ? VARSIZE(state->fractions) : sizeof(double);
-	Size		header = sizeof(int32) + sizeof(int32) + fraclen + sizeof(int64);
+	StringInfoData header;
+	int32		version = PERCENTILE_SERIAL_VERSION;
 	Size		total;
 	bytea	   *result;
-	char	   *p;
-	int32		flags = state->multi ? 1 : 0;
-	int32		version = PERCENTILE_SERIAL_VERSION;
 
 	ParprocAggContext(fcinfo);
 
@@ -358,24 +223,18 @@ parproc_percentile_serialfn(PG_FUNCTION_ARGS)
 						   state->n, (Size) PERCENTILE_MAX_MESSAGE_VALUES),
 				 errhint("Run the query with more parallel workers, or with max_parallel_workers_per_gather = 0.")));
 
-	total = VARHDRSZ + header + state->n * sizeof(double);
+	initStringInfo(&header);
+	appendBinaryStringInfo(&header, (const char *) &version, sizeof(int32));
+	ParprocFractionsSerialize(&header, &state->f);
+	appendBinaryStringInfo(&header, (const char *) &state->n, sizeof(int64));
+
+	total = VARHDRSZ + header.len + state->n * sizeof(double);
 	result = palloc(total);
 	ParprocPrefault(result, total);
 	SET_VARSIZE(result, total);
-	p = VARDATA(result);
-	memcpy(p, &version, sizeof(int32));
-	p += sizeof(int32);
-	memcpy(p, &flags, sizeof(int32));
-	p += sizeof(int32);
-	if (state->multi)
-		memcpy(p, state->fractions, fraclen);
-	else
-		memcpy(p, &state->fraction, fraclen);
-	p += fraclen;
-	memcpy(p, &state->n, sizeof(int64));
-	p += sizeof(int64);
+	memcpy(VARDATA(result), header.data, header.len);
 	if (state->n > 0)
-		memcpy(p, state->values, state->n * sizeof(double));
+		memcpy(VARDATA(result) + header.len, state->values, state->n * sizeof(double));
 	PG_RETURN_BYTEA_P(result);
 }
 
@@ -387,56 +246,30 @@ parproc_percentile_serialfn(PG_FUNCTION_ARGS)
 Datum
 parproc_percentile_deserialfn(PG_FUNCTION_ARGS)
 {
-	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
 	PercentileState *state = PercentileNewState(CurrentMemoryContext);
-	const char *p = VARDATA_ANY(bytes);
-	const char *end = p + VARSIZE_ANY_EXHDR(bytes);
-	int32		version,
-				flags;
+	StringInfoData buf;
+	int32		version;
 	int64		n;
 
 	ParprocAggContext(fcinfo);
-	if (end - p < 2 * (int) sizeof(int32))
+	ParprocReadBytea(&buf, PG_GETARG_BYTEA_PP(0));
+	if (buf.len < (int) sizeof(int32))
 		elog(ERROR, "invalid parproc percentile state");
-	memcpy(&version, p, sizeof(int32));
-	p += sizeof(int32);
-	memcpy(&flags, p, sizeof(int32));
-	p += sizeof(int32);
+	memcpy(&version, buf.data, sizeof(int32));
+	buf.cursor = sizeof(int32);
 	if (version != PERCENTILE_SERIAL_VERSION)
 		elog(ERROR, "invalid parproc percentile state version %d", version);
+	ParprocFractionsDeserialize(&buf, &state->f);
 
-	state->multi = (flags & 1) != 0;
-	if (state->multi)
-	{
-		uint32		len;
-
-		if (end - p < VARHDRSZ)
-			elog(ERROR, "invalid parproc percentile state");
-		memcpy(&len, p, sizeof(uint32));
-		len = VARSIZE(&len);
-		if (len < VARHDRSZ || (Size) (end - p) < len)
-			elog(ERROR, "invalid parproc percentile state");
-		state->fractions = palloc(len);
-		memcpy(state->fractions, p, len);
-		p += len;
-	}
-	else
-	{
-		if (end - p < (int) sizeof(double))
-			elog(ERROR, "invalid parproc percentile state");
-		memcpy(&state->fraction, p, sizeof(double));
-		p += sizeof(double);
-	}
-
-	if (end - p < (int) sizeof(int64))
+	if (buf.len - buf.cursor < (int) sizeof(int64))
 		elog(ERROR, "invalid parproc percentile state");
-	memcpy(&n, p, sizeof(int64));
-	p += sizeof(int64);
-	if (n < 0 || (Size) (end - p) != (Size) n * sizeof(double))
+	memcpy(&n, buf.data + buf.cursor, sizeof(int64));
+	buf.cursor += sizeof(int64);
+	if (n < 0 || (Size) (buf.len - buf.cursor) != (Size) n * sizeof(double))
 		elog(ERROR, "invalid parproc percentile state");
 
 	state->n = n;
-	state->received = p;
+	state->received = buf.data + buf.cursor;
 	PG_RETURN_POINTER(state);
 }
 
@@ -465,7 +298,7 @@ PercentileSingleResult(FunctionCallInfo fcinfo, bool continuous)
 
 	if (state == NULL)
 		PG_RETURN_NULL();
-	pp_percentiles(state->values, state->n, &state->fraction, 1, continuous,
+	pp_percentiles(state->values, state->n, &state->f.fraction, 1, continuous,
 				   &result, ranks);
 	PG_RETURN_FLOAT8(result);
 }
@@ -484,47 +317,33 @@ parproc_percentile_disc_finalfn(PG_FUNCTION_ARGS)
 	return PercentileSingleResult(fcinfo, false);
 }
 
+typedef struct PercentileCompute
+{
+	PercentileState *state;
+	bool		continuous;
+} PercentileCompute;
+
+/* The percentiles at several fractions, for ParprocFractionsResult. */
+static void
+PercentileComputeMany(void *arg, const double *fractions, int n, double *results)
+{
+	PercentileCompute *c = (PercentileCompute *) arg;
+
+	pp_percentiles(c->state->values, c->state->n, fractions, n, c->continuous,
+				   results, palloc(2 * Max(n, 1) * sizeof(size_t)));
+}
+
 /* Array result of the same shape as the fraction array; NULL stays NULL. */
 static Datum
 PercentileMultiResult(FunctionCallInfo fcinfo, bool continuous)
 {
-	PercentileState *state = PercentileFinalState(fcinfo);
-	ArrayType  *fractions;
-	Datum	   *elems;
-	bool	   *nulls;
-	double	   *wanted,
-			   *results;
-	size_t	   *ranks;
-	int			nelems,
-				nwanted = 0,
-				i;
+	PercentileCompute c;
 
-	if (state == NULL)
+	c.state = PercentileFinalState(fcinfo);
+	c.continuous = continuous;
+	if (c.state == NULL)
 		PG_RETURN_NULL();
-	fractions = state->fractions;
-	deconstruct_array(fractions, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
-					  TYPALIGN_DOUBLE, &elems, &nulls, &nelems);
-	if (nelems == 0)
-		PG_RETURN_ARRAYTYPE_P(construct_empty_array(FLOAT8OID));
-
-	wanted = palloc(nelems * sizeof(double));
-	results = palloc(nelems * sizeof(double));
-	ranks = palloc(2 * nelems * sizeof(size_t));
-	for (i = 0; i < nelems; i++)
-		if (!nulls[i])
-			wanted[nwanted++] = DatumGetFloat8(elems[i]);
-	pp_percentiles(state->values, state->n, wanted, nwanted, continuous,
-				   results, ranks);
-	for (i = 0, nwanted = 0; i < nelems; i++)
-		if (!nulls[i])
-			elems[i] = Float8GetDatum(results[nwanted++]);
-
-	PG_RETURN_ARRAYTYPE_P(construct_md_array(elems, nulls,
-											 ARR_NDIM(fractions),
-											 ARR_DIMS(fractions),
-											 ARR_LBOUND(fractions),
-											 FLOAT8OID, sizeof(float8),
-											 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	return ParprocFractionsResult(c.state->f.fractions, PercentileComputeMany, &c);
 }
 
 /* Final for percentile_cont(x, fractions[]). */
