@@ -221,3 +221,92 @@ pp_is_sorted_f64(const double *v, size_t n)
 			return 0;
 	return 1;
 }
+
+/* Inverse of pp_f64_key for keys of non-NaN values. */
+static inline double
+f64_from_key(uint64_t k)
+{
+	uint64_t	u = (k & UINT64_C(0x8000000000000000)) ? k & ~UINT64_C(0x8000000000000000) : ~k;
+	double		d;
+
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
+/* The i-th 8-byte word of an array of keys or doubles (memcpy: no aliasing). */
+static inline uint64_t
+load_word(const void *base, size_t i)
+{
+	uint64_t	k;
+
+	memcpy(&k, (const char *) base + 8 * i, sizeof(k));
+	return k;
+}
+
+static inline void
+store_word(void *base, size_t i, uint64_t k)
+{
+	memcpy((char *) base + 8 * i, &k, sizeof(k));
+}
+
+/*
+ * LSD radix sort on the float8 keys, one byte per pass, the keys moving
+ * between tmp and v's own storage.  All eight byte histograms are counted
+ * in one read; a pass whose byte is the same for every value is skipped,
+ * which for real data is usually the sign and most of the exponent.
+ */
+void
+pp_radix_sort_f64(double *v, uint64_t *tmp, size_t n)
+{
+	uint32_t	counts[8][256];
+	uint64_t	first;
+	void	   *src = tmp,
+			   *dst = v;
+	size_t		i;
+	int			pass;
+
+	if (n <= SMALL_SORT)
+	{
+		insertion_sort(v, n);
+		return;
+	}
+	memset(counts, 0, sizeof(counts));
+	for (i = 0; i < n; i++)
+	{
+		uint64_t	k = pp_f64_key(v[i]);
+
+		tmp[i] = k;
+		for (pass = 0; pass < 8; pass++)
+			counts[pass][(k >> (8 * pass)) & 255]++;
+	}
+	first = tmp[0];
+	for (pass = 0; pass < 8; pass++)
+	{
+		uint32_t   *c = counts[pass];
+		uint32_t	sum = 0;
+		int			shift = 8 * pass;
+		void	   *t;
+
+		if (c[(first >> shift) & 255] == n)
+			continue;
+		for (i = 0; i < 256; i++)
+		{
+			uint32_t	x = c[i];
+
+			c[i] = sum;
+			sum += x;
+		}
+		for (i = 0; i < n; i++)
+		{
+			uint64_t	k = load_word(src, i);
+
+			store_word(dst, c[(k >> shift) & 255]++, k);
+		}
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	/* src holds the sorted keys: turn them back into doubles in v */
+	for (i = 0; i < n; i++)
+		v[i] = f64_from_key(load_word(src, i));
+}

