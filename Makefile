@@ -17,18 +17,20 @@ OBJS = \
 	src/agg/vec.o \
 	src/agg/hll.o \
 	src/agg/topk.o \
+	src/agg/qsketch.o \
 	src/kernels/moments.o \
 	src/kernels/sort.o \
 	src/kernels/percentile.o \
 	src/kernels/histogram.o \
 	src/kernels/vec.o \
 	src/kernels/hll.o \
-	src/kernels/topk.o
+	src/kernels/topk.o \
+	src/kernels/qsketch.o
 
 DATA = sql/parproc--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
-REGRESS = stats percentile histogram vec hll topk
+REGRESS = stats percentile histogram vec hll topk qsketch
 ISOLATION = snapshot
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1

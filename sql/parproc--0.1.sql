@@ -381,3 +381,115 @@ COMMENT ON AGGREGATE parproc.merge_agg(parproc.topk) IS
 'merge of stored topk summaries of one k; the guarantee holds for the union';
 COMMENT ON FUNCTION parproc.merge(parproc.topk, parproc.topk) IS
 'merge of two topk summaries of one k';
+
+-- qsketch: quantile sketch (merging t-digest) -------------------------------
+
+CREATE TYPE parproc.qsketch;
+CREATE FUNCTION parproc.qsketch_in(cstring) RETURNS parproc.qsketch
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.qsketch_out(parproc.qsketch) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.qsketch_recv(internal) RETURNS parproc.qsketch
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.qsketch_send(parproc.qsketch) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE parproc.qsketch (
+	INPUT = parproc.qsketch_in,
+	OUTPUT = parproc.qsketch_out,
+	RECEIVE = parproc.qsketch_recv,
+	SEND = parproc.qsketch_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended
+);
+COMMENT ON TYPE parproc.qsketch IS
+'quantile sketch (merging t-digest): exact count, min and max; about 26 kB for 10M values at the default accuracy';
+
+CREATE FUNCTION parproc.qsketch_transfn(internal, double precision) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.qsketch_transfn(internal, double precision, integer) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.approx_percentile_transfn(internal, double precision, double precision) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_approx_percentile_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.approx_percentile_multi_transfn(internal, double precision, double precision[]) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_approx_percentile_multi_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.qsketch_merge_transfn(internal, parproc.qsketch) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_merge_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.qsketch_combinefn(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_combinefn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.qsketch_serialfn(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_serialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.qsketch_deserialfn(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_deserialfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.qsketch_finalfn(internal) RETURNS parproc.qsketch
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.approx_percentile_finalfn(internal) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'parproc_approx_percentile_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.approx_percentile_multi_finalfn(internal) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_approx_percentile_multi_finalfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- SSPACE: a state that has seen many rows holds a 32 kB buffer and room
+-- for its centroids plus one buffer (about 90 kB at the default accuracy);
+-- a group of few rows stays far smaller.
+CREATE AGGREGATE parproc.qsketch_agg(x double precision) (
+	SFUNC = parproc.qsketch_transfn, STYPE = internal, SSPACE = 131072,
+	FINALFUNC = parproc.qsketch_finalfn,
+	COMBINEFUNC = parproc.qsketch_combinefn,
+	SERIALFUNC = parproc.qsketch_serialfn, DESERIALFUNC = parproc.qsketch_deserialfn,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.qsketch_agg(x double precision, accuracy integer) (
+	SFUNC = parproc.qsketch_transfn, STYPE = internal, SSPACE = 131072,
+	FINALFUNC = parproc.qsketch_finalfn,
+	COMBINEFUNC = parproc.qsketch_combinefn,
+	SERIALFUNC = parproc.qsketch_serialfn, DESERIALFUNC = parproc.qsketch_deserialfn,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.approx_percentile(x double precision, fraction double precision) (
+	SFUNC = parproc.approx_percentile_transfn, STYPE = internal, SSPACE = 131072,
+	FINALFUNC = parproc.approx_percentile_finalfn,
+	COMBINEFUNC = parproc.qsketch_combinefn,
+	SERIALFUNC = parproc.qsketch_serialfn, DESERIALFUNC = parproc.qsketch_deserialfn,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.approx_percentile(x double precision, fractions double precision[]) (
+	SFUNC = parproc.approx_percentile_multi_transfn, STYPE = internal, SSPACE = 131072,
+	FINALFUNC = parproc.approx_percentile_multi_finalfn,
+	COMBINEFUNC = parproc.qsketch_combinefn,
+	SERIALFUNC = parproc.qsketch_serialfn, DESERIALFUNC = parproc.qsketch_deserialfn,
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.merge_agg(parproc.qsketch) (
+	SFUNC = parproc.qsketch_merge_transfn, STYPE = internal, SSPACE = 131072,
+	FINALFUNC = parproc.qsketch_finalfn,
+	COMBINEFUNC = parproc.qsketch_combinefn,
+	SERIALFUNC = parproc.qsketch_serialfn, DESERIALFUNC = parproc.qsketch_deserialfn,
+	PARALLEL = SAFE
+);
+
+CREATE FUNCTION parproc.quantile(s parproc.qsketch, fraction double precision) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_quantile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.quantile(s parproc.qsketch, fractions double precision[]) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_quantiles' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.rank(s parproc.qsketch, x double precision) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_rank' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.merge(parproc.qsketch, parproc.qsketch) RETURNS parproc.qsketch
+	AS 'MODULE_PATHNAME', 'parproc_qsketch_merge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON AGGREGATE parproc.qsketch_agg(double precision) IS
+'quantile sketch of the non-NULL values at accuracy 200: normalized rank error about 0.01% at the median, 0.001% at p99; exact below 400 values';
+COMMENT ON AGGREGATE parproc.qsketch_agg(double precision, integer) IS
+'quantile sketch at an accuracy from 10 to 10000: centroids of about 4q(1-q)/accuracy of the values near fraction q';
+COMMENT ON AGGREGATE parproc.approx_percentile(double precision, double precision) IS
+'approximate percentile_cont from a quantile sketch at the default accuracy';
+COMMENT ON AGGREGATE parproc.approx_percentile(double precision, double precision[]) IS
+'approximate percentile_cont at several fractions from one quantile sketch';
+COMMENT ON AGGREGATE parproc.merge_agg(parproc.qsketch) IS
+'merge of stored quantile sketches, at the lowest of their accuracies';
+COMMENT ON FUNCTION parproc.quantile(parproc.qsketch, double precision) IS
+'value at a fraction (0 = exact minimum, 1 = exact maximum), placed as percentile_cont places it';
+COMMENT ON FUNCTION parproc.quantile(parproc.qsketch, double precision[]) IS
+'values at several fractions';
+COMMENT ON FUNCTION parproc.rank(parproc.qsketch, double precision) IS
+'estimated fraction of the values <= x';
+COMMENT ON FUNCTION parproc.merge(parproc.qsketch, parproc.qsketch) IS
+'merge of two quantile sketches, at the lower accuracy';
