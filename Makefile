@@ -36,7 +36,7 @@ ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
 
-EXTRA_CLEAN = bench/kernels test/unit/test_kernels test/unit/fuzz_hll test/unit/fuzz_topk test/unit/fuzz_*.log output_iso tmp_check
+EXTRA_CLEAN = bench/kernels test/unit/test_kernels $(FUZZ_TARGETS:%=test/unit/fuzz_%) test/unit/fuzz_*.log output_iso tmp_check
 
 # Prefer PostgreSQL 15's pg_config when several versions are installed.
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
@@ -71,9 +71,9 @@ unittest: test/unit/test_kernels
 # libFuzzer, Debian package libclang-rt-14-dev).  FUZZ_SECONDS per target.
 FUZZ_CC = $(firstword $(wildcard /usr/bin/clang-14) clang)
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS = hll topk
-test/unit/fuzz_%: test/unit/fuzz_%.c src/kernels/%.c src/kernels/%.h src/kernels/bytes.h
-	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< src/kernels/$*.c -lm
+FUZZ_TARGETS = hll topk qsketch
+test/unit/fuzz_%: test/unit/fuzz_%.c src/kernels/%.c src/kernels/%.h src/kernels/bytes.h src/kernels/sort.c
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< src/kernels/$*.c src/kernels/sort.c -lm
 fuzz: $(FUZZ_TARGETS:%=test/unit/fuzz_%)
 	@for t in $(FUZZ_TARGETS); do \
 		test/unit/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=70000 >test/unit/fuzz_$$t.log 2>&1 \

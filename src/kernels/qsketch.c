@@ -325,7 +325,8 @@ pp_qs_rank(const PpQsketch *s, double x)
 		le = n - (double) s->n_nan;
 	else
 		le = (double) s->n_neginf + finite_count_le(s, x);
-	return le / n;
+	/* at most 1, whatever the rounding of huge counts */
+	return le >= n ? 1.0 : le / n;
 }
 
 size_t
@@ -429,7 +430,8 @@ pp_qs_load(PpQsketch *s, const uint8_t *bytes, size_t len)
 
 	if (nc == 0)
 	{
-		if (s->min != 0.0 || s->max != 0.0)
+		/* no finite values: both stored as +0, bit for bit */
+		if (pp_get_le64(bytes + 40) != 0 || pp_get_le64(bytes + 48) != 0)
 			return false;
 	}
 	else if (!isfinite(s->min) || !isfinite(s->max) || s->min > s->max)
