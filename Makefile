@@ -96,5 +96,6 @@ bench-kernels: bench/kernels
 bench:
 	bench/run
 	bench/vec
+	bench/qsketch
 	bench/hll
 	bench/topk
