@@ -250,36 +250,31 @@ store_word(void *base, size_t i, uint64_t k)
 }
 
 /*
- * LSD radix sort on the float8 keys, one byte per pass, the keys moving
- * between tmp and v's own storage.  All eight byte histograms are counted
- * in one read; a pass whose byte is the same for every value is skipped,
- * which for real data is usually the sign and most of the exponent.
+ * LSD radix sort of words, one byte per pass, the words moving between a
+ * and b (any alignment: accessed through memcpy).  All eight byte
+ * histograms are counted in one read; a pass whose byte is the same for
+ * every word is skipped, which for real data is usually the sign and most
+ * of the exponent, or the high bytes of small integers.  Returns whichever
+ * of a and b holds the sorted words.
  */
-void
-pp_radix_sort_f64(double *v, uint64_t *tmp, size_t n)
+static void *
+radix_sort_words(void *a, void *b, size_t n)
 {
 	uint32_t	counts[8][256];
-	uint64_t	first;
-	void	   *src = tmp,
-			   *dst = v;
+	uint64_t	first = load_word(a, 0);
+	void	   *src = a,
+			   *dst = b;
 	size_t		i;
 	int			pass;
 
-	if (n <= SMALL_SORT)
-	{
-		insertion_sort(v, n);
-		return;
-	}
 	memset(counts, 0, sizeof(counts));
 	for (i = 0; i < n; i++)
 	{
-		uint64_t	k = pp_f64_key(v[i]);
+		uint64_t	k = load_word(a, i);
 
-		tmp[i] = k;
 		for (pass = 0; pass < 8; pass++)
 			counts[pass][(k >> (8 * pass)) & 255]++;
 	}
-	first = tmp[0];
 	for (pass = 0; pass < 8; pass++)
 	{
 		uint32_t   *c = counts[pass];
@@ -306,7 +301,30 @@ pp_radix_sort_f64(double *v, uint64_t *tmp, size_t n)
 		src = dst;
 		dst = t;
 	}
-	/* src holds the sorted keys: turn them back into doubles in v */
+	return src;
+}
+
+void
+pp_radix_sort_f64(double *v, uint64_t *tmp, size_t n)
+{
+	const void *sorted;
+	size_t		i;
+
+	if (n <= SMALL_SORT)
+	{
+		insertion_sort(v, n);
+		return;
+	}
 	for (i = 0; i < n; i++)
-		v[i] = f64_from_key(load_word(src, i));
+		tmp[i] = pp_f64_key(v[i]);
+	sorted = radix_sort_words(tmp, v, n);
+	for (i = 0; i < n; i++)
+		v[i] = f64_from_key(load_word(sorted, i));
+}
+
+void
+pp_radix_sort_u64(uint64_t *v, uint64_t *tmp, size_t n)
+{
+	if (n > 0 && radix_sort_words(v, tmp, n) != v)
+		memcpy(v, tmp, n * sizeof(uint64_t));
 }

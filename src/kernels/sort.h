@@ -52,6 +52,9 @@ extern void pp_select_f64(double *v, size_t n, const size_t *ranks,
  */
 extern void pp_radix_sort_f64(double *v, uint64_t *tmp, size_t n);
 
+/* Sort v[0..n) ascending by radix, with tmp[0..n) as scratch; n < 2^32. */
+extern void pp_radix_sort_u64(uint64_t *v, uint64_t *tmp, size_t n);
+
 /* Whether v[0..n) is in float8 order (for tests and assertions). */
 extern int	pp_is_sorted_f64(const double *v, size_t n);
 
