@@ -18,6 +18,7 @@ OBJS = \
 	src/agg/hll.o \
 	src/agg/topk.o \
 	src/agg/qsketch.o \
+	src/graph/graph.o \
 	src/kernels/moments.o \
 	src/kernels/sort.o \
 	src/kernels/percentile.o \
@@ -25,12 +26,13 @@ OBJS = \
 	src/kernels/vec.o \
 	src/kernels/hll.o \
 	src/kernels/topk.o \
-	src/kernels/qsketch.o
+	src/kernels/qsketch.o \
+	src/kernels/graph.o
 
 DATA = sql/parproc--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
-REGRESS = stats percentile histogram vec hll topk qsketch
+REGRESS = stats percentile histogram vec hll topk qsketch graph
 ISOLATION = snapshot
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1

@@ -493,3 +493,152 @@ COMMENT ON FUNCTION parproc.rank(parproc.qsketch, double precision) IS
 'estimated fraction of the values <= x';
 COMMENT ON FUNCTION parproc.merge(parproc.qsketch, parproc.qsketch) IS
 'merge of two quantile sketches, at the lower accuracy';
+
+-- graphs: spreading activation over edge tables ----------------------------
+
+CREATE TABLE parproc.graph_defs (
+	name text PRIMARY KEY CHECK (octet_length(name) BETWEEN 1 AND 63),
+	edges regclass NOT NULL,
+	source name NOT NULL,
+	target name NOT NULL,
+	weight name,
+	directed boolean NOT NULL,
+	generation bigint NOT NULL DEFAULT 1,
+	owner regrole NOT NULL DEFAULT current_user::regrole,
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE parproc.graph_defs IS
+'graph definitions of parproc.create_graph; generation grows with every refresh_graph';
+SELECT pg_catalog.pg_extension_config_dump('parproc.graph_defs', '');
+-- anyone may define graphs over tables they can read; only the owner (or a
+-- member of its role) may refresh or drop them
+GRANT SELECT, INSERT, UPDATE, DELETE ON parproc.graph_defs TO PUBLIC;
+ALTER TABLE parproc.graph_defs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY graph_defs_read ON parproc.graph_defs FOR SELECT USING (true);
+CREATE POLICY graph_defs_create ON parproc.graph_defs FOR INSERT
+	WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER')
+				AND pg_catalog.has_table_privilege(edges, 'SELECT'));
+CREATE POLICY graph_defs_change ON parproc.graph_defs FOR UPDATE
+	USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
+CREATE POLICY graph_defs_drop ON parproc.graph_defs FOR DELETE
+	USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
+
+CREATE FUNCTION parproc._graph_load(name text) RETURNS void
+	AS 'MODULE_PATHNAME', 'parproc_graph_load' LANGUAGE C STRICT PARALLEL UNSAFE;
+CREATE FUNCTION parproc._graph_unload(name text) RETURNS void
+	AS 'MODULE_PATHNAME', 'parproc_graph_unload' LANGUAGE C STRICT PARALLEL UNSAFE;
+
+CREATE FUNCTION parproc.create_graph(name text, edges regclass, source name, target name,
+									 weight name DEFAULT NULL, directed boolean DEFAULT true)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	col name;
+	typ regtype;
+BEGIN
+	IF name IS NULL OR edges IS NULL OR source IS NULL OR target IS NULL OR directed IS NULL THEN
+		RAISE EXCEPTION 'create_graph arguments other than weight cannot be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF octet_length(name) NOT BETWEEN 1 AND 63 THEN
+		RAISE EXCEPTION 'graph name must be 1 to 63 bytes long' USING ERRCODE = 'invalid_name';
+	END IF;
+	IF (SELECT relkind FROM pg_class WHERE oid = edges) NOT IN ('r', 'p', 'm', 'f') THEN
+		RAISE EXCEPTION '"%" is not a table', edges USING ERRCODE = 'wrong_object_type';
+	END IF;
+	FOREACH col IN ARRAY ARRAY[source, target, weight] LOOP
+		CONTINUE WHEN col IS NULL;
+		SELECT atttypid INTO typ FROM pg_attribute
+		WHERE attrelid = edges AND attname = col AND attnum > 0 AND NOT attisdropped;
+		IF typ IS NULL THEN
+			RAISE EXCEPTION 'column "%" of % does not exist', col, edges
+				USING ERRCODE = 'undefined_column';
+		END IF;
+		IF col = weight THEN
+			IF typ NOT IN ('smallint', 'integer', 'bigint', 'real', 'double precision', 'numeric') THEN
+				RAISE EXCEPTION 'weight column "%" of % has type %, not a number', col, edges, typ
+					USING ERRCODE = 'datatype_mismatch';
+			END IF;
+		ELSIF typ NOT IN ('smallint', 'integer', 'bigint') THEN
+			RAISE EXCEPTION 'node column "%" of % has type %, not an integer type', col, edges, typ
+				USING ERRCODE = 'datatype_mismatch',
+					  HINT = 'Node ids are smallint, integer or bigint.';
+		END IF;
+	END LOOP;
+	IF NOT has_table_privilege(edges, 'SELECT') THEN
+		RAISE EXCEPTION 'permission denied for table %', edges USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	IF EXISTS (SELECT FROM parproc.graph_defs d WHERE d.name = create_graph.name) THEN
+		RAISE EXCEPTION 'graph "%" already exists', name USING ERRCODE = 'duplicate_object';
+	END IF;
+	INSERT INTO parproc.graph_defs (name, edges, source, target, weight, directed)
+	VALUES (name, edges, source, target, weight, directed);
+	PERFORM parproc._graph_load(name);
+END $$;
+
+CREATE FUNCTION parproc.refresh_graph(name text) RETURNS void
+LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	UPDATE parproc.graph_defs d SET generation = d.generation + 1 WHERE d.name = refresh_graph.name;
+	IF NOT FOUND THEN
+		IF EXISTS (SELECT FROM parproc.graph_defs d WHERE d.name = refresh_graph.name) THEN
+			RAISE EXCEPTION 'must be a member of the owner of graph "%" to refresh it', name
+				USING ERRCODE = 'insufficient_privilege';
+		END IF;
+		RAISE EXCEPTION 'graph "%" does not exist', name USING ERRCODE = 'undefined_object';
+	END IF;
+	PERFORM parproc._graph_load(name);
+END $$;
+
+CREATE FUNCTION parproc.drop_graph(name text) RETURNS void
+LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	DELETE FROM parproc.graph_defs d WHERE d.name = drop_graph.name;
+	IF NOT FOUND THEN
+		IF EXISTS (SELECT FROM parproc.graph_defs d WHERE d.name = drop_graph.name) THEN
+			RAISE EXCEPTION 'must be a member of the owner of graph "%" to drop it', name
+				USING ERRCODE = 'insufficient_privilege';
+		END IF;
+		RAISE EXCEPTION 'graph "%" does not exist', name USING ERRCODE = 'undefined_object';
+	END IF;
+	PERFORM parproc._graph_unload(name);
+END $$;
+
+CREATE FUNCTION parproc.spread_activation(
+	graph text, seeds bigint[],
+	initial double precision DEFAULT 1.0, spread double precision DEFAULT 0.8,
+	decay double precision DEFAULT 0.2, threshold double precision DEFAULT 0.01,
+	inhibition double precision DEFAULT 0.0, "normalize" boolean DEFAULT true,
+	max_iterations integer DEFAULT 10, epsilon double precision DEFAULT 1e-6,
+	max_nodes integer DEFAULT 100, seed_weights double precision[] DEFAULT NULL,
+	OUT node bigint, OUT activation double precision, OUT iteration_reached integer)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'parproc_spread_activation' LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
+
+CREATE FUNCTION parproc._graph_cache(OUT name text, OUT generation bigint, OUT nodes bigint,
+	OUT edges bigint, OUT bytes bigint, OUT loaded_at timestamptz, OUT filenode oid,
+	OUT changes bigint, OUT queries bigint, OUT total_ms double precision, OUT p99_ms double precision)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'parproc_graph_cache' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+CREATE VIEW parproc.graphs AS
+SELECT d.name, d.edges AS edge_table, d.directed, c.nodes, c.edges, c.bytes, c.loaded_at,
+	   c.generation <> d.generation
+	   OR c.filenode IS DISTINCT FROM pg_catalog.pg_relation_filenode(d.edges)
+	   OR c.changes <> pg_catalog.pg_stat_get_tuples_inserted(d.edges)
+						+ pg_catalog.pg_stat_get_tuples_updated(d.edges)
+						+ pg_catalog.pg_stat_get_tuples_deleted(d.edges) AS stale,
+	   c.queries, c.total_ms / NULLIF(c.queries, 0) AS mean_ms, c.p99_ms
+FROM parproc.graph_defs d LEFT JOIN parproc._graph_cache() c ON c.name = d.name;
+GRANT SELECT ON parproc.graphs TO PUBLIC;
+
+COMMENT ON FUNCTION parproc.create_graph(text, regclass, name, name, name, boolean) IS
+'define a graph over an edge table (integer node columns, optional weight >= 0) and load it';
+COMMENT ON FUNCTION parproc.refresh_graph(text) IS
+'reload a graph after its edge table changed; every session picks up the new version at its next query';
+COMMENT ON FUNCTION parproc.drop_graph(text) IS 'forget a graph';
+COMMENT ON FUNCTION parproc.spread_activation(text, bigint[], double precision, double precision,
+	double precision, double precision, double precision, boolean, integer, double precision,
+	integer, double precision[]) IS
+'spreading activation from seed nodes; see the README for the exact definition';
+COMMENT ON VIEW parproc.graphs IS
+'defined graphs; nodes, edges, bytes, staleness and query statistics of those loaded in this session';

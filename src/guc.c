@@ -11,6 +11,7 @@
 #include "parproc.h"
 
 int			parproc_percentile_max_memory = 1024 * 1024;	/* 1GB in kB */
+int			parproc_graph_memory = 1024 * 1024; /* 1GB in kB */
 
 /* Register every parproc.* setting and reserve the prefix. */
 void
@@ -26,6 +27,19 @@ DefineGucs(void)
 							64,
 							MAX_KILOBYTES,
 							PGC_USERSET,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("parproc.graph_memory",
+							"Sets the maximum memory of the graphs loaded for spread_activation.",
+							"A graph takes about 24 bytes per edge in each direction and 24 bytes "
+							"per node; loading a graph that would take the graphs of this process "
+							"past the limit fails with an error.",
+							&parproc_graph_memory,
+							1024 * 1024,
+							64,
+							MAX_KILOBYTES,
+							PGC_SUSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 

@@ -10,6 +10,7 @@
 
 /* GUC variables (src/guc.c) */
 extern int	parproc_percentile_max_memory;	/* kB */
+extern int	parproc_graph_memory;	/* kB */
 
 /* Whether the library was loaded through shared_preload_libraries. */
 extern bool parproc_preloaded;

@@ -1,0 +1,175 @@
+-- graph: spread_activation against a brute-force reference of its definition
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS parproc;
+RESET client_min_messages;
+SET extra_float_digits = 0;
+
+-- The definition, iterated over every node with plain SQL: the oracle.
+CREATE TABLE sa_edges (s bigint, d bigint, w float8);
+CREATE FUNCTION sa_ref(directed bool, seeds bigint[], seed_w float8[], initial float8,
+					   spread float8, decay float8, threshold float8, inhibition float8,
+					   norm bool, max_it int, eps float8, max_nodes int)
+RETURNS TABLE (node bigint, activation float8, iteration_reached int)
+LANGUAGE plpgsql SET client_min_messages = warning AS $$
+DECLARE
+	change float8;
+BEGIN
+	DROP TABLE IF EXISTS pg_temp.ed, pg_temp.st, pg_temp.nx;
+	CREATE TEMP TABLE ed AS
+		SELECT s AS u, d AS v, w FROM sa_edges
+		UNION ALL SELECT d, s, w FROM sa_edges WHERE NOT directed;
+	CREATE TEMP TABLE st AS
+		SELECT n, coalesce(sd.a, 0) AS a, CASE WHEN sd.a IS NOT NULL THEN 0 END AS reached
+		FROM (SELECT u AS n FROM ed UNION SELECT v FROM ed) nodes
+		LEFT JOIN (SELECT k, max(coalesce(sw, initial)) AS a
+				   FROM unnest(seeds, seed_w) x(k, sw) GROUP BY k) sd ON sd.k = nodes.n;
+	FOR t IN 1 .. max_it LOOP
+		CREATE TEMP TABLE nx AS
+		SELECT st.n, least(1, greatest(0, (1 - decay) * st.a + coalesce(sp.s, 0) - coalesce(ih.i, 0))) AS a
+		FROM st
+		LEFT JOIN (SELECT e.v, spread * sum(p.a * e.w / CASE WHEN norm THEN wt.total ELSE 1 END) AS s
+				   FROM ed e JOIN st p ON p.n = e.u
+				   JOIN (SELECT u, sum(w) AS total FROM ed GROUP BY u) wt ON wt.u = e.u
+				   WHERE p.a >= threshold AND p.a > 0 AND (NOT norm OR wt.total > 0)
+				   GROUP BY e.v) sp ON sp.v = st.n
+		LEFT JOIN (SELECT e.v, inhibition * avg(p.a) AS i
+				   FROM ed e JOIN st p ON p.n = e.u GROUP BY e.v) ih ON ih.v = st.n;
+		SELECT max(abs(nx.a - st.a)) INTO change FROM nx JOIN st USING (n);
+		UPDATE st SET a = nx.a,
+			reached = coalesce(st.reached, CASE WHEN nx.a >= threshold AND nx.a > 0 THEN t END)
+		FROM nx WHERE nx.n = st.n;
+		DROP TABLE nx;
+		EXIT WHEN change < eps;
+	END LOOP;
+	RETURN QUERY SELECT st.n, st.a, st.reached FROM st
+		WHERE st.a >= threshold AND st.a > 0 ORDER BY st.a DESC, st.n LIMIT max_nodes;
+END $$;
+
+-- Compare parproc with the reference for one parameter set: rows in order,
+-- activations within 1e-9, the same iteration_reached.
+CREATE FUNCTION sa_check(g text, directed bool, seeds bigint[], seed_w float8[] DEFAULT NULL,
+						 initial float8 DEFAULT 1.0, spread float8 DEFAULT 0.8,
+						 decay float8 DEFAULT 0.2, threshold float8 DEFAULT 0.01,
+						 inhibition float8 DEFAULT 0.0, norm bool DEFAULT true,
+						 max_it int DEFAULT 10, eps float8 DEFAULT 1e-6, max_nodes int DEFAULT 100)
+RETURNS text LANGUAGE sql AS $$
+WITH a AS (SELECT row_number() OVER () AS i, * FROM parproc.spread_activation(g, seeds, initial, spread,
+			decay, threshold, inhibition, norm, max_it, eps, max_nodes, seed_w)),
+	 b AS (SELECT row_number() OVER () AS i, * FROM sa_ref(directed, seeds, seed_w, initial, spread,
+			decay, threshold, inhibition, norm, max_it, eps, max_nodes))
+SELECT CASE WHEN count(*) FILTER (WHERE a.node IS DISTINCT FROM b.node
+									OR a.iteration_reached IS DISTINCT FROM b.iteration_reached
+									OR abs(a.activation - b.activation) > 1e-9) = 0
+			THEN 'ok, ' || count(*) || ' nodes'
+			ELSE 'MISMATCH ' || string_agg(format('%s:%s/%s:%s', a.node, a.activation, b.node, b.activation), ' ') END
+FROM a FULL JOIN b ON a.i = b.i
+$$;
+
+-- a small graph: cycles, a self-loop, parallel edges, a zero weight, a node
+-- whose out-weights sum to 0, a sink, and a separate component
+CREATE TABLE kg (src int, dst int, w float8);
+INSERT INTO kg VALUES
+	(1, 2, 1), (2, 3, 0.5), (2, 4, 2), (3, 1, 1), (4, 4, 0.7), (4, 5, 1), (4, 5, 1),
+	(5, 6, 0), (6, 1, 0.3), (6, 7, 0.9), (7, 8, 1), (8, 6, 0.4), (9, 7, 1),
+	(10, 11, 0), (11, 12, 1), (12, 10, 2), (3, 13, 1);
+INSERT INTO sa_edges SELECT * FROM kg;
+SELECT parproc.create_graph('kg', 'kg', 'src', 'dst', 'w');
+SELECT parproc.create_graph('kg_undirected', 'kg', 'src', 'dst', 'w', directed => false);
+SELECT name, edge_table, directed, nodes, edges, stale FROM parproc.graphs ORDER BY name;
+
+SELECT * FROM parproc.spread_activation('kg', ARRAY[1]);
+SELECT sa_check('kg', true, ARRAY[1]) AS defaults,
+	   sa_check('kg', true, ARRAY[1, 9], threshold => 0.05, max_it => 20) AS two_seeds,
+	   sa_check('kg', true, ARRAY[4], inhibition => 0.3) AS inhibition,
+	   sa_check('kg', true, ARRAY[2], norm => false, spread => 0.5, decay => 0.5) AS unnormalized,
+	   sa_check('kg', true, ARRAY[6, 10], seed_w => ARRAY[0.5, 1]) AS seed_weights,
+	   sa_check('kg', true, ARRAY[1], max_it => 0) AS no_iterations,
+	   sa_check('kg', true, ARRAY[1], eps => 0.2) AS early_stop,
+	   sa_check('kg', true, ARRAY[1], threshold => 0.3, decay => 0) AS high_threshold,
+	   sa_check('kg', true, ARRAY[1], max_nodes => 3) AS max_nodes,
+	   sa_check('kg', true, ARRAY[13]) AS sink_seed;
+SELECT sa_check('kg', true, ARRAY[1, 1, 4], seed_w => ARRAY[0.2, 0.9, 0.4]) AS repeated_seed,
+	   sa_check('kg', true, ARRAY[3], threshold => 0, spread => 1.5, decay => 0.9) AS threshold_zero,
+	   sa_check('kg', true, ARRAY[5]) AS zero_weight_source;
+-- undirected: every edge counts both ways
+TRUNCATE sa_edges;
+INSERT INTO sa_edges SELECT * FROM kg;
+SELECT sa_check('kg_undirected', false, ARRAY[1]) AS undirected,
+	   sa_check('kg_undirected', false, ARRAY[4, 12], inhibition => 0.2, max_it => 30) AS undirected_inhibited,
+	   sa_check('kg_undirected', false, ARRAY[7], norm => false, spread => 0.3) AS undirected_unnormalized;
+
+-- a larger random graph: the frontier covers most of it, so the kernel
+-- switches to pulling along in-edges; the answer must not change
+SELECT setseed(0.1);
+CREATE TABLE rg AS
+SELECT (random() * 300)::bigint * 1000 - 5000 AS src, (random() * 300)::bigint * 1000 - 5000 AS dst,
+	   round(random()::numeric, 3) AS w
+FROM generate_series(1, 3000);
+TRUNCATE sa_edges;
+INSERT INTO sa_edges SELECT src, dst, w FROM rg;
+SELECT parproc.create_graph('rg', 'rg', 'src', 'dst', 'w');
+SELECT sa_check('rg', true, ARRAY[-5000, 100000, 295000], threshold => 0.001, max_nodes => 1000) AS random_graph,
+	   sa_check('rg', true, ARRAY[1000], inhibition => 0.1, threshold => 0.0001, max_it => 15,
+				max_nodes => 1000) AS random_inhibited;
+
+-- seeds not in the graph: a notice
+SELECT count(*) FROM parproc.spread_activation('kg', ARRAY[1, 77, 78]);
+
+-- refresh: a changed edge table is stale until refreshed
+INSERT INTO kg VALUES (13, 14, 1);
+SELECT pg_stat_force_next_flush();
+SELECT name, stale FROM parproc.graphs WHERE name = 'kg';
+SELECT parproc.refresh_graph('kg');
+SELECT name, nodes, edges, stale, queries FROM parproc.graphs WHERE name = 'kg';
+SELECT node FROM parproc.spread_activation('kg', ARRAY[13]) ORDER BY node;
+
+-- bad input
+CREATE TABLE bad_edges (a bigint, b bigint, w float8, t text, f float8);
+INSERT INTO bad_edges VALUES (1, 2, 1, 'x', 1), (2, NULL, 1, 'y', 1), (3, 4, -1, 'z', 'NaN');
+SELECT parproc.create_graph('bad', 'bad_edges', 'a', 'b');
+SELECT parproc.create_graph('bad', 'bad_edges', 'a', 'missing');
+SELECT parproc.create_graph('bad', 'bad_edges', 'a', 't');
+SELECT parproc.create_graph('bad', 'bad_edges', 'a', 'b', 't');
+DELETE FROM bad_edges WHERE b IS NULL;
+SELECT parproc.create_graph('bad', 'bad_edges', 'a', 'b', 'w');
+SELECT parproc.create_graph('bad', 'bad_edges', 'a', 'b', 'f');
+SELECT parproc.create_graph('kg', 'kg', 'src', 'dst');
+SELECT parproc.create_graph(repeat('x', 64), 'kg', 'src', 'dst');
+SELECT count(*) FROM parproc.spread_activation('nope', ARRAY[1]);
+SELECT count(*) FROM parproc.spread_activation('kg', ARRAY[1], decay => 2);
+SELECT count(*) FROM parproc.spread_activation('kg', ARRAY[1], spread => 'NaN');
+SELECT count(*) FROM parproc.spread_activation('kg', ARRAY[1], max_iterations => -1);
+SELECT count(*) FROM parproc.spread_activation('kg', ARRAY[1], seed_weights => ARRAY[1, 2]);
+SELECT count(*) FROM parproc.spread_activation('kg', ARRAY[1], seed_weights => ARRAY[-1]);
+SELECT count(*) FROM parproc.spread_activation('kg', ARRAY[1, NULL]);
+SELECT parproc.drop_graph('nope');
+SELECT parproc.refresh_graph('nope');
+
+-- privileges: a role that cannot read the edge table can neither define
+-- nor query a graph over it, and cannot drop another role's graph
+CREATE ROLE sa_reader;
+GRANT USAGE ON SCHEMA parproc TO sa_reader;
+SET ROLE sa_reader;
+SELECT count(*) FROM parproc.spread_activation('kg', ARRAY[1]);
+SELECT parproc.create_graph('mine', 'kg', 'src', 'dst');
+SELECT parproc.drop_graph('kg');
+RESET ROLE;
+GRANT SELECT ON kg TO sa_reader;
+SET ROLE sa_reader;
+SELECT count(*) FROM parproc.spread_activation('kg', ARRAY[1]);
+SELECT parproc.create_graph('mine', 'kg', 'src', 'dst');
+SELECT parproc.drop_graph('mine');
+RESET ROLE;
+
+-- the edge table dropped under a graph
+DROP TABLE rg;
+SELECT count(*) FROM parproc.spread_activation('rg', ARRAY[1]);
+SELECT parproc.drop_graph('rg');
+
+SELECT parproc.drop_graph('kg');
+SELECT parproc.drop_graph('kg_undirected');
+SELECT name FROM parproc.graphs;
+DROP TABLE kg, bad_edges, sa_edges;
+DROP FUNCTION sa_check, sa_ref;
+REVOKE USAGE ON SCHEMA parproc FROM sa_reader;
+DROP ROLE sa_reader;
