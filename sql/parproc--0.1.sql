@@ -523,6 +523,12 @@ CREATE POLICY graph_defs_change ON parproc.graph_defs FOR UPDATE
 CREATE POLICY graph_defs_drop ON parproc.graph_defs FOR DELETE
 	USING (pg_catalog.pg_has_role(owner, 'MEMBER'));
 
+-- every change to a definition reaches every session's cache (relcache invalidation)
+CREATE FUNCTION parproc._graph_defs_changed() RETURNS trigger
+	AS 'MODULE_PATHNAME', 'parproc_graph_defs_changed' LANGUAGE C;
+CREATE TRIGGER graph_defs_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON parproc.graph_defs
+	FOR EACH STATEMENT EXECUTE FUNCTION parproc._graph_defs_changed();
+
 CREATE FUNCTION parproc._graph_load(name text) RETURNS void
 	AS 'MODULE_PATHNAME', 'parproc_graph_load' LANGUAGE C STRICT PARALLEL UNSAFE;
 CREATE FUNCTION parproc._graph_unload(name text) RETURNS void

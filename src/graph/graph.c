@@ -19,6 +19,7 @@
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -29,8 +30,10 @@
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/timestamp.h"
 
 #include "kernels/graph.h"
@@ -45,6 +48,7 @@ PG_FUNCTION_INFO_V1(parproc_graph_load);
 PG_FUNCTION_INFO_V1(parproc_graph_unload);
 PG_FUNCTION_INFO_V1(parproc_spread_activation);
 PG_FUNCTION_INFO_V1(parproc_graph_cache);
+PG_FUNCTION_INFO_V1(parproc_graph_defs_changed);
 
 #define LATENCY_RING 1024		/* p99 over this many latest queries */
 #define FETCH_ROWS 10000
@@ -63,6 +67,8 @@ typedef struct GraphEntry
 {
 	char		name[NAMEDATALEN];	/* hash key */
 	int64		generation;
+	Oid			edges;			/* the edge table */
+	uint64		defs_epoch;		/* defs_epoch when last checked against graph_defs */
 	MemoryContext context;		/* owns block */
 	void	   *block;
 	Size		bytes;
@@ -76,9 +82,25 @@ typedef struct GraphEntry
 } GraphEntry;
 
 static HTAB *graph_cache = NULL;
+
+/*
+ * Bumped whenever parproc.graph_defs may have changed: its trigger sends a
+ * relcache invalidation, which every session receives at its next
+ * transaction.  Until then a cached graph is used without reading its
+ * definition again.
+ */
+static uint64 defs_epoch = 1;
+static Oid	defs_relid = InvalidOid;
 static Size graph_cache_bytes = 0;
 static PpSpreadScratch scratch;
 static void *scratch_block = NULL;
+
+static void
+GraphDefsInvalidated(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == defs_relid)
+		defs_epoch++;
+}
 
 /* The cache, created on first use. */
 static HTAB *
@@ -87,6 +109,9 @@ GraphCache(void)
 	if (graph_cache == NULL)
 	{
 		HASHCTL		ctl;
+
+		defs_relid = get_relname_relid("graph_defs", get_namespace_oid("parproc", false));
+		CacheRegisterRelcacheCallback(GraphDefsInvalidated, (Datum) 0);
 
 		ctl.keysize = NAMEDATALEN;
 		ctl.entrysize = sizeof(GraphEntry);
@@ -346,6 +371,8 @@ GraphLoad(const char *name, const GraphDef *def)
 	entry->block = block;
 	entry->bytes = bytes;
 	entry->generation = def->generation;
+	entry->edges = def->edges;
+	entry->defs_epoch = defs_epoch;
 	pp_graph_layout(&entry->g, block, nnodes, nedges);
 	pp_graph_build(&entry->g, ids, edges.src, edges.dst, edges.w, edges.n, def->directed);
 	entry->loaded_at = GetCurrentTimestamp();
@@ -499,13 +526,20 @@ parproc_spread_activation(PG_FUNCTION_ARGS)
 					 errdetail("Give one weight per seed.")));
 	}
 
-	SPI_connect();
-	def = GraphDefFetch(name);
-	CheckEdgeTable(name, def->edges);
 	entry = hash_search(GraphCache(), name, HASH_FIND, NULL);
-	if (entry == NULL || entry->generation != def->generation)
-		entry = GraphLoad(name, def);
-	SPI_finish();
+	if (entry == NULL || entry->defs_epoch != defs_epoch)
+	{
+		/* graph_defs may have changed since: read the definition */
+		SPI_connect();
+		def = GraphDefFetch(name);
+		CheckEdgeTable(name, def->edges);
+		if (entry == NULL || entry->generation != def->generation || entry->edges != def->edges)
+			entry = GraphLoad(name, def);
+		entry->defs_epoch = defs_epoch;
+		SPI_finish();
+	}
+	else
+		CheckEdgeTable(name, entry->edges);
 
 	/* seeds: node numbers, the largest weight of a repeated seed */
 	seeds = palloc(Max(nseeds_in, 1) * sizeof(uint32));
@@ -570,6 +604,18 @@ parproc_spread_activation(PG_FUNCTION_ARGS)
 	entry->queries++;
 	entry->total_ms += INSTR_TIME_GET_MILLISEC(elapsed);
 	return (Datum) 0;
+}
+
+/* Trigger on parproc.graph_defs: tell every session to re-read it. */
+Datum
+parproc_graph_defs_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "parproc_graph_defs_changed: not called by trigger manager");
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	return PointerGetDatum(NULL);
 }
 
 static int
