@@ -33,7 +33,7 @@ DATA = sql/parproc--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
 REGRESS = stats percentile histogram vec hll topk qsketch graph
-ISOLATION = snapshot
+ISOLATION = snapshot graph_refresh
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
