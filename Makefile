@@ -101,3 +101,4 @@ bench:
 	bench/qsketch
 	bench/hll
 	bench/topk
+	bench/graph
