@@ -87,5 +87,25 @@ SELECT parproc.cardinality(parproc.merge_agg(sketch)) AS merged_from_20_sketches
 SELECT parproc.vec_avg(ARRAY[latency_ms, ln(latency_ms), service]) AS vec_avg,
        parproc.vec_max(ARRAY[latency_ms, ln(latency_ms), service]) AS vec_max
 FROM requests;
+
+\echo
+\echo '-- 7. Approximate percentiles from a mergeable quantile sketch, against the exact ones'
+SELECT parproc.approx_percentile(latency_ms, ARRAY[0.5, 0.99, 0.999]) AS sketch,
+       parproc.percentile_cont(latency_ms, ARRAY[0.5, 0.99, 0.999]) AS exact
+FROM requests;
+CREATE TEMP TABLE service_sketches AS
+SELECT service, parproc.qsketch_agg(latency_ms) AS s FROM requests GROUP BY service;
+SELECT parproc.quantile(parproc.merge_agg(s), 0.99) AS p99_merged_from_20_sketches,
+       parproc.rank(parproc.merge_agg(s), 50) AS fraction_at_most_50ms
+FROM service_sketches;
+
+\echo
+\echo '-- 8. Spreading activation over a graph stored as an edge table'
+CREATE TABLE links (src int, dst int, w float8);
+INSERT INTO links SELECT i, 1 + (i * 7 + j * 13) % 1000, 1.0 / j
+FROM generate_series(1, 1000) i, generate_series(1, 5) j;
+SELECT parproc.create_graph('links', 'links', 'src', 'dst', 'w');
+SELECT * FROM parproc.spread_activation('links', ARRAY[1, 2]::bigint[], max_nodes => 8);
+SELECT name, nodes, edges, bytes, stale, queries FROM parproc.graphs;
 SQL
 say "done; the cluster is stopped and $run_dir can be removed"

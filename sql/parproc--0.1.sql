@@ -628,11 +628,12 @@ RETURNS SETOF record
 
 CREATE VIEW parproc.graphs AS
 SELECT d.name, d.edges AS edge_table, d.directed, c.nodes, c.edges, c.bytes, c.loaded_at,
-	   c.generation <> d.generation
-	   OR c.filenode IS DISTINCT FROM pg_catalog.pg_relation_filenode(d.edges)
-	   OR c.changes <> pg_catalog.pg_stat_get_tuples_inserted(d.edges)
-						+ pg_catalog.pg_stat_get_tuples_updated(d.edges)
-						+ pg_catalog.pg_stat_get_tuples_deleted(d.edges) AS stale,
+	   CASE WHEN c.name IS NOT NULL THEN
+		   c.generation <> d.generation
+		   OR c.filenode IS DISTINCT FROM pg_catalog.pg_relation_filenode(d.edges)
+		   OR c.changes <> pg_catalog.pg_stat_get_tuples_inserted(d.edges)
+							+ pg_catalog.pg_stat_get_tuples_updated(d.edges)
+							+ pg_catalog.pg_stat_get_tuples_deleted(d.edges) END AS stale,
 	   c.queries, c.total_ms / NULLIF(c.queries, 0) AS mean_ms, c.p99_ms
 FROM parproc.graph_defs d LEFT JOIN parproc._graph_cache() c ON c.name = d.name;
 GRANT SELECT ON parproc.graphs TO PUBLIC;
@@ -647,4 +648,4 @@ COMMENT ON FUNCTION parproc.spread_activation(text, bigint[], double precision, 
 	integer, double precision[]) IS
 'spreading activation from seed nodes; see the README for the exact definition';
 COMMENT ON VIEW parproc.graphs IS
-'defined graphs; nodes, edges, bytes, staleness and query statistics of those loaded in this session';
+'defined graphs; nodes, edges, bytes, staleness and query statistics of those loaded in this session (NULL for the others)';
