@@ -112,6 +112,13 @@ SELECT sa_check('rg', true, ARRAY[-5000, 100000, 295000], threshold => 0.001, ma
 	   sa_check('rg', true, ARRAY[1000], inhibition => 0.1, threshold => 0.0001, max_it => 15,
 				max_nodes => 1000) AS random_inhibited;
 
+-- a query that would run for ever is cancelled by statement_timeout, and
+-- the next query (on scratch memory left mid-way) is still exact
+SET statement_timeout = '200ms';
+SELECT count(*) FROM parproc.spread_activation('rg', ARRAY[1000], epsilon => 0, max_iterations => 2147483647);
+RESET statement_timeout;
+SELECT sa_check('rg', true, ARRAY[-5000, 100000, 295000], threshold => 0.001, max_nodes => 1000) AS after_cancel;
+
 -- seeds not in the graph: a notice
 SELECT count(*) FROM parproc.spread_activation('kg', ARRAY[1, 77, 78]);
 
@@ -160,6 +167,14 @@ SELECT count(*) FROM parproc.spread_activation('kg', ARRAY[1]);
 SELECT parproc.create_graph('mine', 'kg', 'src', 'dst');
 SELECT parproc.drop_graph('mine');
 RESET ROLE;
+
+-- a definition written directly must still name a table: a view's
+-- functions would run as whoever queries the graph
+CREATE VIEW kg_view AS SELECT * FROM kg;
+INSERT INTO parproc.graph_defs (name, edges, source, target, directed) VALUES ('by_view', 'kg_view', 'src', 'dst', true);
+SELECT count(*) FROM parproc.spread_activation('by_view', ARRAY[1]);
+SELECT parproc.drop_graph('by_view');
+DROP VIEW kg_view;
 
 -- the edge table dropped under a graph
 DROP TABLE rg;

@@ -496,6 +496,10 @@ COMMENT ON FUNCTION parproc.merge(parproc.qsketch, parproc.qsketch) IS
 
 -- graphs: spreading activation over edge tables ----------------------------
 
+-- generations never repeat, even for a graph dropped and created again
+CREATE SEQUENCE parproc.graph_generation;
+GRANT USAGE ON SEQUENCE parproc.graph_generation TO PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('parproc.graph_generation', '');
 CREATE TABLE parproc.graph_defs (
 	name text PRIMARY KEY CHECK (octet_length(name) BETWEEN 1 AND 63),
 	edges regclass NOT NULL,
@@ -503,12 +507,12 @@ CREATE TABLE parproc.graph_defs (
 	target name NOT NULL,
 	weight name,
 	directed boolean NOT NULL,
-	generation bigint NOT NULL DEFAULT 1,
+	generation bigint NOT NULL DEFAULT nextval('parproc.graph_generation'),
 	owner regrole NOT NULL DEFAULT current_user::regrole,
 	created_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE parproc.graph_defs IS
-'graph definitions of parproc.create_graph; generation grows with every refresh_graph';
+'graph definitions of parproc.create_graph; generation is new at every create_graph and refresh_graph';
 SELECT pg_catalog.pg_extension_config_dump('parproc.graph_defs', '');
 -- anyone may define graphs over tables they can read; only the owner (or a
 -- member of its role) may refresh or drop them
@@ -584,7 +588,8 @@ END $$;
 CREATE FUNCTION parproc.refresh_graph(name text) RETURNS void
 LANGUAGE plpgsql STRICT SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-	UPDATE parproc.graph_defs d SET generation = d.generation + 1 WHERE d.name = refresh_graph.name;
+	UPDATE parproc.graph_defs d SET generation = nextval('parproc.graph_generation')
+	WHERE d.name = refresh_graph.name;
 	IF NOT FOUND THEN
 		IF EXISTS (SELECT FROM parproc.graph_defs d WHERE d.name = refresh_graph.name) THEN
 			RAISE EXCEPTION 'must be a member of the owner of graph "%" to refresh it', name

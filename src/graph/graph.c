@@ -68,6 +68,7 @@ typedef struct GraphEntry
 	char		name[NAMEDATALEN];	/* hash key */
 	int64		generation;
 	Oid			edges;			/* the edge table */
+	Oid			loaded_by;		/* role whose view of the table was read */
 	uint64		defs_epoch;		/* defs_epoch when last checked against graph_defs */
 	MemoryContext context;		/* owns block */
 	void	   *block;
@@ -94,12 +95,29 @@ static Oid	defs_relid = InvalidOid;
 static Size graph_cache_bytes = 0;
 static PpSpreadScratch scratch;
 static void *scratch_block = NULL;
+static bool scratch_dirty = false;	/* a query was interrupted mid-way */
 
 static void
 GraphDefsInvalidated(Datum arg, Oid relid)
 {
 	if (relid == InvalidOid || relid == defs_relid)
 		defs_epoch++;
+}
+
+/*
+ * Follow parproc.graph_defs if the extension was dropped and created again
+ * in this session's lifetime: a new table, so nothing cached can be trusted.
+ */
+static void
+GraphDefsRelid(void)
+{
+	Oid			relid = get_relname_relid("graph_defs", get_namespace_oid("parproc", false));
+
+	if (relid != defs_relid)
+	{
+		defs_relid = relid;
+		defs_epoch++;
+	}
 }
 
 /* The cache, created on first use. */
@@ -110,7 +128,6 @@ GraphCache(void)
 	{
 		HASHCTL		ctl;
 
-		defs_relid = get_relname_relid("graph_defs", get_namespace_oid("parproc", false));
 		CacheRegisterRelcacheCallback(GraphDefsInvalidated, (Datum) 0);
 
 		ctl.keysize = NAMEDATALEN;
@@ -119,6 +136,8 @@ GraphCache(void)
 	}
 	return graph_cache;
 }
+
+static void GraphEvict(const char *name);
 
 /* Error for a name that cannot be a graph's. */
 static void
@@ -149,10 +168,13 @@ GraphDefFetch(const char *name)
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read parproc.graph_defs");
 	if (SPI_processed == 0)
+	{
+		GraphEvict(name);
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("graph \"%s\" does not exist", name),
 				 errhint("Create it with parproc.create_graph().")));
+	}
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
 	def = MemoryContextAllocZero(caller, sizeof(GraphDef));
@@ -308,6 +330,51 @@ GraphEvict(const char *name)
 	hash_search(graph_cache, name, HASH_REMOVE, NULL);
 }
 
+/* Whether column colname of relid has one of the types. */
+static bool
+ColumnTypeIn(Oid relid, const char *colname, const Oid *types, int ntypes)
+{
+	AttrNumber	attnum = get_attnum(relid, colname);
+	Oid			type;
+	int			i;
+
+	if (attnum <= 0)
+		return false;
+	type = get_atttype(relid, attnum);
+	for (i = 0; i < ntypes; i++)
+		if (type == types[i])
+			return true;
+	return false;
+}
+
+/*
+ * Check again, as the load runs the query as the calling role, what
+ * create_graph checked: a table (never a view, whose functions would run
+ * as whoever queries the graph) with integer node columns and a numeric
+ * weight.  graph_defs rows may have been written directly.
+ */
+static void
+ValidateDef(const char *name, const GraphDef *def)
+{
+	static const Oid node_types[] = {INT2OID, INT4OID, INT8OID};
+	static const Oid weight_types[] = {INT2OID, INT4OID, INT8OID, FLOAT4OID, FLOAT8OID, NUMERICOID};
+	char		relkind = get_rel_relkind(def->edges);
+
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
+		relkind != RELKIND_MATVIEW)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("edge relation of graph \"%s\" is not a table", name)));
+	if (!ColumnTypeIn(def->edges, def->source, node_types, 3) ||
+		!ColumnTypeIn(def->edges, def->target, node_types, 3) ||
+		(def->weight && !ColumnTypeIn(def->edges, def->weight, weight_types, 6)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("columns of the edge table of graph \"%s\" do not match its definition", name),
+				 errhint("Node columns must be smallint, integer or bigint and the weight a number; "
+						 "drop the graph and create it again.")));
+}
+
 /* Load (or reload) a graph into the cache (SPI connected). */
 static GraphEntry *
 GraphLoad(const char *name, const GraphDef *def)
@@ -321,12 +388,15 @@ GraphLoad(const char *name, const GraphDef *def)
 				limit = (Size) parproc_graph_memory * 1024,
 				others;
 	MemoryContext context;
-	GraphEntry *entry;
+	GraphEntry *entry = NULL;
 	GraphEntry *old;
 	void	   *block;
-	bool		found;
+	PpGraph		g;
+	Oid			filenode;
+	int64		changes;
 
 	CheckEdgeTable(name, def->edges);
+	ValidateDef(name, def);
 	ReadEdges(name, def, &edges);
 	ids = palloc_extended(Max(2 * edges.n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
 	tmp = palloc_extended(Max(2 * edges.n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
@@ -351,11 +421,19 @@ GraphLoad(const char *name, const GraphDef *def)
 						   bytes / 1024, others / 1024, parproc_graph_memory),
 				 errhint("Raise parproc.graph_memory.")));
 
-	/* build beside the old graph; swap only when complete */
+	/*
+	 * Build beside the old graph; everything that can fail happens before
+	 * the old one is replaced.
+	 */
+	EdgeTableVersion(def->edges, &filenode, &changes);
 	context = AllocSetContextCreate(TopMemoryContext, "parproc graph", ALLOCSET_DEFAULT_SIZES);
 	PG_TRY();
 	{
 		block = MemoryContextAllocExtended(context, Max(bytes, 1), MCXT_ALLOC_HUGE);
+		pp_graph_layout(&g, block, nnodes, nedges);
+		pp_graph_build(&g, ids, edges.src, edges.dst, edges.w, edges.n, def->directed);
+		GraphEvict(name);
+		entry = hash_search(GraphCache(), name, HASH_ENTER, NULL);
 	}
 	PG_CATCH();
 	{
@@ -364,20 +442,18 @@ GraphLoad(const char *name, const GraphDef *def)
 	}
 	PG_END_TRY();
 
-	GraphEvict(name);
-	entry = hash_search(GraphCache(), name, HASH_ENTER, &found);
 	memset(((char *) entry) + NAMEDATALEN, 0, sizeof(GraphEntry) - NAMEDATALEN);
 	entry->context = context;
 	entry->block = block;
 	entry->bytes = bytes;
+	graph_cache_bytes += bytes;
+	entry->g = g;
 	entry->generation = def->generation;
 	entry->edges = def->edges;
-	entry->defs_epoch = defs_epoch;
-	pp_graph_layout(&entry->g, block, nnodes, nedges);
-	pp_graph_build(&entry->g, ids, edges.src, edges.dst, edges.w, edges.n, def->directed);
+	entry->loaded_by = GetUserId();
 	entry->loaded_at = GetCurrentTimestamp();
-	EdgeTableVersion(def->edges, &entry->filenode, &entry->changes);
-	graph_cache_bytes += bytes;
+	entry->filenode = filenode;
+	entry->changes = changes;
 	return entry;
 }
 
@@ -420,6 +496,7 @@ Scratch(uint64 room)
 		if (scratch_block)
 			pfree(scratch_block);
 		scratch_block = block;
+		scratch_dirty = false;
 		pp_spread_scratch_layout(&scratch, block, room);
 	}
 	return &scratch;
@@ -441,6 +518,28 @@ Float8Arg(FunctionCallInfo fcinfo, int argno, const char *param)
 	if (PG_ARGISNULL(argno))
 		BadParameter(param, "not null");
 	return PG_GETARG_FLOAT8(argno);
+}
+
+typedef struct SeedWeight
+{
+	uint32		node;
+	double		weight;
+} SeedWeight;
+
+static int
+SeedOrder(const void *a, const void *b)
+{
+	uint32		x = ((const SeedWeight *) a)->node,
+				y = ((const SeedWeight *) b)->node;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The kernel's interrupt check: may leave by longjmp (see scratch_dirty). */
+static void
+CheckInterrupts(void)
+{
+	CHECK_FOR_INTERRUPTS();
 }
 
 /*
@@ -470,6 +569,8 @@ parproc_spread_activation(PG_FUNCTION_ARGS)
 	size_t		nseeds = 0,
 				nout;
 	PpSpreadResult *out;
+	SeedWeight *pairs;
+	int			npairs = 0;
 	int32		iterations,
 				dense;
 	instr_time	start,
@@ -526,30 +627,41 @@ parproc_spread_activation(PG_FUNCTION_ARGS)
 					 errdetail("Give one weight per seed.")));
 	}
 
-	entry = hash_search(GraphCache(), name, HASH_FIND, NULL);
-	if (entry == NULL || entry->defs_epoch != defs_epoch)
+	GraphCache();
+	GraphDefsRelid();
+	entry = hash_search(graph_cache, name, HASH_FIND, NULL);
+	if (entry == NULL || entry->defs_epoch != defs_epoch || entry->loaded_by != GetUserId())
 	{
-		/* graph_defs may have changed since: read the definition */
+		/*
+		 * graph_defs may have changed since: read the definition.  The
+		 * epoch is taken first, so a change arriving while we read is
+		 * seen by the next query.  A graph loaded by another role (SET
+		 * ROLE) is read again: row-level security may show that role
+		 * other rows.
+		 */
+		uint64		epoch = defs_epoch;
+
 		SPI_connect();
 		def = GraphDefFetch(name);
 		CheckEdgeTable(name, def->edges);
-		if (entry == NULL || entry->generation != def->generation || entry->edges != def->edges)
+		if (entry == NULL || entry->generation != def->generation ||
+			entry->edges != def->edges || entry->loaded_by != GetUserId())
 			entry = GraphLoad(name, def);
-		entry->defs_epoch = defs_epoch;
+		entry->defs_epoch = epoch;
 		SPI_finish();
 	}
 	else
 		CheckEdgeTable(name, entry->edges);
 
-	/* seeds: node numbers, the largest weight of a repeated seed */
+	/* seeds: node numbers, sorted, the largest weight of a repeated seed */
 	seeds = palloc(Max(nseeds_in, 1) * sizeof(uint32));
 	a0 = palloc(Max(nseeds_in, 1) * sizeof(double));
+	pairs = palloc(Max(nseeds_in, 1) * sizeof(SeedWeight));
 	initStringInfo(&missing_ids);
 	for (i = 0; i < nseeds_in; i++)
 	{
 		int64		node;
 		double		w = initial;
-		size_t		j;
 
 		if (seed_nulls[i] || (weight_datums && weight_nulls[i]))
 			BadParameter("seeds and seed_weights", "free of NULLs");
@@ -567,15 +679,19 @@ parproc_spread_activation(PG_FUNCTION_ARGS)
 								 DatumGetInt64(seed_datums[i]));
 			continue;
 		}
-		for (j = 0; j < nseeds && seeds[j] != (uint32) node; j++)
-			;
-		if (j == nseeds)
+		pairs[npairs].node = (uint32) node;
+		pairs[npairs++].weight = w;
+	}
+	qsort(pairs, npairs, sizeof(SeedWeight), SeedOrder);
+	for (i = 0; i < npairs; i++)
+	{
+		if (nseeds > 0 && seeds[nseeds - 1] == pairs[i].node)
+			a0[nseeds - 1] = Max(a0[nseeds - 1], pairs[i].weight);
+		else
 		{
-			seeds[nseeds] = (uint32) node;
-			a0[nseeds++] = w;
+			seeds[nseeds] = pairs[i].node;
+			a0[nseeds++] = pairs[i].weight;
 		}
-		else if (w > a0[j])
-			a0[j] = w;
 	}
 	if (missing > 0)
 		ereport(NOTICE,
@@ -583,8 +699,18 @@ parproc_spread_activation(PG_FUNCTION_ARGS)
 						name, missing_ids.data, missing > 10 ? ", ..." : "")));
 
 	out = palloc(Max(Min((uint64) max_nodes, entry->g.nnodes), 1) * sizeof(PpSpreadResult));
-	nout = pp_spread(&entry->g, Scratch(entry->g.nnodes), &p, seeds, a0, nseeds, out,
-					 Min((uint64) max_nodes, entry->g.nnodes), &iterations, &dense);
+	p.check = CheckInterrupts;
+	{
+		PpSpreadScratch *sc = Scratch(entry->g.nnodes);
+
+		/* an interrupted query leaves the scratch dirty: clean it all */
+		if (scratch_dirty)
+			memset(scratch_block, 0, pp_spread_scratch_size(sc->room));
+		scratch_dirty = true;
+		nout = pp_spread(&entry->g, sc, &p, seeds, a0, nseeds, out,
+						 Min((uint64) max_nodes, entry->g.nnodes), &iterations, &dense);
+		scratch_dirty = false;
+	}
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (i = 0; i < (int) nout; i++)

@@ -262,6 +262,8 @@ push_step(const PpGraph *g, PpSpreadScratch *s, const PpSpreadParams *p,
 					f = spread_factor(g, p, u, au);
 		uint64_t	e;
 
+		if (p->check && (i & 65535) == 65535)
+			p->check();
 		if (!s->mark[u])
 		{
 			s->mark[u] = 1;
@@ -322,6 +324,8 @@ pull_step(const PpGraph *g, PpSpreadScratch *s, const PpSpreadParams *p,
 					insum = 0;
 		uint64_t	e;
 
+		if (p->check && (v & 65535) == 65535)
+			p->check();
 		for (e = g->in_off[v]; e < g->in_off[v + 1]; e++)
 		{
 			uint32_t	u = g->in_src[e];
@@ -411,7 +415,7 @@ pp_spread(const PpGraph *g, PpSpreadScratch *s, const PpSpreadParams *p,
 				never = 0,
 				i,
 				nout = 0;
-	int32_t		t;
+	int64_t		t;
 
 	*dense_steps = 0;
 	for (i = 0; i < nseeds; i++)
@@ -427,19 +431,21 @@ pp_spread(const PpGraph *g, PpSpreadScratch *s, const PpSpreadParams *p,
 		uint64_t	work = 0;
 		double		change;
 
+		if (p->check)
+			p->check();
 		for (i = 0; i < nactive && work * DENSE_RATIO <= g->nedges; i++)
 			work += g->out_off[s->active[i] + 1] - g->out_off[s->active[i]];
 		if (work * DENSE_RATIO > g->nedges)
 		{
-			change = pull_step(g, s, p, &nactive, &never, t);
+			change = pull_step(g, s, p, &nactive, &never, (int32_t) t);
 			(*dense_steps)++;
 		}
 		else
-			change = push_step(g, s, p, &nactive, &never, t);
+			change = push_step(g, s, p, &nactive, &never, (int32_t) t);
 		if (change < p->epsilon)
 			break;
 	}
-	*iterations = t > p->max_iterations ? p->max_iterations : t;
+	*iterations = t > p->max_iterations ? p->max_iterations : (int32_t) t;
 
 	/*
 	 * The best max_nodes active nodes at or above the threshold: a heap

@@ -1251,6 +1251,7 @@ test_graph(void)
 		p.epsilon = round % 7 == 0 ? 0.01 : 1e-9;
 		p.normalize = round % 6 != 2;
 		p.max_iterations = (int32_t) (rnd() * 15);
+		p.check = NULL;
 		for (i = 0; i < 3; i++)
 		{
 			seeds[i] = (uint32_t) ((size_t) (rnd() * nid) % nid);
