@@ -251,10 +251,9 @@ ReadEdges(const char *name, const GraphDef *def, EdgeList *edges)
 													 get_rel_name(def->edges));
 
 	initStringInfo(&q);
-	appendStringInfo(&q, "SELECT %s::int8, %s::int8, %s%s FROM %s",
+	appendStringInfo(&q, "SELECT %s::int8, %s::int8, %s::float8 FROM %s",
 					 quote_identifier(def->source), quote_identifier(def->target),
-					 def->weight ? quote_identifier(def->weight) : "1",
-					 "::float8", relname);
+					 def->weight ? quote_identifier(def->weight) : "1", relname);
 	portal = SPI_cursor_open_with_args(NULL, q.data, 0, NULL, NULL, NULL, true, 0);
 	for (;;)
 	{
