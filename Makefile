@@ -19,6 +19,11 @@ OBJS = \
 	src/agg/topk.o \
 	src/agg/qsketch.o \
 	src/graph/graph.o \
+	src/pipeline/catalog.o \
+	src/pipeline/stages.o \
+	src/pipeline/chunk.o \
+	src/pipeline/run.o \
+	src/pipeline/shmem.o \
 	src/kernels/moments.o \
 	src/kernels/sort.o \
 	src/kernels/percentile.o \
@@ -54,6 +59,9 @@ all install installcheck:
 	      "or run 'make demo' or 'make test' as root, which installs it." >&2
 	@exit 1
 endif
+
+# PGXS tracks no header dependencies: rebuild every object when a header changes.
+$(OBJS): $(wildcard src/*.h src/*/*.h)
 
 # gcc's -O2 vectorises only loops of known length; the vec_* kernels are
 # written to be vectorised at any length (see src/kernels/vec.c).

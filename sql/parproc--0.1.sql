@@ -654,3 +654,226 @@ COMMENT ON FUNCTION parproc.spread_activation(text, bigint[], double precision, 
 'spreading activation from seed nodes; see the README for the exact definition';
 COMMENT ON VIEW parproc.graphs IS
 'defined graphs; nodes, edges, bytes, staleness and query statistics of those loaded in this session (NULL for the others)';
+
+-- pipelines: parallel, exactly-once transforms between tables ---------------
+
+-- The catalog tables have no privileges for PUBLIC: parproc's C code writes
+-- them as their owner, and users read them through the views below.
+CREATE TABLE parproc.pipeline_defs (
+	name text PRIMARY KEY CHECK (octet_length(name) BETWEEN 1 AND 63),
+	owner regrole NOT NULL,
+	source regclass NOT NULL,
+	target regclass NOT NULL,
+	stages jsonb NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+SELECT pg_catalog.pg_extension_config_dump('parproc.pipeline_defs', '');
+CREATE SEQUENCE parproc.run_id_seq;
+SELECT pg_catalog.pg_extension_config_dump('parproc.run_id_seq', '');
+
+-- one row per run, written at start, on resume and at the end; the block
+-- counts and file numbers of the source at run start define the chunks
+CREATE TABLE parproc.run_history (
+	run_id bigint PRIMARY KEY,
+	pipeline text NOT NULL,
+	role regrole NOT NULL,
+	state text NOT NULL,
+	on_error text NOT NULL,
+	workers_requested integer NOT NULL,
+	workers_used integer,
+	started_at timestamptz NOT NULL,
+	finished_at timestamptz,
+	elapsed_ms double precision,
+	rows_read bigint NOT NULL DEFAULT 0,
+	rows_written bigint NOT NULL DEFAULT 0,
+	rows_failed bigint NOT NULL DEFAULT 0,
+	chunks_total integer,
+	chunk_size integer NOT NULL,
+	attempts integer NOT NULL DEFAULT 1,
+	relids oid[],
+	filenodes oid[],
+	nblocks bigint[],
+	error text,
+	error_detail text,
+	sqlstate text
+);
+SELECT pg_catalog.pg_extension_config_dump('parproc.run_history', '');
+-- the done marks: a chunk's row commits with the chunk's output rows
+CREATE TABLE parproc.run_chunks (
+	run_id bigint NOT NULL,
+	part integer NOT NULL,
+	chunk integer NOT NULL,
+	worker integer NOT NULL,
+	rows_read bigint NOT NULL,
+	rows_written bigint NOT NULL,
+	rows_failed bigint NOT NULL,
+	done_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (run_id, part, chunk)
+);
+SELECT pg_catalog.pg_extension_config_dump('parproc.run_chunks', '');
+CREATE TABLE parproc.run_stages (
+	run_id bigint NOT NULL,
+	stage integer NOT NULL,
+	name text NOT NULL,
+	rows_in bigint NOT NULL,
+	rows_out bigint NOT NULL,
+	rows_failed bigint NOT NULL,
+	time_ms double precision NOT NULL,
+	PRIMARY KEY (run_id, stage)
+);
+SELECT pg_catalog.pg_extension_config_dump('parproc.run_stages', '');
+CREATE TABLE parproc.run_workers (
+	run_id bigint NOT NULL,
+	attempt integer NOT NULL,
+	worker integer NOT NULL,
+	pid integer,
+	chunks bigint NOT NULL,
+	rows bigint NOT NULL,
+	busy_ms double precision NOT NULL,
+	wait_ms double precision NOT NULL,
+	PRIMARY KEY (run_id, attempt, worker)
+);
+SELECT pg_catalog.pg_extension_config_dump('parproc.run_workers', '');
+-- dead letters of on_error => 'skip', committed with their chunk
+CREATE TABLE parproc.error_rows (
+	run_id bigint NOT NULL,
+	stage text NOT NULL,
+	source regclass NOT NULL,
+	source_ctid tid NOT NULL,
+	row jsonb,
+	sqlstate text NOT NULL,
+	message text NOT NULL,
+	failed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON parproc.error_rows (run_id);
+SELECT pg_catalog.pg_extension_config_dump('parproc.error_rows', '');
+
+CREATE FUNCTION parproc.create_pipeline(name text, source regclass, target text, stages jsonb,
+										create_target boolean DEFAULT false)
+RETURNS void
+	AS 'MODULE_PATHNAME', 'parproc_create_pipeline' LANGUAGE C PARALLEL UNSAFE;
+CREATE FUNCTION parproc.drop_pipeline(name text) RETURNS void
+	AS 'MODULE_PATHNAME', 'parproc_drop_pipeline' LANGUAGE C STRICT PARALLEL UNSAFE;
+
+CREATE FUNCTION parproc.start(pipeline text, workers integer DEFAULT NULL,
+							  on_error text DEFAULT 'abort') RETURNS bigint
+	AS 'MODULE_PATHNAME', 'parproc_start' LANGUAGE C PARALLEL UNSAFE;
+CREATE FUNCTION parproc.wait(run_id bigint,
+	OUT run_id bigint, OUT state text, OUT rows_read bigint, OUT rows_written bigint,
+	OUT rows_failed bigint, OUT elapsed_ms double precision, OUT rows_per_sec double precision,
+	OUT workers_used integer)
+RETURNS record
+	AS 'MODULE_PATHNAME', 'parproc_wait' LANGUAGE C STRICT PARALLEL UNSAFE;
+CREATE FUNCTION parproc.run(pipeline text, workers integer DEFAULT NULL,
+	on_error text DEFAULT 'abort',
+	OUT run_id bigint, OUT state text, OUT rows_read bigint, OUT rows_written bigint,
+	OUT rows_failed bigint, OUT elapsed_ms double precision, OUT rows_per_sec double precision,
+	OUT workers_used integer)
+RETURNS record
+	AS 'MODULE_PATHNAME', 'parproc_run' LANGUAGE C PARALLEL UNSAFE;
+CREATE FUNCTION parproc.cancel(run_id bigint) RETURNS boolean
+	AS 'MODULE_PATHNAME', 'parproc_cancel' LANGUAGE C STRICT PARALLEL UNSAFE;
+CREATE FUNCTION parproc.resume(run_id bigint, workers integer DEFAULT NULL) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'parproc_resume' LANGUAGE C PARALLEL UNSAFE;
+
+CREATE FUNCTION parproc._live_runs(
+	OUT run_id bigint, OUT state text, OUT chunks_total bigint, OUT chunks_done bigint,
+	OUT rows_read bigint, OUT rows_written bigint, OUT rows_failed bigint,
+	OUT started_at timestamptz, OUT workers_used integer)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'parproc_live_runs' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION parproc._live_stages(
+	OUT run_id bigint, OUT stage integer, OUT name text, OUT rows_in bigint, OUT rows_out bigint,
+	OUT rows_failed bigint, OUT time_ms double precision)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'parproc_live_stages' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION parproc._live_workers(
+	OUT run_id bigint, OUT attempt integer, OUT worker integer, OUT pid integer,
+	OUT chunks bigint, OUT rows bigint,
+	OUT busy_ms double precision, OUT wait_ms double precision)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'parproc_live_workers' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+
+-- A viewer sees every run; expressions and error rows of other roles' runs
+-- only with pg_read_all_stats (the pg_stat_statements rule).
+CREATE FUNCTION parproc._may_read(owner regrole) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT pg_has_role(owner, 'USAGE') OR pg_has_role('pg_read_all_stats', 'USAGE')
+$$;
+
+CREATE VIEW parproc.runs AS
+SELECT h.run_id, h.pipeline, h.role,
+	   coalesce(l.state, CASE WHEN h.state IN ('queued', 'running') THEN 'failed' ELSE h.state END)
+		   AS state,
+	   h.started_at, h.finished_at,
+	   coalesce(l.rows_read, h.rows_read) AS rows_read,
+	   coalesce(l.rows_written, h.rows_written) AS rows_written,
+	   coalesce(l.rows_failed, h.rows_failed) AS rows_failed,
+	   coalesce(h.elapsed_ms, extract(epoch FROM clock_timestamp() - l.started_at) * 1000) AS elapsed_ms,
+	   coalesce(l.rows_read, h.rows_read)
+		   / NULLIF(coalesce(h.elapsed_ms, extract(epoch FROM clock_timestamp() - l.started_at) * 1000), 0)
+		   * 1000 AS rows_per_sec,
+	   h.workers_requested, coalesce(l.workers_used, h.workers_used) AS workers_used,
+	   h.on_error,
+	   CASE WHEN parproc._may_read(h.role) THEN
+		   coalesce(h.error, CASE WHEN h.state IN ('queued', 'running') AND l.run_id IS NULL THEN
+			   'the run was interrupted (server restart or coordinator exit)' END)
+	   END AS error,
+	   h.sqlstate
+FROM parproc.run_history h LEFT JOIN parproc._live_runs() l ON l.run_id = h.run_id;
+
+CREATE VIEW parproc.run_progress AS
+SELECT l.run_id, h.pipeline, l.state, l.chunks_total, l.chunks_done,
+	   l.rows_read, l.rows_written, l.rows_failed,
+	   round(100.0 * l.chunks_done / NULLIF(l.chunks_total, 0), 1) AS percent,
+	   l.rows_read / NULLIF(extract(epoch FROM clock_timestamp() - l.started_at), 0) AS rows_per_sec,
+	   CASE WHEN l.chunks_done > 0 THEN
+		   (clock_timestamp() - l.started_at) * ((l.chunks_total - l.chunks_done)::float8 / l.chunks_done)
+	   END AS eta
+FROM parproc._live_runs() l JOIN parproc.run_history h ON h.run_id = l.run_id;
+
+CREATE VIEW parproc.stage_stats AS
+SELECT s.run_id, s.stage, s.name, s.rows_in, s.rows_out, s.rows_failed, s.time_ms
+FROM parproc.run_stages s
+WHERE NOT EXISTS (SELECT FROM parproc._live_stages() l WHERE l.run_id = s.run_id)
+UNION ALL
+SELECT l.run_id, l.stage, l.name, l.rows_in, l.rows_out, l.rows_failed, l.time_ms
+FROM parproc._live_stages() l;
+
+CREATE VIEW parproc.worker_stats AS
+SELECT w.run_id, w.attempt, w.worker, w.pid, w.chunks, w.rows, w.busy_ms, w.wait_ms
+FROM parproc.run_workers w
+UNION ALL
+SELECT l.run_id, l.attempt, l.worker, l.pid, l.chunks, l.rows, l.busy_ms, l.wait_ms
+FROM parproc._live_workers() l;
+
+CREATE VIEW parproc.errors AS
+SELECT e.run_id, e.stage, e.source, e.source_ctid, e.row, e.sqlstate, e.message, e.failed_at
+FROM parproc.error_rows e JOIN parproc.run_history h ON h.run_id = e.run_id
+WHERE parproc._may_read(h.role);
+
+CREATE VIEW parproc.pipelines AS
+SELECT d.name, d.owner, d.source, d.target,
+	   CASE WHEN parproc._may_read(d.owner) THEN d.stages END AS stages,
+	   d.created_at, count(h.run_id) AS runs,
+	   coalesce(sum(h.rows_read), 0) AS rows_read,
+	   coalesce(sum(h.rows_written), 0) AS rows_written,
+	   coalesce(sum(h.rows_failed), 0) AS rows_failed,
+	   max(h.started_at) AS last_run
+FROM parproc.pipeline_defs d LEFT JOIN parproc.run_history h ON h.pipeline = d.name
+GROUP BY d.name;
+
+GRANT SELECT ON parproc.pipelines, parproc.runs, parproc.run_progress, parproc.stage_stats,
+	parproc.worker_stats, parproc.errors TO PUBLIC;
+
+COMMENT ON FUNCTION parproc.create_pipeline(text, regclass, text, jsonb, boolean) IS
+'define a chain of filter/map stages from a source table to a target table';
+COMMENT ON FUNCTION parproc.drop_pipeline(text) IS 'forget a pipeline (its run history stays)';
+COMMENT ON FUNCTION parproc.start(text, integer, text) IS
+'start a run in background workers and return its id at once';
+COMMENT ON FUNCTION parproc.run(text, integer, text) IS
+'run a pipeline in background workers and wait for it';
+COMMENT ON FUNCTION parproc.wait(bigint) IS 'wait for a run to end and return its summary';
+COMMENT ON FUNCTION parproc.cancel(bigint) IS 'stop a run, keeping the chunks already committed';
+COMMENT ON FUNCTION parproc.resume(bigint, integer) IS
+'start the chunks of a failed or cancelled run that are not done, with a fresh snapshot';

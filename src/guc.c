@@ -12,6 +12,11 @@
 
 int			parproc_percentile_max_memory = 1024 * 1024;	/* 1GB in kB */
 int			parproc_graph_memory = 1024 * 1024; /* 1GB in kB */
+int			parproc_max_workers = 8;
+int			parproc_max_workers_per_run = 4;
+int			parproc_chunk_size = 1024;
+int			parproc_batch_size = 1024;
+int			parproc_max_error_rows = 1000;
 
 /* Register every parproc.* setting and reserve the prefix. */
 void
@@ -41,6 +46,50 @@ DefineGucs(void)
 							MAX_KILOBYTES,
 							PGC_SUSET,
 							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("parproc.max_workers",
+							"Sets the maximum number of pipeline workers of all runs together.",
+							"Pipeline workers are also parallel workers: each counts against "
+							"max_parallel_workers and max_worker_processes. A run that finds "
+							"the limit reached gets fewer workers, at least its coordinator.",
+							&parproc_max_workers,
+							8, 0, 1024,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("parproc.max_workers_per_run",
+							"Sets the maximum number of workers of one pipeline run.",
+							"Also the number of workers when parproc.run or parproc.start "
+							"is called without one; at most 64.",
+							&parproc_max_workers_per_run,
+							4, 0, 64,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("parproc.chunk_size",
+							"Sets the number of heap blocks in one chunk of a pipeline run.",
+							"A chunk is the unit workers claim and commit: its rows and its "
+							"done mark commit together.",
+							&parproc_chunk_size,
+							1024, 1, 1024 * 1024,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("parproc.batch_size",
+							"Sets the number of rows a pipeline worker evaluates and writes at once.",
+							NULL,
+							&parproc_batch_size,
+							1024, 1, 65536,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("parproc.max_error_rows",
+							"Sets the maximum number of failed rows of a pipeline run with on_error => 'skip'.",
+							"A run with more failed rows stops with an error.",
+							&parproc_max_error_rows,
+							1000, 0, INT_MAX,
+							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("parproc");

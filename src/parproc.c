@@ -12,6 +12,7 @@
 #include "miscadmin.h"
 
 #include "parproc.h"
+#include "pipeline/pipeline.h"
 
 PG_MODULE_MAGIC;
 
@@ -25,4 +26,6 @@ _PG_init(void)
 {
 	parproc_preloaded = process_shared_preload_libraries_in_progress;
 	DefineGucs();
+	if (parproc_preloaded)
+		PipelineShmemRequest();
 }

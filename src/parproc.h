@@ -11,6 +11,11 @@
 /* GUC variables (src/guc.c) */
 extern int	parproc_percentile_max_memory;	/* kB */
 extern int	parproc_graph_memory;	/* kB */
+extern int	parproc_max_workers;
+extern int	parproc_max_workers_per_run;
+extern int	parproc_chunk_size;	/* blocks */
+extern int	parproc_batch_size; /* rows */
+extern int	parproc_max_error_rows;
 
 /* Whether the library was loaded through shared_preload_libraries. */
 extern bool parproc_preloaded;

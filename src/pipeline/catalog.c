@@ -1,0 +1,338 @@
+/*
+ * catalog.c
+ *		Pipeline definitions and the bookkeeping tables of parproc's schema.
+ *
+ * The tables (parproc.pipeline_defs, run_history, run_chunks, ...) have no
+ * privileges for PUBLIC; users read them through views.  parproc's C code
+ * writes them as the role that owns them, the way RI triggers run as the
+ * table owner, with search_path pinned to pg_catalog so no object of the
+ * caller's can stand in for a catalog operator while it does.
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "utils/acl.h"
+#include "utils/varlena.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "parproc.h"
+#include "pipeline/pipeline.h"
+
+PG_FUNCTION_INFO_V1(parproc_create_pipeline);
+PG_FUNCTION_INFO_V1(parproc_drop_pipeline);
+
+/* The role owning parproc's bookkeeping tables. */
+Oid
+PpCatalogOwner(void)
+{
+	Oid			nsp = get_namespace_oid("parproc", false);
+	Oid			relid = get_relname_relid("run_history", nsp);
+	HeapTuple	tup;
+	Oid			owner;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("parproc.run_history does not exist"),
+				 errhint("Update the extension with ALTER EXTENSION parproc UPDATE.")));
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * Run one statement of parproc's own over its tables, as their owner, inside
+ * the caller's SPI connection; through snapshot snap when it is given, as
+ * SPI would otherwise.  Returns SPI's result code.
+ */
+int
+PpCatalogExecSnapshot(const char *sql, int nargs, Oid *types, Datum *values,
+					  const char *nulls, bool read_only, Snapshot snap)
+{
+	Oid			save_user;
+	int			save_sec;
+	int			nest;
+	int			ret;
+
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(PpCatalogOwner(),
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	if (snap != InvalidSnapshot)
+	{
+		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		ret = SPI_execute_snapshot(plan, values, nulls, snap, InvalidSnapshot,
+								   read_only, false, 0);
+	}
+	else
+		ret = SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, 0);
+	if (ret < 0)
+		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
+	AtEOXact_GUC(true, nest);
+	SetUserIdAndSecContext(save_user, save_sec);
+	return ret;
+}
+
+/* PpCatalogExecSnapshot through SPI's usual snapshot. */
+int
+PpCatalogExec(const char *sql, int nargs, Oid *types, Datum *values,
+			  const char *nulls, bool read_only)
+{
+	return PpCatalogExecSnapshot(sql, nargs, types, values, nulls, read_only,
+								 InvalidSnapshot);
+}
+
+/* Text of column col of SPI result row, or NULL. */
+static char *
+SpiText(int row, int col)
+{
+	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+}
+
+/*
+ * Check a stages document and return its stages (PpStageDef, in the current
+ * memory context): a JSON array of {"name": ..., "filter" | "map": ...}.
+ */
+List *
+PpParseStages(Datum stages)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Oid			types[1] = {JSONBOID};
+	Datum		values[1] = {stages};
+	List	   *defs = NIL;
+
+	SPI_connect();
+	PpCatalogExec("SELECT jsonb_typeof($1)", 1, types, values, NULL, true);
+	if (strcmp(SpiText(0, 1), "array") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("stages must be a JSON array"),
+				 errhint("Write stages as '[{\"name\": \"valid\", \"filter\": \"x > 0\"}, "
+						 "{\"name\": \"out\", \"map\": \"id, x * 2 AS y\"}]'.")));
+	PpCatalogExec("SELECT o, jsonb_typeof(e), e->>'name', jsonb_typeof(e->'name'),"
+				  " jsonb_typeof(e->'filter'), jsonb_typeof(e->'map'), e->>'filter', e->>'map',"
+				  " CASE WHEN jsonb_typeof(e) = 'object' THEN"
+				  "  (SELECT string_agg(quote_ident(k), ', ') FROM jsonb_object_keys(e) k"
+				  "   WHERE k NOT IN ('name', 'filter', 'map')) END"
+				  " FROM jsonb_array_elements($1) WITH ORDINALITY x(e, o) ORDER BY o",
+				  1, types, values, NULL, true);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		char	   *kind = SpiText(i, 2);
+		char	   *name = SpiText(i, 3);
+		char	   *ntype = SpiText(i, 4);
+		char	   *ftype = SpiText(i, 5);
+		char	   *mtype = SpiText(i, 6);
+		char	   *unknown = SpiText(i, 9);
+		MemoryContext old;
+		PpStageDef *def;
+		ListCell   *lc;
+
+		if (strcmp(kind, "object") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("stage %lu is a JSON %s, not an object", (unsigned long) i + 1, kind)));
+		if (ntype == NULL || strcmp(ntype, "string") != 0 || name[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("stage %lu has no name", (unsigned long) i + 1),
+					 errhint("Give every stage a \"name\" string.")));
+		if (strlen(name) >= NAMEDATALEN)
+			ereport(ERROR,
+					(errcode(ERRCODE_NAME_TOO_LONG),
+					 errmsg("stage name \"%s\" is longer than %d bytes", name, NAMEDATALEN - 1)));
+		if (unknown)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("stage \"%s\" has unknown keys: %s", name, unknown),
+					 errhint("A stage has a \"name\" and one of \"filter\" and \"map\".")));
+		if ((ftype != NULL) == (mtype != NULL))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("stage \"%s\" must have exactly one of \"filter\" and \"map\"", name)));
+		if (strcmp(ftype ? ftype : mtype, "string") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the %s of stage \"%s\" is not a JSON string",
+							ftype ? "filter" : "map", name)));
+		foreach(lc, defs)
+			if (strcmp(((PpStageDef *) lfirst(lc))->name, name) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_OBJECT),
+						 errmsg("two stages are named \"%s\"", name)));
+		old = MemoryContextSwitchTo(cxt);
+		def = palloc(sizeof(PpStageDef));
+		def->name = pstrdup(name);
+		def->is_filter = ftype != NULL;
+		def->expr = pstrdup(ftype ? SpiText(i, 7) : SpiText(i, 8));
+		defs = lappend(defs, def);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	return defs;
+}
+
+/*
+ * The definition of pipeline name; NULL when there is none.  The stages
+ * document is copied into the current memory context.
+ */
+char *
+PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target, Datum *stages)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(name)};
+	char	   *found = NULL;
+
+	SPI_connect();
+	PpCatalogExec("SELECT owner, source, target, stages FROM parproc.pipeline_defs"
+				  " WHERE name = $1", 1, types, values, NULL, true);
+	if (SPI_processed == 1)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		*owner = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		*source = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+		*target = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
+		*stages = SPI_datumTransfer(SPI_getbinval(tup, desc, 4, &isnull), false, -1);
+		found = SPI_palloc(strlen(name) + 1);
+		strcpy(found, name);
+	}
+	SPI_finish();
+	return found;
+}
+
+/* ereport unless the current user has privilege mode on relation relid. */
+static void
+CheckTablePrivilege(Oid relid, AclMode mode)
+{
+	if (pg_class_aclcheck(relid, GetUserId(), mode) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, get_relkind_objtype(get_rel_relkind(relid)),
+					   get_rel_name(relid));
+}
+
+/* create_pipeline(name, source, target, stages, create_target) */
+Datum
+parproc_create_pipeline(PG_FUNCTION_ARGS)
+{
+	char	   *name;
+	Oid			source_id;
+	RangeVar   *rv;
+	Relation	source;
+	Relation	target;
+	Oid			target_id;
+	List	   *defs;
+	Oid			types[5] = {TEXTOID, OIDOID, OIDOID, OIDOID, JSONBOID};
+	Datum		values[5];
+	Oid			owner,
+				o1,
+				o2;
+	Datum		d;
+
+	for (int i = 0; i < 5; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("create_pipeline arguments cannot be null")));
+	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	source_id = PG_GETARG_OID(1);
+	if (strlen(name) < 1 || strlen(name) >= NAMEDATALEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_NAME),
+				 errmsg("pipeline name must be 1 to %d bytes long", NAMEDATALEN - 1)));
+	if (PpLookupPipeline(name, &o1, &o2, &o2, &d))
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("pipeline \"%s\" already exists", name)));
+
+	CheckTablePrivilege(source_id, ACL_SELECT);
+	source = table_open(source_id, AccessShareLock);
+	PpCheckSource(source);
+	defs = PpParseStages(PG_GETARG_DATUM(3));
+
+	rv = makeRangeVarFromNameList(textToQualifiedNameList(PG_GETARG_TEXT_PP(2)));
+	if (PG_GETARG_BOOL(4))
+	{
+		char	   *cols = PpTargetColumns(defs, source);
+
+		if (OidIsValid(RangeVarGetRelid(rv, NoLock, true)))
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_TABLE),
+					 errmsg("target table \"%s\" already exists", rv->relname),
+					 errhint("Pass create_target => false to write into it.")));
+		SPI_connect();
+		if (SPI_execute(psprintf("CREATE TABLE %s (%s)",
+								 quote_qualified_identifier(rv->schemaname, rv->relname),
+								 cols), false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not create the target table");
+		SPI_finish();
+		CommandCounterIncrement();
+	}
+	target_id = RangeVarGetRelid(rv, NoLock, false);
+	CheckTablePrivilege(target_id, ACL_INSERT);
+	target = table_open(target_id, AccessShareLock);
+	PpCheckTarget(target);
+	(void) PpCompile(defs, source, target);
+	table_close(target, NoLock);
+	table_close(source, NoLock);
+
+	owner = GetUserId();
+	values[0] = CStringGetTextDatum(name);
+	values[1] = ObjectIdGetDatum(owner);
+	values[2] = ObjectIdGetDatum(source_id);
+	values[3] = ObjectIdGetDatum(target_id);
+	values[4] = PG_GETARG_DATUM(3);
+	SPI_connect();
+	PpCatalogExec("INSERT INTO parproc.pipeline_defs (name, owner, source, target, stages)"
+				  " VALUES ($1, $2, $3, $4, $5)", 5, types, values, NULL, false);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/* drop_pipeline(name): the owner (or a member of its role) only */
+Datum
+parproc_drop_pipeline(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {PG_GETARG_DATUM(0)};
+	Oid			owner,
+				source,
+				target;
+	Datum		stages;
+
+	if (!PpLookupPipeline(name, &owner, &source, &target, &stages))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("pipeline \"%s\" does not exist", name)));
+	if (!has_privs_of_role(GetUserId(), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be a member of the owner of pipeline \"%s\" to drop it", name)));
+	SPI_connect();
+	PpCatalogExec("DELETE FROM parproc.pipeline_defs WHERE name = $1", 1, types, values,
+				  NULL, false);
+	SPI_finish();
+	PG_RETURN_VOID();
+}

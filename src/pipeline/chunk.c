@@ -1,0 +1,517 @@
+/*
+ * chunk.c
+ *		One chunk of a run: scan its blocks through the run's snapshot,
+ *		evaluate the stages over batches of rows, write the survivors with
+ *		bulk inserts, and mark the chunk done, all in the caller's
+ *		transaction, so the rows and the mark commit (or vanish) together.
+ *
+ * A batch is evaluated stage by stage (every row through stage 1, then the
+ * survivors through stage 2, ...), column by column within a map stage:
+ * the shape a vectorised evaluator can take over without touching the
+ * scan, the transactions or the writes.
+ *
+ * on_error => 'skip': the stages of a batch are evaluated in a
+ * subtransaction (no writes happen in it, so it takes no transaction id);
+ * if it fails, the batch is evaluated again row by row, each row in its own
+ * subtransaction, and the rows that fail go to parproc.error_rows with the
+ * stage that raised the error.  Errors of the write itself (unique
+ * violations) still stop the run: catching them would need a subtransaction
+ * with a transaction id per batch.
+ */
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "executor/nodeModifyTable.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "storage/bufmgr.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "pipeline/pipeline.h"
+
+typedef struct ChunkExec
+{
+	PpRunSpec  *spec;
+	PpRunSlot  *slot;
+	PpPlan	   *plan;
+	Relation	source;
+	Relation	target;
+	EState	   *estate;
+	ExprContext *econtext;		/* stage evaluation; reset per batch */
+	ResultRelInfo *rri;
+	BulkInsertState bistate;
+	CommandId	cid;
+	int			n;				/* rows in the batch */
+	TupleTableSlot **in;		/* scanned rows */
+	TupleTableSlot ***out;		/* per map stage, per row */
+	TupleTableSlot **cur;		/* each row's latest version */
+	TupleTableSlot **sink;		/* rows in the target's shape */
+	TupleTableSlot **write;		/* the survivors, for table_multi_insert */
+	bool	   *alive;
+	uint64	   *stage_in;		/* counts of the batch being evaluated */
+	uint64	   *stage_out;
+	uint64	   *stage_failed;
+	uint64	   *stage_us;
+	int64		read;
+	int64		written;
+	int64		failed;
+} ChunkExec;
+
+/* Stop when the run was cancelled or a sibling failed. */
+static void
+CheckRunContinues(ChunkExec *x)
+{
+	CHECK_FOR_INTERRUPTS();
+	if (pg_atomic_read_u32(&x->slot->cancel))
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("run %lld was cancelled", (long long) x->spec->run_id)));
+	if (pg_atomic_read_u32(&x->slot->failed))
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("run %lld is stopping: another of its processes failed",
+						(long long) x->spec->run_id)));
+}
+
+/* Row r through stage k. */
+static void
+EvalStage(ChunkExec *x, int k, int r)
+{
+	PpStage    *st = &x->plan->stages[k];
+	ExprContext *econtext = x->econtext;
+
+	econtext->ecxt_scantuple = x->cur[r];
+	if (st->is_filter)
+	{
+		if (!ExecQual(st->qualstate, econtext))
+			x->alive[r] = false;
+	}
+	else
+	{
+		TupleTableSlot *o = x->out[k][r];
+
+		ExecClearTuple(o);
+		for (int c = 0; c < st->ncols; c++)
+			o->tts_values[c] = ExecEvalExprSwitchContext(st->colstates[c], econtext,
+														 &o->tts_isnull[c]);
+		ExecStoreVirtualTuple(o);
+		x->cur[r] = o;
+	}
+}
+
+/* Row r in the target's shape, with generated columns and constraints. */
+static void
+EvalSink(ChunkExec *x, int r)
+{
+	TupleTableSlot *t = x->sink[r];
+	PpPlan	   *plan = x->plan;
+	TupleConstr *constr = RelationGetDescr(x->target)->constr;
+
+	x->econtext->ecxt_scantuple = x->cur[r];
+	ExecClearTuple(t);
+	for (int a = 0; a < plan->natts; a++)
+	{
+		if (plan->sinkstates[a])
+			t->tts_values[a] = ExecEvalExprSwitchContext(plan->sinkstates[a], x->econtext,
+														 &t->tts_isnull[a]);
+		else
+		{
+			t->tts_values[a] = (Datum) 0;
+			t->tts_isnull[a] = true;
+		}
+	}
+	ExecStoreVirtualTuple(t);
+	if (constr && constr->has_generated_stored)
+		ExecComputeStoredGenerated(x->rri, x->estate, t, CMD_INSERT);
+	if (constr)
+		ExecConstraints(x->rri, t, x->estate);
+}
+
+/* Evaluate the whole batch stage by stage; counts go to the stage_* arrays. */
+static void
+EvalBatch(ChunkExec *x)
+{
+	instr_time	t0,
+				t1;
+
+	for (int r = 0; r < x->n; r++)
+	{
+		x->alive[r] = true;
+		x->cur[r] = x->in[r];
+	}
+	for (int k = 0; k < x->plan->nstages; k++)
+	{
+		INSTR_TIME_SET_CURRENT(t0);
+		for (int r = 0; r < x->n; r++)
+			if (x->alive[r])
+			{
+				x->stage_in[k]++;
+				EvalStage(x, k, r);
+				x->stage_out[k] += x->alive[r];
+			}
+		INSTR_TIME_SET_CURRENT(t1);
+		INSTR_TIME_SUBTRACT(t1, t0);
+		x->stage_us[k] += INSTR_TIME_GET_MICROSEC(t1);
+	}
+	for (int r = 0; r < x->n; r++)
+		if (x->alive[r])
+			EvalSink(x, r);
+}
+
+/* Write a failed row to parproc.error_rows, in the chunk's transaction. */
+static void
+RecordFailure(ChunkExec *x, int r, const char *stage, ErrorData *edata)
+{
+	Oid			types[7] = {INT8OID, TEXTOID, OIDOID, TIDOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		values[7];
+	char		nulls[7] = "       ";
+	ItemPointer tid = palloc(sizeof(ItemPointerData));
+	Datum		row;
+
+	*tid = x->in[r]->tts_tid;
+	row = ExecFetchSlotHeapTupleDatum(x->in[r]);
+	values[0] = Int64GetDatum(x->spec->run_id);
+	values[1] = CStringGetTextDatum(stage);
+	values[2] = ObjectIdGetDatum(RelationGetRelid(x->source));
+	values[3] = PointerGetDatum(tid);
+	values[4] = DirectFunctionCall1(row_to_json, row);
+	values[5] = CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode));
+	values[6] = CStringGetTextDatum(edata->message ? edata->message : "");
+	PpCatalogExec("INSERT INTO parproc.error_rows"
+				  " (run_id, stage, source, source_ctid, row, sqlstate, message)"
+				  " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
+				  7, types, values, nulls, false);
+	x->failed++;
+	if (pg_atomic_add_fetch_u64(&x->slot->rows_failed, 1) > (uint64) x->spec->max_error_rows)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("run %lld has more than parproc.max_error_rows (%lld) failed rows",
+						(long long) x->spec->run_id, (long long) x->spec->max_error_rows),
+				 errhint("See parproc.errors for the rows; fix them or the pipeline, "
+						 "then resume the run.")));
+}
+
+/* on_error => 'skip': row r alone, in a subtransaction; a failure is recorded. */
+static void
+EvalOneRow(ChunkExec *x, int r)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile int k = 0;
+
+	x->alive[r] = true;
+	x->cur[r] = x->in[r];
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		for (k = 0; k < x->plan->nstages && x->alive[r]; k++)
+		{
+			x->stage_in[k]++;
+			EvalStage(x, k, r);
+			x->stage_out[k] += x->alive[r];
+		}
+		if (x->alive[r])
+			EvalSink(x, r);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		x->alive[r] = false;
+		if (k < x->plan->nstages)
+			x->stage_failed[k]++;
+		RecordFailure(x, r, k < x->plan->nstages ? x->plan->stages[k].name : "target", edata);
+	}
+	PG_END_TRY();
+}
+
+/* on_error => 'skip': the batch in a subtransaction, row by row if it fails. */
+static void
+EvalBatchCatching(ChunkExec *x)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	bool		ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		EvalBatch(x);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	if (!ok)
+	{
+		int			nstages = x->plan->nstages;
+
+		memset(x->stage_in, 0, sizeof(uint64) * nstages);
+		memset(x->stage_out, 0, sizeof(uint64) * nstages);
+		for (int r = 0; r < x->n; r++)
+			ExecClearTuple(x->sink[r]);
+		for (int r = 0; r < x->n; r++)
+			EvalOneRow(x, r);
+	}
+}
+
+/* Write the survivors of the batch and publish its counts. */
+static void
+FlushBatch(ChunkExec *x)
+{
+	int			m = 0;
+	PpRunSlot  *slot = x->slot;
+
+	for (int r = 0; r < x->n; r++)
+		if (x->alive[r])
+			x->write[m++] = x->sink[r];
+	if (m > 0)
+	{
+		table_multi_insert(x->target, x->write, m, x->cid, 0, x->bistate);
+		if (x->rri->ri_NumIndices > 0)
+			for (int i = 0; i < m; i++)
+				list_free(ExecInsertIndexTuples(x->rri, x->write[i], x->estate,
+												false, false, NULL, NIL));
+	}
+	for (int k = 0; k < x->plan->nstages; k++)
+	{
+		pg_atomic_add_fetch_u64(&slot->stages[k].rows_in, x->stage_in[k]);
+		pg_atomic_add_fetch_u64(&slot->stages[k].rows_out, x->stage_out[k]);
+		pg_atomic_add_fetch_u64(&slot->stages[k].rows_failed, x->stage_failed[k]);
+		pg_atomic_add_fetch_u64(&slot->stages[k].time_us, x->stage_us[k]);
+		x->stage_in[k] = x->stage_out[k] = x->stage_failed[k] = x->stage_us[k] = 0;
+	}
+	pg_atomic_add_fetch_u64(&slot->rows_read, x->n);
+	pg_atomic_add_fetch_u64(&slot->rows_written, m);
+	x->read += x->n;
+	x->written += m;
+	for (int r = 0; r < x->n; r++)
+	{
+		ExecClearTuple(x->in[r]);
+		ExecClearTuple(x->sink[r]);
+	}
+	ResetExprContext(x->econtext);
+	ResetPerTupleExprContext(x->estate);
+	x->n = 0;
+}
+
+/* Open a relation of the run by OID, failing cleanly if it was dropped. */
+static Relation
+OpenRunRelation(PpRunSpec *spec, Oid relid, LOCKMODE mode, const char *what)
+{
+	Relation	rel = try_table_open(relid, mode);
+
+	if (rel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the %s table of run %lld was dropped", what, (long long) spec->run_id)));
+	return rel;
+}
+
+/* Slots for every row of a batch. */
+static TupleTableSlot **
+MakeSlots(int n, TupleDesc desc, const TupleTableSlotOps *ops)
+{
+	TupleTableSlot **s = palloc(sizeof(TupleTableSlot *) * n);
+
+	for (int i = 0; i < n; i++)
+		s[i] = MakeSingleTupleTableSlot(desc, ops);
+	return s;
+}
+
+/* Set up the evaluation of the run's stages over part pt. */
+static void
+ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt)
+{
+	int			nb = spec->batch_size;
+	int			nstages;
+
+	x->spec = spec;
+	x->slot = slot;
+	x->source = OpenRunRelation(spec, pt->relid, AccessShareLock, "source");
+	x->target = OpenRunRelation(spec, spec->target, RowExclusiveLock, "target");
+	if (x->source->rd_node.relNode != pt->filenode)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("source table \"%s\" was rewritten during run %lld",
+						RelationGetRelationName(x->source), (long long) spec->run_id),
+				 errdetail("VACUUM FULL, CLUSTER, TRUNCATE and some ALTER TABLE forms move "
+						   "rows to other blocks, so the run's chunks no longer match.")));
+	/* privileges can change between chunks; the source's are the parent's */
+	if (pg_class_aclcheck(spec->source, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+		pg_class_aclcheck(spec->target, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to read the source or write the target of run %lld",
+						(long long) spec->run_id)));
+	PpCheckSource(x->source);
+	PpCheckTarget(x->target);
+
+	x->plan = PpCompile(PpSpecStageDefs(spec), x->source, x->target);
+	x->estate = CreateExecutorState();
+	x->econtext = CreateExprContext(x->estate);
+	PpPlanInit(x->plan, x->estate);
+	x->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(x->rri, x->target, 0, NULL, 0);
+	ExecOpenIndices(x->rri, false);
+	x->bistate = GetBulkInsertState();
+	x->cid = GetCurrentCommandId(true);
+
+	nstages = x->plan->nstages;
+	x->in = MakeSlots(nb, RelationGetDescr(x->source), table_slot_callbacks(x->source));
+	x->out = palloc0(sizeof(TupleTableSlot **) * Max(nstages, 1));
+	for (int k = 0; k < nstages; k++)
+		if (!x->plan->stages[k].is_filter)
+			x->out[k] = MakeSlots(nb, x->plan->stages[k].outdesc, &TTSOpsVirtual);
+	x->cur = palloc(sizeof(TupleTableSlot *) * nb);
+	x->sink = MakeSlots(nb, RelationGetDescr(x->target), table_slot_callbacks(x->target));
+	x->write = palloc(sizeof(TupleTableSlot *) * nb);
+	x->alive = palloc(sizeof(bool) * nb);
+	x->stage_in = palloc0(sizeof(uint64) * Max(nstages, 1));
+	x->stage_out = palloc0(sizeof(uint64) * Max(nstages, 1));
+	x->stage_failed = palloc0(sizeof(uint64) * Max(nstages, 1));
+	x->stage_us = palloc0(sizeof(uint64) * Max(nstages, 1));
+}
+
+/* Release what ChunkExecInit set up (locks stay until commit). */
+static void
+ChunkExecEnd(ChunkExec *x)
+{
+	int			nb = x->spec->batch_size;
+
+	for (int i = 0; i < nb; i++)
+	{
+		ExecDropSingleTupleTableSlot(x->in[i]);
+		ExecDropSingleTupleTableSlot(x->sink[i]);
+		for (int k = 0; k < x->plan->nstages; k++)
+			if (x->out[k])
+				ExecDropSingleTupleTableSlot(x->out[k][i]);
+	}
+	FreeBulkInsertState(x->bistate);
+	table_finish_bulk_insert(x->target, 0);
+	ExecCloseIndices(x->rri);
+	FreeExecutorState(x->estate);
+	table_close(x->source, NoLock);
+	table_close(x->target, NoLock);
+}
+
+/* Insert the chunk's done mark. */
+static void
+MarkDone(ChunkExec *x, const PpChunkRef *ref, int worker)
+{
+	Oid			types[7] = {INT8OID, INT4OID, INT4OID, INT4OID, INT8OID, INT8OID, INT8OID};
+	Datum		values[7];
+
+	values[0] = Int64GetDatum(x->spec->run_id);
+	values[1] = Int32GetDatum(ref->part);
+	values[2] = Int32GetDatum(ref->chunk);
+	values[3] = Int32GetDatum(worker);
+	values[4] = Int64GetDatum(x->read);
+	values[5] = Int64GetDatum(x->written);
+	values[6] = Int64GetDatum(x->failed);
+	PpCatalogExec("INSERT INTO parproc.run_chunks"
+				  " (run_id, part, chunk, worker, rows_read, rows_written, rows_failed)"
+				  " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, types, values, NULL, false);
+}
+
+/*
+ * Process chunk g of the run's chunk list in the current transaction, through
+ * the active snapshot, as participant worker (0: the coordinator).
+ */
+void
+PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
+{
+	PpChunkRef *ref = &PpSpecChunks(spec)[g];
+	PpPart	   *pt = &PpSpecParts(spec)[ref->part];
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "parproc chunk",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	ChunkExec	x = {0};
+	BlockNumber first = (BlockNumber) ref->chunk * spec->chunk_size;
+	BlockNumber last = Min((int64) first + spec->chunk_size, pt->nblocks) - 1;
+	ItemPointerData lo,
+				hi;
+	TableScanDesc scan;
+	TupleTableSlot *scanslot;
+
+	SPI_connect();
+	ChunkExecInit(&x, spec, slot, pt);
+	ItemPointerSet(&lo, first, FirstOffsetNumber);
+	ItemPointerSet(&hi, last, MaxOffsetNumber);
+	scan = table_beginscan_tidrange(x.source, GetActiveSnapshot(), &lo, &hi);
+	scanslot = table_slot_create(x.source, NULL);
+	for (;;)
+	{
+		bool		more;
+
+		if (x.n == 0)
+			CheckRunContinues(&x);
+		/*
+		 * The scan's slot points into the scan; a copy into a slot of the
+		 * batch keeps the buffer pinned and the tuple where it is.
+		 */
+		more = table_scan_getnextslot_tidrange(scan, ForwardScanDirection, scanslot);
+		if (more)
+			ExecCopySlot(x.in[x.n++], scanslot);
+		if (x.n == spec->batch_size || (!more && x.n > 0))
+		{
+			if (spec->on_error == PP_ON_ERROR_SKIP)
+				EvalBatchCatching(&x);
+			else
+				EvalBatch(&x);
+			FlushBatch(&x);
+		}
+		if (!more)
+			break;
+	}
+	ExecDropSingleTupleTableSlot(scanslot);
+	table_endscan(scan);
+	MarkDone(&x, ref, worker);
+	ChunkExecEnd(&x);
+	SPI_finish();
+	pg_atomic_add_fetch_u64(&slot->chunks_done, 1);
+	pg_atomic_add_fetch_u64(&slot->workers[worker].chunks, 1);
+	pg_atomic_add_fetch_u64(&slot->workers[worker].rows, x.read);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+}

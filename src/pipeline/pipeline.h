@@ -1,0 +1,231 @@
+/*
+ * pipeline.h
+ *		Pipelines: chains of filter/map stages from a source table to a target
+ *		table, run over chunks of heap blocks by background workers.
+ *
+ * The files of src/pipeline/ (see README.md there):
+ *	catalog.c	definitions, catalog writes as the extension's owner
+ *	stages.c	parsing stages into expressions; the target projection
+ *	chunk.c		one chunk: scan, evaluate batches, write, done mark
+ *	run.c		start/run/wait/cancel/resume, the coordinator and workers
+ *	shmem.c		run slots in shared memory and the live views
+ */
+#ifndef PARPROC_PIPELINE_H
+#define PARPROC_PIPELINE_H
+
+#include "access/tupdesc.h"
+#include "executor/execdesc.h"
+#include "nodes/execnodes.h"
+#include "port/atomics.h"
+#include "storage/condition_variable.h"
+#include "storage/dsm.h"
+#include "storage/lwlock.h"
+#include "storage/spin.h"
+#include "utils/relcache.h"
+#include "utils/timestamp.h"
+
+#define PP_MAX_STAGES 32
+#define PP_MAX_RUN_WORKERS 64	/* per run, besides the coordinator */
+#define PP_MAX_RUNS 32			/* runs in progress at once */
+#define PP_ERRMSG_LEN 1024
+
+typedef enum PpOnError
+{
+	PP_ON_ERROR_ABORT,
+	PP_ON_ERROR_SKIP
+} PpOnError;
+
+typedef enum PpRunState
+{
+	PP_STATE_QUEUED,			/* slot taken, coordinator not yet started */
+	PP_STATE_RUNNING,
+	PP_STATE_DONE,
+	PP_STATE_FAILED,
+	PP_STATE_CANCELLED
+} PpRunState;
+
+/* A stage as defined: its name, kind and SQL text. */
+typedef struct PpStageDef
+{
+	char	   *name;
+	bool		is_filter;
+	char	   *expr;
+} PpStageDef;
+
+/* A stage parsed against its input columns. */
+typedef struct PpStage
+{
+	const char *name;
+	bool		is_filter;
+	TupleDesc	outdesc;		/* output columns (the input, for a filter) */
+	Expr	   *qual;			/* filter */
+	int			ncols;			/* map */
+	Expr	  **cols;
+	ExprState  *qualstate;		/* set by PpPlanInit */
+	ExprState **colstates;
+} PpStage;
+
+/* Every stage, then the projection onto the target's columns. */
+typedef struct PpPlan
+{
+	int			nstages;
+	PpStage    *stages;
+	TupleDesc	lastdesc;		/* columns reaching the target */
+	int			natts;			/* target attributes */
+	Expr	  **sink;			/* per target attribute; NULL: none/generated */
+	ExprState **sinkstates;
+} PpPlan;
+
+/* One relation of the source (the table, or a leaf partition). */
+typedef struct PpPart
+{
+	Oid			relid;
+	Oid			filenode;
+	int64		nblocks;
+} PpPart;
+
+/* A chunk: chunk_size blocks of one part. */
+typedef struct PpChunkRef
+{
+	int32		part;
+	int32		chunk;
+} PpChunkRef;
+
+/*
+ * What a run needs, in one flat buffer: dynamic shared memory for
+ * background workers, palloc'd when the calling session runs alone.
+ * Variable-length sections follow the header at the offsets given.
+ */
+typedef struct PpRunSpec
+{
+	Size		total_size;
+	int64		run_id;
+	int			slot;
+	int			attempt;
+	bool		resume;
+	Oid			dboid;
+	Oid			auth_user;
+	Oid			outer_user;
+	bool		outer_is_superuser;
+	Oid			current_user;
+	int			sec_context;
+	Oid			source;
+	Oid			target;
+	PpOnError	on_error;
+	int64		max_error_rows;
+	int			batch_size;
+	int			chunk_size;
+	int			workers;
+	char		pipeline[NAMEDATALEN];
+	char		snapshot_id[64];	/* exported by the coordinator */
+	int			nstages;
+	Size		stages_off;		/* name \0 kind expr \0, per stage */
+	Size		guc_off;
+	Size		guc_len;
+	int			nparts;
+	Size		parts_off;		/* PpPart[nparts] */
+	int64		nchunks;
+	Size		chunks_off;		/* PpChunkRef[nchunks] */
+	pg_atomic_uint64 next_chunk;	/* claim counter */
+} PpRunSpec;
+
+#define PpSpecParts(spec) ((PpPart *) ((char *) (spec) + (spec)->parts_off))
+#define PpSpecChunks(spec) ((PpChunkRef *) ((char *) (spec) + (spec)->chunks_off))
+
+/* Live counters of one participant (0 = coordinator). */
+typedef struct PpWorkerSlot
+{
+	int			pid;
+	TimestampTz started_at;
+	pg_atomic_uint64 chunks;
+	pg_atomic_uint64 rows;
+	pg_atomic_uint64 busy_us;
+} PpWorkerSlot;
+
+typedef struct PpStageSlot
+{
+	char		name[NAMEDATALEN];
+	pg_atomic_uint64 rows_in;
+	pg_atomic_uint64 rows_out;
+	pg_atomic_uint64 rows_failed;
+	pg_atomic_uint64 time_us;
+} PpStageSlot;
+
+/* A run in progress. in_use and run_id change under PpShared->lock. */
+typedef struct PpRunSlot
+{
+	bool		in_use;
+	int64		run_id;
+	Oid			role;
+	int			attempt;
+	bool		registered;		/* the run is in parproc.run_history */
+	pg_atomic_uint32 state;
+	pg_atomic_uint32 cancel;	/* cancel requested */
+	pg_atomic_uint32 failed;	/* a participant raised an error */
+	int			coordinator_pid;
+	TimestampTz started_at;
+	int			nworkers;		/* workers launched */
+	pg_atomic_uint64 chunks_total;
+	pg_atomic_uint64 chunks_done;
+	pg_atomic_uint64 rows_read;
+	pg_atomic_uint64 rows_written;
+	pg_atomic_uint64 rows_failed;
+	int			nstages;
+	PpStageSlot stages[PP_MAX_STAGES];
+	PpWorkerSlot workers[PP_MAX_RUN_WORKERS + 1];
+	slock_t		mutex;			/* protects the error fields */
+	int			err_code;
+	char		err_message[PP_ERRMSG_LEN];
+	char		err_detail[PP_ERRMSG_LEN];
+} PpRunSlot;
+
+typedef struct PpSharedState
+{
+	LWLock	   *lock;
+	ConditionVariable cv;		/* broadcast on every state change */
+	int			workers_in_use; /* against parproc.max_workers */
+	PpRunSlot	runs[PP_MAX_RUNS];
+} PpSharedState;
+
+extern PpSharedState *PpShared;
+
+/* shmem.c */
+extern void PipelineShmemRequest(void);
+extern void PipelineShmemInit(void);
+extern void PpRequirePreload(void);
+extern int	PpSlotReserve(int64 run_id, Oid role, int attempt);
+extern void PpSlotRelease(int slotno);
+extern PpRunSlot *PpSlotFind(int64 run_id, int *slotno);
+extern void PpSlotSetState(PpRunSlot *slot, PpRunState state);
+extern void PpSlotSetError(PpRunSlot *slot, ErrorData *edata);
+extern int	PpWorkersReserve(int wanted);
+extern void PpWorkersReturn(int n);
+extern const char *PpStateName(PpRunState state);
+
+/* catalog.c */
+extern Oid	PpCatalogOwner(void);
+extern int	PpCatalogExec(const char *sql, int nargs, Oid *types, Datum *values,
+						  const char *nulls, bool read_only);
+extern int	PpCatalogExecSnapshot(const char *sql, int nargs, Oid *types, Datum *values,
+								  const char *nulls, bool read_only,
+								  struct SnapshotData *snap);
+extern List *PpParseStages(Datum stages);
+extern char *PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target,
+							  Datum *stages);
+
+/* stages.c */
+extern PpPlan *PpCompile(List *defs, Relation source, Relation target);
+extern void PpPlanInit(PpPlan *plan, EState *estate);
+extern void PpCheckTarget(Relation target);
+extern void PpCheckSource(Relation source);
+extern char *PpTargetColumns(List *defs, Relation source);
+
+/* chunk.c */
+extern void PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker);
+
+/* run.c */
+extern PGDLLEXPORT void PpCoordinatorMain(Datum arg);
+extern PGDLLEXPORT void PpWorkerMain(Datum arg);
+extern List *PpSpecStageDefs(PpRunSpec *spec);
+
+#endif							/* PARPROC_PIPELINE_H */

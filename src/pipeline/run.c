@@ -1,0 +1,1368 @@
+/*
+ * run.c
+ *		Running a pipeline: start/run/wait/cancel/resume, the coordinator and
+ *		the workers.
+ *
+ * A run is three transactions of a coordinator (a background worker, so a
+ * run started with start() outlives its client):
+ *
+ *	A	record the run in parproc.run_history (committed at once, so the
+ *		run is visible and resumable whatever happens next);
+ *	B	at REPEATABLE READ: take the run's snapshot, measure the source's
+ *		blocks, export the snapshot and launch the workers, which claim
+ *		chunks from a shared counter and process each in a transaction of
+ *		their own that imports that snapshot (the chunk's rows and its done
+ *		mark commit together).  When the workers are gone, the coordinator
+ *		processes every chunk that is not marked done (all of them when no
+ *		worker could start, the chunk of a worker that died) inside B;
+ *	C	record the outcome and the statistics.
+ *
+ * The coordinator holds no lock on the source or target while workers run:
+ * a DROP waiting behind it would otherwise queue the workers' own lock
+ * requests behind the DROP, a deadlock no detector sees.  Workers lock per
+ * chunk, and each chunk checks that the tables are still the ones planned.
+ *
+ * When not even the coordinator can start (max_worker_processes in use),
+ * run() does all of it in the calling session's own transaction.
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/parallel.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/bufmgr.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "storage/proc.h"
+#include "storage/procarray.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+#include "parproc.h"
+#include "pipeline/pipeline.h"
+
+PG_FUNCTION_INFO_V1(parproc_start);
+PG_FUNCTION_INFO_V1(parproc_run);
+PG_FUNCTION_INFO_V1(parproc_wait);
+PG_FUNCTION_INFO_V1(parproc_cancel);
+PG_FUNCTION_INFO_V1(parproc_resume);
+
+/* What a background worker of a run finds in bgw_extra. */
+typedef struct PpWorkerArgs
+{
+	dsm_handle	handle;
+	int64		run_id;
+	int			index;			/* 0: coordinator; 1..: workers */
+} PpWorkerArgs;
+
+/* Workers the coordinator took from parproc.max_workers, for its exit. */
+static int	coordinator_reserved = 0;
+
+/* ---------------------------------------------------------------- spec */
+
+/* The stage definitions carried in spec. */
+List *
+PpSpecStageDefs(PpRunSpec *spec)
+{
+	List	   *defs = NIL;
+	char	   *p = (char *) spec + spec->stages_off;
+
+	for (int k = 0; k < spec->nstages; k++)
+	{
+		PpStageDef *def = palloc(sizeof(PpStageDef));
+
+		def->name = pstrdup(p);
+		p += strlen(p) + 1;
+		def->is_filter = *p++ == 'f';
+		def->expr = pstrdup(p);
+		p += strlen(p) + 1;
+		defs = lappend(defs, def);
+	}
+	return defs;
+}
+
+/*
+ * A new spec: head's fields, then the stage definitions, the GUC state,
+ * nparts parts and nchunks chunks (parts and chunks left for the caller).
+ * Stages and GUC state come from defs/guc when given, else from head.
+ */
+static PpRunSpec *
+BuildSpec(const PpRunSpec *head, List *defs, int nparts, int64 nchunks, void *(*alloc) (Size))
+{
+	StringInfoData st;
+	Size		guc_len = head->guc_len;
+	Size		off;
+	PpRunSpec  *spec;
+
+	initStringInfo(&st);
+	if (defs)
+	{
+		ListCell   *lc;
+
+		foreach(lc, defs)
+		{
+			PpStageDef *def = lfirst(lc);
+
+			appendBinaryStringInfo(&st, def->name, strlen(def->name) + 1);
+			appendStringInfoChar(&st, def->is_filter ? 'f' : 'm');
+			appendBinaryStringInfo(&st, def->expr, strlen(def->expr) + 1);
+		}
+	}
+	else
+	{
+		/* the stages of head, whose length is up to its GUC state */
+		appendBinaryStringInfo(&st, (char *) head + head->stages_off,
+							   head->guc_off - head->stages_off);
+	}
+	if (guc_len == 0)
+		guc_len = EstimateGUCStateSpace();
+
+	off = MAXALIGN(sizeof(PpRunSpec));
+	off += MAXALIGN(st.len);
+	off += MAXALIGN(guc_len);
+	off += MAXALIGN(sizeof(PpPart) * Max(nparts, 1));
+	off += sizeof(PpChunkRef) * Max(nchunks, 1);
+
+	spec = alloc(off);
+	memcpy(spec, head, sizeof(PpRunSpec));
+	spec->total_size = off;
+	spec->nstages = defs ? list_length(defs) : head->nstages;
+	spec->stages_off = MAXALIGN(sizeof(PpRunSpec));
+	memcpy((char *) spec + spec->stages_off, st.data, st.len);
+	spec->guc_off = spec->stages_off + MAXALIGN(st.len);
+	spec->guc_len = guc_len;
+	if (head->guc_len == 0)
+		SerializeGUCState(guc_len, (char *) spec + spec->guc_off);
+	else
+		memcpy((char *) spec + spec->guc_off, (char *) head + head->guc_off, guc_len);
+	spec->nparts = nparts;
+	spec->parts_off = spec->guc_off + MAXALIGN(guc_len);
+	spec->nchunks = nchunks;
+	spec->chunks_off = spec->parts_off + MAXALIGN(sizeof(PpPart) * Max(nparts, 1));
+	pg_atomic_init_u64(&spec->next_chunk, 0);
+	return spec;
+}
+
+/* palloc in TopMemoryContext, for specs that live as long as the process. */
+static void *
+TopAlloc(Size size)
+{
+	return MemoryContextAllocZero(TopMemoryContext, size);
+}
+
+/* ---------------------------------------------------------- identity */
+
+/* Take on the identity and settings of the session that asked for the run. */
+static void
+BecomeCaller(PpRunSpec *spec)
+{
+	BackgroundWorkerInitializeConnectionByOid(spec->dboid, spec->auth_user, 0);
+	SetClientEncoding(GetDatabaseEncoding());
+	StartTransactionCommand();
+	RestoreGUCState((char *) spec + spec->guc_off);
+	CommitTransactionCommand();
+	SetCurrentRoleId(spec->outer_user, spec->outer_is_superuser);
+	SetUserIdAndSecContext(spec->current_user, spec->sec_context);
+}
+
+/* ----------------------------------------------------------- catalog */
+
+/* The source's relations with storage: the table, or its leaf partitions. */
+static List *
+SourceParts(Oid source)
+{
+	List	   *parts = NIL;
+
+	if (get_rel_relkind(source) == RELKIND_PARTITIONED_TABLE)
+	{
+		List	   *rels = find_all_inheritors(source, AccessShareLock, NULL);
+		ListCell   *lc;
+
+		foreach(lc, rels)
+			if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_RELATION)
+				parts = lappend_oid(parts, lfirst_oid(lc));
+	}
+	else
+		parts = list_make1_oid(source);
+	return parts;
+}
+
+/* Run an UPDATE/INSERT of parproc's own with the given int8 run id first. */
+#define RUN_ARG(i, type, value) (types[i] = (type), values[i] = (value))
+
+/*
+ * Transaction A: find the source's parts, record the run (or, on resume,
+ * check nothing was rewritten since) and load its totals so far.
+ */
+static void
+RegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
+{
+	List	   *relids = SourceParts(spec->source);
+	int			n = list_length(relids);
+	Datum	   *oids = palloc(sizeof(Datum) * n);
+	Datum	   *nodes = palloc(sizeof(Datum) * n);
+	Oid			types[9];
+	Datum		values[9];
+	ListCell   *lc;
+	int			i = 0;
+	ArrayType  *relarr,
+			   *nodearr;
+
+	foreach(lc, relids)
+	{
+		Relation	rel = table_open(lfirst_oid(lc), AccessShareLock);
+
+		oids[i] = ObjectIdGetDatum(RelationGetRelid(rel));
+		nodes[i++] = ObjectIdGetDatum(rel->rd_node.relNode);
+		table_close(rel, NoLock);
+	}
+	relarr = construct_array(oids, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
+	nodearr = construct_array(nodes, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
+
+	SPI_connect();
+	RUN_ARG(0, INT8OID, Int64GetDatum(spec->run_id));
+	RUN_ARG(1, OIDARRAYOID, PointerGetDatum(relarr));
+	RUN_ARG(2, OIDARRAYOID, PointerGetDatum(nodearr));
+	if (spec->resume)
+	{
+		PpCatalogExec("SELECT relids = $2 AND filenodes = $3 FROM parproc.run_history"
+					  " WHERE run_id = $1", 3, types, values, NULL, true);
+		if (SPI_processed != 1 ||
+			strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "t") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot resume run %lld: its source was rewritten or repartitioned",
+							(long long) spec->run_id),
+					 errdetail("The chunks of the run no longer match the table's blocks."),
+					 errhint("Start a new run into a fresh target.")));
+		RUN_ARG(3, INT4OID, Int32GetDatum(spec->attempt));
+		RUN_ARG(4, INT4OID, Int32GetDatum(spec->workers));
+		PpCatalogExec("UPDATE parproc.run_history SET state = 'running', attempts = $4,"
+					  " workers_requested = $5, finished_at = NULL, error = NULL,"
+					  " error_detail = NULL, sqlstate = NULL WHERE run_id = $1",
+					  5, types, values, NULL, false);
+	}
+	else
+	{
+		RUN_ARG(3, TEXTOID, CStringGetTextDatum(spec->pipeline));
+		RUN_ARG(4, OIDOID, ObjectIdGetDatum(spec->current_user));
+		RUN_ARG(5, TEXTOID, CStringGetTextDatum(spec->on_error == PP_ON_ERROR_SKIP ?
+												"skip" : "abort"));
+		RUN_ARG(6, INT4OID, Int32GetDatum(spec->workers));
+		RUN_ARG(7, INT4OID, Int32GetDatum(spec->chunk_size));
+		PpCatalogExec("INSERT INTO parproc.run_history (run_id, relids, filenodes, pipeline,"
+					  " role, on_error, workers_requested, chunk_size, state, started_at)"
+					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', now())",
+					  8, types, values, NULL, false);
+	}
+	/* totals of earlier attempts, so the live counters continue from them */
+	PpCatalogExec("SELECT count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_written), 0),"
+				  " coalesce(sum(rows_failed), 0) FROM parproc.run_chunks WHERE run_id = $1",
+				  1, types, values, NULL, true);
+	{
+		HeapTuple	tup = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		pg_atomic_write_u64(&slot->chunks_done, DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull)));
+		pg_atomic_write_u64(&slot->rows_read,
+							DatumGetInt64(DirectFunctionCall1(numeric_int8, SPI_getbinval(tup, desc, 2, &isnull))));
+		pg_atomic_write_u64(&slot->rows_written,
+							DatumGetInt64(DirectFunctionCall1(numeric_int8, SPI_getbinval(tup, desc, 3, &isnull))));
+		pg_atomic_write_u64(&slot->rows_failed,
+							DatumGetInt64(DirectFunctionCall1(numeric_int8, SPI_getbinval(tup, desc, 4, &isnull))));
+	}
+	SPI_finish();
+	*parts_out = relids;
+}
+
+/*
+ * Inside the run's snapshot: measure every part and list the chunks not yet
+ * done.  Returns the spec the participants use (allocated with alloc).
+ */
+static PpRunSpec *
+PlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids, void *(*alloc) (Size))
+{
+	int			nparts = list_length(relids);
+	PpPart	   *parts = palloc(sizeof(PpPart) * Max(nparts, 1));
+	int64		total = 0;
+	int64		n = 0;
+	bool	   *done;
+	int64	   *first;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(req->run_id)};
+	ListCell   *lc;
+	int			p = 0;
+	PpRunSpec  *spec;
+
+	first = palloc(sizeof(int64) * (nparts + 1));
+	foreach(lc, relids)
+	{
+		/* the lock goes at once: see the header comment */
+		Relation	rel = table_open(lfirst_oid(lc), AccessShareLock);
+
+		parts[p].relid = RelationGetRelid(rel);
+		parts[p].filenode = rel->rd_node.relNode;
+		parts[p].nblocks = RelationGetNumberOfBlocks(rel);
+		table_close(rel, AccessShareLock);
+		first[p] = total;
+		total += (parts[p].nblocks + req->chunk_size - 1) / req->chunk_size;
+		p++;
+	}
+	first[nparts] = total;
+	done = palloc0(sizeof(bool) * Max(total, 1));
+	SPI_connect();
+	PpCatalogExec("SELECT part, chunk FROM parproc.run_chunks WHERE run_id = $1",
+				  1, types, values, NULL, true);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		int			dp = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc, 1, &isnull));
+		int			dc = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc, 2, &isnull));
+
+		if (dp < nparts && first[dp] + dc < first[dp + 1])
+			done[first[dp] + dc] = true;
+	}
+	SPI_finish();
+	for (int64 i = 0; i < total; i++)
+		n += !done[i];
+
+	spec = BuildSpec(req, NULL, nparts, n, alloc);
+	memcpy(PpSpecParts(spec), parts, sizeof(PpPart) * nparts);
+	n = 0;
+	for (p = 0; p < nparts; p++)
+		for (int64 c = first[p]; c < first[p + 1]; c++)
+			if (!done[c])
+			{
+				PpSpecChunks(spec)[n].part = p;
+				PpSpecChunks(spec)[n].chunk = (int32) (c - first[p]);
+				n++;
+			}
+	pg_atomic_write_u64(&slot->chunks_total, total);
+	return spec;
+}
+
+/* The chunks (part, chunk) committed so far, seen through snapshot snap. */
+static bool *
+ChunksDone(PpRunSpec *spec, Snapshot snap)
+{
+	bool	   *done = palloc0(sizeof(bool) * Max(spec->nchunks, 1));
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(spec->run_id)};
+
+	SPI_connect();
+	PpCatalogExecSnapshot("SELECT part, chunk FROM parproc.run_chunks WHERE run_id = $1",
+						  1, types, values, NULL, true, snap);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		int			dp = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc, 1, &isnull));
+		int			dc = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+													 SPI_tuptable->tupdesc, 2, &isnull));
+
+		for (int64 g = 0; g < spec->nchunks; g++)
+			if (PpSpecChunks(spec)[g].part == dp && PpSpecChunks(spec)[g].chunk == dc)
+			{
+				done[g] = true;
+				break;
+			}
+	}
+	SPI_finish();
+	return done;
+}
+
+/* Transaction C: the outcome, totals and statistics of this attempt. */
+static void
+FinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state, ErrorData *edata,
+		  TimestampTz started)
+{
+	Oid			types[8];
+	Datum		values[8];
+	char		nulls[8] = "        ";
+	TimestampTz now = GetCurrentTimestamp();
+
+	SPI_connect();
+	RUN_ARG(0, INT8OID, Int64GetDatum(spec->run_id));
+	RUN_ARG(1, TEXTOID, CStringGetTextDatum(PpStateName(state)));
+	RUN_ARG(2, FLOAT8OID, Float8GetDatum((now - started) / 1000.0));
+	RUN_ARG(3, INT4OID, Int32GetDatum(slot->nworkers));
+	RUN_ARG(4, INT4OID, Int32GetDatum((int32) pg_atomic_read_u64(&slot->chunks_total)));
+	RUN_ARG(5, TEXTOID, CStringGetTextDatum(edata && edata->message ? edata->message : ""));
+	RUN_ARG(6, TEXTOID, CStringGetTextDatum(edata && edata->detail ? edata->detail : ""));
+	RUN_ARG(7, TEXTOID, CStringGetTextDatum(edata ? unpack_sql_state(edata->sqlerrcode) : ""));
+	if (edata == NULL)
+		nulls[5] = nulls[6] = nulls[7] = 'n';
+	else if (edata->detail == NULL)
+		nulls[6] = 'n';
+	PpCatalogExec("UPDATE parproc.run_history h SET state = $2, finished_at = now(),"
+				  " elapsed_ms = coalesce(h.elapsed_ms, 0) + $3, workers_used = $4,"
+				  " chunks_total = $5, error = $6, error_detail = $7, sqlstate = $8,"
+				  " rows_read = c.r, rows_written = c.w, rows_failed = c.f"
+				  " FROM (SELECT coalesce(sum(rows_read), 0) r, coalesce(sum(rows_written), 0) w,"
+				  "  coalesce(sum(rows_failed), 0) f FROM parproc.run_chunks WHERE run_id = $1) c"
+				  " WHERE h.run_id = $1", 8, types, values, nulls, false);
+	for (int k = 0; k < slot->nstages; k++)
+	{
+		PpStageSlot *st = &slot->stages[k];
+
+		RUN_ARG(1, INT4OID, Int32GetDatum(k + 1));
+		RUN_ARG(2, TEXTOID, CStringGetTextDatum(st->name));
+		RUN_ARG(3, INT8OID, Int64GetDatum(pg_atomic_read_u64(&st->rows_in)));
+		RUN_ARG(4, INT8OID, Int64GetDatum(pg_atomic_read_u64(&st->rows_out)));
+		RUN_ARG(5, INT8OID, Int64GetDatum(pg_atomic_read_u64(&st->rows_failed)));
+		RUN_ARG(6, FLOAT8OID, Float8GetDatum(pg_atomic_read_u64(&st->time_us) / 1000.0));
+		PpCatalogExec("INSERT INTO parproc.run_stages AS s"
+					  " (run_id, stage, name, rows_in, rows_out, rows_failed, time_ms)"
+					  " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id, stage) DO UPDATE"
+					  " SET name = excluded.name, rows_in = s.rows_in + excluded.rows_in,"
+					  " rows_out = s.rows_out + excluded.rows_out,"
+					  " rows_failed = s.rows_failed + excluded.rows_failed,"
+					  " time_ms = s.time_ms + excluded.time_ms", 7, types, values, NULL, false);
+	}
+	for (int w = 0; w <= slot->nworkers; w++)
+	{
+		PpWorkerSlot *ws = &slot->workers[w];
+		double		busy = pg_atomic_read_u64(&ws->busy_us) / 1000.0;
+
+		if (ws->started_at == 0)
+			continue;
+		RUN_ARG(1, INT4OID, Int32GetDatum(spec->attempt));
+		RUN_ARG(2, INT4OID, Int32GetDatum(w));
+		RUN_ARG(3, INT4OID, Int32GetDatum(ws->pid));
+		RUN_ARG(4, INT8OID, Int64GetDatum(pg_atomic_read_u64(&ws->chunks)));
+		RUN_ARG(5, INT8OID, Int64GetDatum(pg_atomic_read_u64(&ws->rows)));
+		RUN_ARG(6, FLOAT8OID, Float8GetDatum(busy));
+		RUN_ARG(7, FLOAT8OID, Float8GetDatum(Max(0.0, (now - ws->started_at) / 1000.0 - busy)));
+		PpCatalogExec("INSERT INTO parproc.run_workers"
+					  " (run_id, attempt, worker, pid, chunks, rows, busy_ms, wait_ms)"
+					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, types, values, NULL, false);
+	}
+	SPI_finish();
+}
+
+/* Process chunk g as participant worker, timing it. */
+static void
+ProcessTimed(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
+{
+	TimestampTz t0 = GetCurrentTimestamp();
+
+	pgstat_report_activity(STATE_RUNNING,
+						   psprintf("parproc run %lld: chunk %lld of part %d",
+									(long long) spec->run_id,
+									(long long) PpSpecChunks(spec)[g].chunk,
+									PpSpecChunks(spec)[g].part));
+	PpProcessChunk(spec, slot, g, worker);
+	pg_atomic_add_fetch_u64(&slot->workers[worker].busy_us, GetCurrentTimestamp() - t0);
+}
+
+/* Raise the error a participant left in slot. */
+static void
+RethrowSlotError(PpRunSlot *slot)
+{
+	int			code;
+	char		msg[PP_ERRMSG_LEN];
+	char		detail[PP_ERRMSG_LEN];
+
+	SpinLockAcquire(&slot->mutex);
+	code = slot->err_code;
+	strlcpy(msg, slot->err_message, sizeof(msg));
+	strlcpy(detail, slot->err_detail, sizeof(detail));
+	SpinLockRelease(&slot->mutex);
+	ereport(ERROR,
+			(errcode(code ? code : ERRCODE_INTERNAL_ERROR),
+			 errmsg("%s", code ? msg : "a worker of the run exited unexpectedly"),
+			 detail[0] ? errdetail("%s", detail) : 0));
+}
+
+/* Tell every participant of the run to stop (they also poll the flags). */
+static void
+SignalParticipants(PpRunSlot *slot)
+{
+	for (int w = 1; w <= slot->nworkers; w++)
+	{
+		int			pid = slot->workers[w].pid;
+
+		if (pid != 0 && BackendPidGetProc(pid) != NULL)
+			kill(pid, SIGINT);
+	}
+}
+
+/* Launch up to n workers of the run; returns their handles and count. */
+static int
+LaunchWorkers(PpRunSpec *spec, PpRunSlot *slot, dsm_handle handle, int n,
+			  BackgroundWorkerHandle **handles)
+{
+	int			launched = 0;
+
+	for (int i = 1; i <= n; i++)
+	{
+		BackgroundWorker bgw = {0};
+		PpWorkerArgs args = {handle, spec->run_id, i};
+
+		bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION |
+			BGWORKER_CLASS_PARALLEL;
+		bgw.bgw_start_time = BgWorkerStart_ConsistentState;
+		bgw.bgw_restart_time = BGW_NEVER_RESTART;
+		snprintf(bgw.bgw_library_name, BGW_MAXLEN, "parproc");
+		snprintf(bgw.bgw_function_name, BGW_MAXLEN, "PpWorkerMain");
+		snprintf(bgw.bgw_name, BGW_MAXLEN, "parproc worker %d of run %lld", i,
+				 (long long) spec->run_id);
+		snprintf(bgw.bgw_type, BGW_MAXLEN, "parproc worker");
+		bgw.bgw_main_arg = Int32GetDatum(spec->slot);
+		memcpy(bgw.bgw_extra, &args, sizeof(args));
+		bgw.bgw_notify_pid = MyProcPid;
+		if (!RegisterDynamicBackgroundWorker(&bgw, &handles[launched]))
+			break;
+		launched++;
+		slot->nworkers = launched;
+	}
+	return launched;
+}
+
+/* Wait until every launched worker has exited, stopping them if asked to. */
+static void
+SuperviseWorkers(PpRunSlot *slot, BackgroundWorkerHandle **handles, int n)
+{
+	bool		signalled = false;
+
+	for (;;)
+	{
+		int			alive = 0;
+
+		for (int i = 0; i < n; i++)
+		{
+			pid_t		pid;
+
+			if (GetBackgroundWorkerPid(handles[i], &pid) != BGWH_STOPPED)
+				alive++;
+		}
+		if (alive == 0)
+			break;
+		if (!signalled && (pg_atomic_read_u32(&slot->cancel) ||
+						   pg_atomic_read_u32(&slot->failed)))
+		{
+			SignalParticipants(slot);
+			signalled = true;
+		}
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 200L,
+						 PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* Stop the workers after an error of the coordinator; no interrupts here. */
+static void
+StopWorkers(PpRunSlot *slot, BackgroundWorkerHandle **handles, int n)
+{
+	pg_atomic_write_u32(&slot->failed, 1);
+	SignalParticipants(slot);
+	for (int i = 0; i < n; i++)
+		if (handles[i])
+			(void) WaitForBackgroundWorkerShutdown(handles[i]);
+}
+
+/* The coordinator's exit: never leave a slot or workers behind. */
+static void
+CoordinatorExit(int code, Datum arg)
+{
+	PpRunSlot  *slot = &PpShared->runs[DatumGetInt32(arg)];
+	PpRunState	state = pg_atomic_read_u32(&slot->state);
+
+	if (state == PP_STATE_QUEUED || state == PP_STATE_RUNNING)
+	{
+		pg_atomic_write_u32(&slot->failed, 1);
+		PpSlotSetState(slot, PP_STATE_FAILED);
+	}
+	if (coordinator_reserved)
+		PpWorkersReturn(coordinator_reserved);
+	coordinator_reserved = 0;
+	PpSlotRelease(DatumGetInt32(arg));
+}
+
+/* Coordinator of a run (background worker); main_arg is the slot. */
+void
+PpCoordinatorMain(Datum arg)
+{
+	int			slotno = DatumGetInt32(arg);
+	PpRunSlot  *slot = &PpShared->runs[slotno];
+	PpWorkerArgs args;
+	dsm_segment *reqseg;
+	dsm_segment *volatile seg = NULL;
+	PpRunSpec  *req;
+	PpRunSpec  *volatile spec = NULL;
+	List	   *relids;
+	BackgroundWorkerHandle **volatile handles = NULL;
+	volatile int nlaunched = 0;
+	TimestampTz started = GetCurrentTimestamp();
+	volatile bool registered = false;
+	MemoryContext cxt;
+
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	if (!slot->in_use || slot->run_id != args.run_id)
+		return;
+	slot->coordinator_pid = MyProcPid;
+	before_shmem_exit(CoordinatorExit, arg);
+
+	/* copy the request; the requesting session waits for RUNNING to detach */
+	reqseg = dsm_attach(args.handle);
+	if (reqseg == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("could not attach to the request of run %lld", (long long) args.run_id)));
+	req = TopAlloc(((PpRunSpec *) dsm_segment_address(reqseg))->total_size);
+	memcpy(req, dsm_segment_address(reqseg), ((PpRunSpec *) dsm_segment_address(reqseg))->total_size);
+	dsm_detach(reqseg);
+
+	BecomeCaller(req);
+	slot->workers[0].pid = MyProcPid;
+	slot->workers[0].started_at = started;
+	cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		int			nworkers;
+		bool	   *done;
+
+		/* A */
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		RegisterRun(req, slot, &relids);
+		PopActiveSnapshot();
+		MemoryContextSwitchTo(TopMemoryContext);
+		relids = list_copy(relids);
+		CommitTransactionCommand();
+		registered = true;
+		slot->registered = true;
+		PpSlotSetState(slot, PP_STATE_RUNNING);
+
+		/* B */
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		XactIsoLevel = XACT_REPEATABLE_READ;
+		PushActiveSnapshot(GetTransactionSnapshot());
+		{
+			PpRunSpec  *local = PlanChunks(req, slot, relids, palloc0);
+
+			seg = dsm_create(local->total_size, 0);
+			dsm_pin_mapping(seg);
+			spec = dsm_segment_address(seg);
+			memcpy(spec, local, local->total_size);
+			pg_atomic_init_u64(&spec->next_chunk, 0);
+			strlcpy(spec->snapshot_id, ExportSnapshot(GetTransactionSnapshot()),
+					sizeof(spec->snapshot_id));
+		}
+		nworkers = Min((int64) spec->workers, spec->nchunks);
+		coordinator_reserved = PpWorkersReserve(nworkers);
+		handles = MemoryContextAllocZero(TopMemoryContext,
+										 sizeof(BackgroundWorkerHandle *) * Max(nworkers, 1));
+		nlaunched = LaunchWorkers(spec, slot, dsm_segment_handle(seg), coordinator_reserved,
+								  handles);
+		PpWorkersReturn(coordinator_reserved - nlaunched);
+		coordinator_reserved = nlaunched;
+		SuperviseWorkers(slot, handles, nlaunched);
+		PpWorkersReturn(coordinator_reserved);
+		coordinator_reserved = 0;
+		if (pg_atomic_read_u32(&slot->cancel))
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("run %lld was cancelled", (long long) spec->run_id)));
+		if (pg_atomic_read_u32(&slot->failed))
+			RethrowSlotError(slot);
+
+		/* whatever no worker committed: never started, or a worker died */
+		done = ChunksDone(spec, GetLatestSnapshot());
+		for (int64 g = 0; g < spec->nchunks; g++)
+			if (!done[g])
+				ProcessTimed(spec, slot, g, 0);
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+
+		/* C, not interrupted by a late cancel */
+		HOLD_INTERRUPTS();
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		FinishRun(spec, slot, PP_STATE_DONE, NULL, started);
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		PpSlotSetState(slot, PP_STATE_DONE);
+		RESUME_INTERRUPTS();
+		QueryCancelPending = false;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+		PpRunState	state;
+
+		HOLD_INTERRUPTS();
+		MemoryContextSwitchTo(TopMemoryContext);
+		edata = CopyErrorData();
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		if (!registered)
+			PpSlotSetError(slot, edata);
+		StopWorkers(slot, handles, nlaunched);
+		if (coordinator_reserved)
+			PpWorkersReturn(coordinator_reserved);
+		coordinator_reserved = 0;
+		/* a participant's error is the run's error */
+		if (slot->err_code != 0 && edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+			!pg_atomic_read_u32(&slot->cancel))
+		{
+			SpinLockAcquire(&slot->mutex);
+			edata->sqlerrcode = slot->err_code;
+			edata->message = pstrdup(slot->err_message);
+			edata->detail = slot->err_detail[0] ? pstrdup(slot->err_detail) : NULL;
+			SpinLockRelease(&slot->mutex);
+		}
+		state = pg_atomic_read_u32(&slot->cancel) ? PP_STATE_CANCELLED : PP_STATE_FAILED;
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		FinishRun(spec ? spec : req, slot, state, edata, started);
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+		PpSlotSetState(slot, state);
+		RESUME_INTERRUPTS();
+		QueryCancelPending = false;
+	}
+	PG_END_TRY();
+	(void) cxt;
+	if (seg)
+		dsm_detach(seg);
+}
+
+/* Exit of a worker: its counters stay in the slot for the coordinator. */
+void
+PpWorkerMain(Datum arg)
+{
+	int			slotno = DatumGetInt32(arg);
+	PpRunSlot  *slot = &PpShared->runs[slotno];
+	PpWorkerArgs args;
+	dsm_segment *seg;
+	PpRunSpec  *spec;
+	PpWorkerSlot *ws;
+
+	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	if (!slot->in_use || slot->run_id != args.run_id)
+		return;
+	seg = dsm_attach(args.handle);
+	if (seg == NULL)
+		return;					/* the coordinator is gone */
+	spec = dsm_segment_address(seg);
+	ws = &slot->workers[args.index];
+	ws->pid = MyProcPid;
+	ws->started_at = GetCurrentTimestamp();
+	BecomeCaller(spec);
+
+	PG_TRY();
+	{
+		for (;;)
+		{
+			uint64		g;
+
+			if (pg_atomic_read_u32(&slot->cancel) || pg_atomic_read_u32(&slot->failed))
+				break;
+			g = pg_atomic_fetch_add_u64(&spec->next_chunk, 1);
+			if (g >= (uint64) spec->nchunks)
+				break;
+			SetCurrentStatementStartTimestamp();
+			StartTransactionCommand();
+			XactIsoLevel = XACT_REPEATABLE_READ;
+			ImportSnapshot(spec->snapshot_id);
+			PushActiveSnapshot(GetTransactionSnapshot());
+			ProcessTimed(spec, slot, g, args.index);
+			PopActiveSnapshot();
+			CommitTransactionCommand();
+		}
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		HOLD_INTERRUPTS();
+		MemoryContextSwitchTo(TopMemoryContext);
+		edata = CopyErrorData();
+		if (!(edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+			  (pg_atomic_read_u32(&slot->cancel) || pg_atomic_read_u32(&slot->failed))))
+		{
+			PpSlotSetError(slot, edata);
+			pg_atomic_write_u32(&slot->failed, 1);
+		}
+		RESUME_INTERRUPTS();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	dsm_detach(seg);
+}
+
+/* ------------------------------------------------------- SQL surface */
+
+/* What the calling session asks for. */
+typedef struct RunRequest
+{
+	int64		run_id;			/* resume: the run; else assigned */
+	bool		resume;
+	int			attempt;
+	char	   *pipeline;
+	int			workers;
+	PpOnError	on_error;
+	List	   *defs;
+	Oid			source;
+	Oid			target;
+} RunRequest;
+
+/* The current user's workers argument, capped; -1 (NULL) = the default. */
+static int
+WorkersArg(FunctionCallInfo fcinfo, int argno)
+{
+	int			w;
+
+	if (PG_ARGISNULL(argno))
+		return Min(parproc_max_workers_per_run, PP_MAX_RUN_WORKERS);
+	w = PG_GETARG_INT32(argno);
+	if (w < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("workers must be 0 or more")));
+	return Min(w, Min(parproc_max_workers_per_run, PP_MAX_RUN_WORKERS));
+}
+
+/* on_error argument. */
+static PpOnError
+OnErrorArg(FunctionCallInfo fcinfo, int argno)
+{
+	char	   *s = PG_ARGISNULL(argno) ? "abort" : text_to_cstring(PG_GETARG_TEXT_PP(argno));
+
+	if (strcmp(s, "abort") == 0)
+		return PP_ON_ERROR_ABORT;
+	if (strcmp(s, "skip") == 0)
+		return PP_ON_ERROR_SKIP;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("on_error must be 'abort' or 'skip', not \"%s\"", s)));
+	return PP_ON_ERROR_ABORT;
+}
+
+/*
+ * Refuse a run whose workers could wait on a lock the caller holds, or that
+ * would not see the tables (created or rewritten in this transaction).
+ */
+static void
+CheckCallerLocks(Relation rel, LOCKMODE conflicting, const char *what)
+{
+	if (rel->rd_createSubid != InvalidSubTransactionId ||
+		rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the %s table \"%s\" was created or rewritten in this transaction",
+						what, RelationGetRelationName(rel)),
+				 errdetail("The run's background workers cannot see it yet."),
+				 errhint("Commit first.")));
+	if (CheckRelationLockedByMe(rel, conflicting, true))
+		ereport(ERROR,
+				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+				 errmsg("this transaction holds a lock on the %s table \"%s\" that the run's "
+						"workers would wait for", what, RelationGetRelationName(rel)),
+				 errhint("Commit first.")));
+}
+
+/* Everything start/run/resume check in the calling session. */
+static void
+PrepareRun(RunRequest *rq)
+{
+	Oid			owner;
+	Datum		stages;
+	Relation	source,
+				target;
+
+	PpRequirePreload();
+	if (InSecurityRestrictedOperation())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("cannot start a pipeline run within a security-restricted operation")));
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot run a pipeline in a read-only transaction")));
+	if (!PpLookupPipeline(rq->pipeline, &owner, &rq->source, &rq->target, &stages))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("pipeline \"%s\" does not exist", rq->pipeline)));
+	if (!has_privs_of_role(GetUserId(), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be a member of the owner of pipeline \"%s\" to run it",
+						rq->pipeline)));
+	if (pg_class_aclcheck(rq->source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(rq->source));
+	if (pg_class_aclcheck(rq->target, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(rq->target));
+	rq->defs = PpParseStages(stages);
+	source = table_open(rq->source, AccessShareLock);
+	target = table_open(rq->target, AccessShareLock);
+	PpCheckSource(source);
+	PpCheckTarget(target);
+	CheckCallerLocks(source, AccessExclusiveLock, "source");
+	CheckCallerLocks(target, ShareLock, "target");
+	(void) PpCompile(rq->defs, source, target);
+	table_close(source, NoLock);
+	table_close(target, NoLock);
+}
+
+/* The spec of a request, as the coordinator receives it. */
+static PpRunSpec *
+RequestSpec(RunRequest *rq, int slotno)
+{
+	PpRunSpec	head = {0};
+	Oid			outer = GetCurrentRoleId();
+
+	head.run_id = rq->run_id;
+	head.slot = slotno;
+	head.attempt = rq->attempt;
+	head.resume = rq->resume;
+	head.dboid = MyDatabaseId;
+	head.auth_user = GetAuthenticatedUserId();
+	head.outer_user = outer;
+	head.outer_is_superuser = superuser_arg(OidIsValid(outer) ? outer : GetSessionUserId());
+	GetUserIdAndSecContext(&head.current_user, &head.sec_context);
+	head.source = rq->source;
+	head.target = rq->target;
+	head.on_error = rq->on_error;
+	head.max_error_rows = parproc_max_error_rows;
+	head.batch_size = parproc_batch_size;
+	head.chunk_size = parproc_chunk_size;
+	head.workers = rq->workers;
+	strlcpy(head.pipeline, rq->pipeline, NAMEDATALEN);
+	return BuildSpec(&head, rq->defs, 0, 0, palloc0);
+}
+
+/* Ask the coordinator's slot to stop the run (PG_ENSURE_ERROR_CLEANUP). */
+static void
+CancelOnExit(int code, Datum arg)
+{
+	PpRunSlot  *slot = PpSlotFind(DatumGetInt64(arg), NULL);
+
+	if (slot)
+	{
+		pg_atomic_write_u32(&slot->cancel, 1);
+		if (slot->coordinator_pid != 0 && slot->coordinator_pid != MyProcPid &&
+			BackendPidGetProc(slot->coordinator_pid) != NULL)
+			kill(slot->coordinator_pid, SIGINT);
+	}
+}
+
+/*
+ * Start the coordinator of rq in a background worker.  Returns false when no
+ * background worker slot is free (nothing started, slot released).
+ */
+static bool
+LaunchCoordinator(RunRequest *rq, int slotno)
+{
+	PpRunSpec  *spec = RequestSpec(rq, slotno);
+	dsm_segment *seg = dsm_create(spec->total_size, 0);
+	BackgroundWorker bgw = {0};
+	BackgroundWorkerHandle *handle;
+	PpWorkerArgs args;
+	PpRunSlot  *slot = &PpShared->runs[slotno];
+	pid_t		pid;
+
+	memcpy(dsm_segment_address(seg), spec, spec->total_size);
+	args.handle = dsm_segment_handle(seg);
+	args.run_id = rq->run_id;
+	args.index = 0;
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	bgw.bgw_start_time = BgWorkerStart_ConsistentState;
+	bgw.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(bgw.bgw_library_name, BGW_MAXLEN, "parproc");
+	snprintf(bgw.bgw_function_name, BGW_MAXLEN, "PpCoordinatorMain");
+	snprintf(bgw.bgw_name, BGW_MAXLEN, "parproc coordinator of run %lld",
+			 (long long) rq->run_id);
+	snprintf(bgw.bgw_type, BGW_MAXLEN, "parproc coordinator");
+	bgw.bgw_main_arg = Int32GetDatum(slotno);
+	memcpy(bgw.bgw_extra, &args, sizeof(args));
+	bgw.bgw_notify_pid = MyProcPid;
+	if (!RegisterDynamicBackgroundWorker(&bgw, &handle))
+	{
+		dsm_detach(seg);
+		return false;
+	}
+	if (WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
+	{
+		dsm_detach(seg);
+		PpSlotRelease(slotno);
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("could not start the coordinator of run %lld", (long long) rq->run_id),
+				 errhint("More details may be available in the server log.")));
+	}
+	/* keep the request alive until the coordinator has copied it */
+	ConditionVariablePrepareToSleep(&PpShared->cv);
+	while (pg_atomic_read_u32(&slot->state) == PP_STATE_QUEUED &&
+		   GetBackgroundWorkerPid(handle, &pid) == BGWH_STARTED)
+		ConditionVariableTimedSleep(&PpShared->cv, 100, PG_WAIT_EXTENSION);
+	ConditionVariableCancelSleep();
+	dsm_detach(seg);
+	if (!slot->registered && slot->in_use && slot->run_id == rq->run_id)
+		RethrowSlotError(slot);
+	return true;
+}
+
+/* A new run id from parproc.run_id_seq. */
+static int64
+NextRunId(void)
+{
+	int64		id;
+	bool		isnull;
+
+	SPI_connect();
+	PpCatalogExec("SELECT nextval('parproc.run_id_seq')", 0, NULL, NULL, NULL, false);
+	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return id;
+}
+
+/* The whole run in this session's transaction, when no worker can start. */
+static void
+RunInline(RunRequest *rq, int slotno)
+{
+	PpRunSlot  *slot = &PpShared->runs[slotno];
+	PpRunSpec  *req = RequestSpec(rq, slotno);
+	TimestampTz started = GetCurrentTimestamp();
+
+	ereport(NOTICE,
+			(errmsg("no background worker slot is free: run %lld runs in this session",
+					(long long) rq->run_id),
+			 errhint("Raise max_worker_processes to run pipelines in parallel.")));
+	slot->coordinator_pid = MyProcPid;
+	slot->workers[0].pid = MyProcPid;
+	slot->workers[0].started_at = started;
+	PG_TRY();
+	{
+		List	   *relids;
+		PpRunSpec  *spec;
+
+		RegisterRun(req, slot, &relids);
+		slot->registered = true;
+		PpSlotSetState(slot, PP_STATE_RUNNING);
+		spec = PlanChunks(req, slot, relids, palloc0);
+		for (int64 g = 0; g < spec->nchunks; g++)
+			ProcessTimed(spec, slot, g, 0);
+		FinishRun(spec, slot, PP_STATE_DONE, NULL, started);
+		PpSlotSetState(slot, PP_STATE_DONE);
+	}
+	PG_FINALLY();
+	{
+		PpSlotRelease(slotno);
+	}
+	PG_END_TRY();
+}
+
+static void CheckMayWait(void);
+
+/* LaunchCoordinator, giving the slot back if it fails. */
+static bool
+LaunchCoordinatorOrRelease(RunRequest *rq, int slotno)
+{
+	bool		started = false;
+
+	PG_TRY();
+	{
+		started = LaunchCoordinator(rq, slotno);
+	}
+	PG_CATCH();
+	{
+		if (PpSlotFind(rq->run_id, NULL))
+			PpSlotRelease(slotno);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return started;
+}
+
+/* Start rq; with inline_ok, run it here when no worker can start. */
+static int64
+StartRun(RunRequest *rq, bool inline_ok, bool *ran_inline)
+{
+	int			slotno;
+	bool		started;
+
+	PrepareRun(rq);
+	if (inline_ok)
+		CheckMayWait();
+	if (!rq->resume)
+		rq->run_id = NextRunId();
+	slotno = PpSlotReserve(rq->run_id, GetUserId(), rq->attempt);
+	for (int k = 0; k < list_length(rq->defs); k++)
+		strlcpy(PpShared->runs[slotno].stages[k].name,
+				((PpStageDef *) list_nth(rq->defs, k))->name, NAMEDATALEN);
+	PpShared->runs[slotno].nstages = list_length(rq->defs);
+	started = LaunchCoordinatorOrRelease(rq, slotno);
+	*ran_inline = false;
+	if (!started)
+	{
+		if (!inline_ok)
+		{
+			PpSlotRelease(slotno);
+			ereport(ERROR,
+					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+					 errmsg("could not start run %lld: no background worker slot is free",
+							(long long) rq->run_id),
+					 errhint("Raise max_worker_processes, or use parproc.run(), which runs "
+							 "the pipeline in your session when no slot is free.")));
+		}
+		RunInline(rq, slotno);
+		*ran_inline = true;
+	}
+	return rq->run_id;
+}
+
+/* Refuse to wait for workers that could wait for this transaction. */
+static void
+CheckMayWait(void)
+{
+	if (GetTopTransactionIdIfAny() != InvalidTransactionId)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("cannot wait for a pipeline run in a transaction that has written data"),
+				 errdetail("The run's workers could wait for this transaction's row locks "
+						   "while it waits for them."),
+				 errhint("Commit first, or start the run with parproc.start() and wait for "
+						 "it after committing.")));
+}
+
+/* Sleep until run_id is no longer in progress. */
+static void
+WaitUntilEnded(int64 run_id)
+{
+	ConditionVariablePrepareToSleep(&PpShared->cv);
+	for (;;)
+	{
+		PpRunSlot  *slot = PpSlotFind(run_id, NULL);
+		PpRunState	state;
+
+		if (slot == NULL)
+			break;
+		state = pg_atomic_read_u32(&slot->state);
+		if (state != PP_STATE_QUEUED && state != PP_STATE_RUNNING)
+			break;
+		ConditionVariableTimedSleep(&PpShared->cv, 1000, PG_WAIT_EXTENSION);
+	}
+	ConditionVariableCancelSleep();
+}
+
+/* The summary row of a run from parproc.run_history. */
+static Datum
+RunSummary(FunctionCallInfo fcinfo, int64 run_id, bool raise_failure)
+{
+	TupleDesc	desc;
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(run_id)};
+	Datum		out[8];
+	bool		nulls[8];
+	HeapTuple	tup;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	SPI_connect();
+	PpCatalogExecSnapshot("SELECT run_id, CASE WHEN state IN ('queued', 'running') THEN 'failed'"
+				  " ELSE state END, rows_read, rows_written, rows_failed, elapsed_ms,"
+				  " rows_read / NULLIF(elapsed_ms, 0) * 1000, workers_used,"
+				  " coalesce(error, CASE WHEN state IN ('queued', 'running') THEN"
+				  "  'the run was interrupted (server restart or coordinator exit)' END),"
+				  " error_detail, sqlstate, pipeline"
+				  " FROM parproc.run_history WHERE run_id = $1", 1, types, values, NULL, true,
+						  GetLatestSnapshot());
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("run %lld does not exist", (long long) run_id)));
+	if (raise_failure &&
+		strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2), "failed") == 0)
+	{
+		char	   *msg = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9);
+		char	   *detail = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 10);
+		char	   *state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 11);
+		char	   *pipeline = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 12);
+
+		ereport(ERROR,
+				(errcode(state && strlen(state) == 5 ?
+						 MAKE_SQLSTATE(state[0], state[1], state[2], state[3], state[4]) :
+						 ERRCODE_INTERNAL_ERROR),
+				 errmsg("%s", msg ? msg : "the run failed"),
+				 detail ? errdetail("%s", detail) : 0,
+				 errcontext("parproc run %lld of pipeline \"%s\"", (long long) run_id, pipeline),
+				 errhint("Chunks already written stay; parproc.resume(%lld) finishes the rest.",
+						 (long long) run_id)));
+	}
+	for (int i = 0; i < 8; i++)
+		out[i] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, i + 1, &nulls[i]);
+	tup = heap_form_tuple(BlessTupleDesc(desc), out, nulls);
+	tup = SPI_copytuple(tup);
+	SPI_finish();
+	return HeapTupleGetDatum(tup);
+}
+
+/* start(pipeline, workers, on_error) returns run_id at once */
+Datum
+parproc_start(PG_FUNCTION_ARGS)
+{
+	RunRequest	rq = {0};
+	bool		ran_inline;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("pipeline cannot be null")));
+	rq.pipeline = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	rq.workers = WorkersArg(fcinfo, 1);
+	rq.on_error = OnErrorArg(fcinfo, 2);
+	rq.attempt = 1;
+	PG_RETURN_INT64(StartRun(&rq, false, &ran_inline));
+}
+
+/* run(pipeline, workers, on_error): start, then wait; cancelled with the caller */
+Datum
+parproc_run(PG_FUNCTION_ARGS)
+{
+	RunRequest	rq = {0};
+	bool		ran_inline;
+	int64		run_id;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("pipeline cannot be null")));
+	rq.pipeline = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	rq.workers = WorkersArg(fcinfo, 1);
+	rq.on_error = OnErrorArg(fcinfo, 2);
+	rq.attempt = 1;
+	run_id = StartRun(&rq, true, &ran_inline);
+	if (!ran_inline)
+	{
+		PG_ENSURE_ERROR_CLEANUP(CancelOnExit, Int64GetDatum(run_id));
+		{
+			WaitUntilEnded(run_id);
+		}
+		PG_END_ENSURE_ERROR_CLEANUP(CancelOnExit, Int64GetDatum(run_id));
+	}
+	return RunSummary(fcinfo, run_id, true);
+}
+
+/* wait(run_id): the summary once the run has ended */
+Datum
+parproc_wait(PG_FUNCTION_ARGS)
+{
+	int64		run_id = PG_GETARG_INT64(0);
+
+	PpRequirePreload();
+	if (PpSlotFind(run_id, NULL))
+	{
+		CheckMayWait();
+		WaitUntilEnded(run_id);
+	}
+	return RunSummary(fcinfo, run_id, false);
+}
+
+/* cancel(run_id): true when a run in progress was asked to stop */
+Datum
+parproc_cancel(PG_FUNCTION_ARGS)
+{
+	int64		run_id = PG_GETARG_INT64(0);
+	PpRunSlot  *slot;
+
+	PpRequirePreload();
+	slot = PpSlotFind(run_id, NULL);
+	if (slot == NULL)
+		return BoolGetDatum(false);
+	if (!has_privs_of_role(GetUserId(), slot->role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be a member of the role that started run %lld to cancel it",
+						(long long) run_id)));
+	CancelOnExit(0, Int64GetDatum(run_id));
+	SignalParticipants(slot);
+	ConditionVariableBroadcast(&PpShared->cv);
+	return BoolGetDatum(true);
+}
+
+/* resume(run_id, workers): the chunks not done, with a fresh snapshot */
+Datum
+parproc_resume(PG_FUNCTION_ARGS)
+{
+	RunRequest	rq = {0};
+	Oid			types[1] = {INT8OID};
+	Datum		values[1];
+	bool		ran_inline;
+	char	   *state;
+	Oid			role;
+	bool		isnull;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("run_id cannot be null")));
+	PpRequirePreload();
+	rq.run_id = PG_GETARG_INT64(0);
+	rq.resume = true;
+	rq.workers = WorkersArg(fcinfo, 1);
+	values[0] = Int64GetDatum(rq.run_id);
+	SPI_connect();
+	PpCatalogExec("SELECT pipeline, state, role, on_error, attempts + 1"
+				  " FROM parproc.run_history WHERE run_id = $1", 1, types, values, NULL, true);
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("run %lld does not exist", (long long) rq.run_id)));
+	rq.pipeline = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
+	state = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+	role = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	rq.on_error = strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4), "skip") == 0 ?
+		PP_ON_ERROR_SKIP : PP_ON_ERROR_ABORT;
+	rq.attempt = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull));
+	SPI_finish();
+	if (!has_privs_of_role(GetUserId(), role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be a member of the role that started run %lld to resume it",
+						(long long) rq.run_id)));
+	if (PpSlotFind(rq.run_id, NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_IN_USE),
+				 errmsg("run %lld is in progress", (long long) rq.run_id)));
+	if (strcmp(state, "done") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("run %lld is done: there is nothing to resume", (long long) rq.run_id)));
+	PG_RETURN_INT64(StartRun(&rq, false, &ran_inline));
+}

@@ -1,0 +1,421 @@
+/*
+ * stages.c
+ *		Parsing pipeline stages into expressions over their input columns,
+ *		and the projection of the last stage's columns onto the target.
+ *
+ * Each stage is parsed as a query over an ephemeral named relation that has
+ * the input columns (the source's, or the previous stage's output), so the
+ * parser resolves names, types, operators and casts exactly as in a SELECT:
+ *
+ *	filter:	SELECT FROM _parproc_input WHERE (<filter>)
+ *	map:	SELECT <select list> FROM _parproc_input
+ *
+ * The raw parse tree is checked to have exactly that shape, so a stage
+ * cannot smuggle in another clause.  The resulting expressions reference
+ * the input as scan-tuple Vars and are evaluated row by row over a batch
+ * (src/pipeline/chunk.c).
+ */
+#include "postgres.h"
+
+#include "access/table.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
+#include "parser/analyze.h"
+#include "parser/parse_coerce.h"
+#include "parser/parser.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/queryenvironment.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+#include "utils/ruleutils.h"
+
+#include "pipeline/pipeline.h"
+
+#define PP_INPUT_NAME "_parproc_input"
+
+/* Error context: which stage was being parsed. */
+static void
+StageErrorContext(void *arg)
+{
+	const PpStageDef *def = arg;
+
+	errcontext("pipeline stage \"%s\" (%s: %s)", def->name,
+			   def->is_filter ? "filter" : "map", def->expr);
+}
+
+/* Whether the raw parse of a stage has exactly the wrapper's shape. */
+static bool
+StageShapeOk(List *raw, bool is_filter)
+{
+	SelectStmt *s;
+	RangeVar   *rv;
+
+	if (list_length(raw) != 1 || !IsA(linitial_node(RawStmt, raw)->stmt, SelectStmt))
+		return false;
+	s = (SelectStmt *) linitial_node(RawStmt, raw)->stmt;
+	if (s->op != SETOP_NONE || s->withClause || s->distinctClause || s->intoClause ||
+		s->groupClause || s->havingClause || s->windowClause || s->valuesLists ||
+		s->sortClause || s->limitOffset || s->limitCount || s->lockingClause ||
+		list_length(s->fromClause) != 1 || !IsA(linitial(s->fromClause), RangeVar))
+		return false;
+	rv = linitial(s->fromClause);
+	if (rv->schemaname || rv->catalogname || rv->alias ||
+		strcmp(rv->relname, PP_INPUT_NAME) != 0)
+		return false;
+	if (is_filter)
+		return s->targetList == NIL && s->whereClause != NULL;
+	return s->targetList != NIL && s->whereClause == NULL;
+}
+
+/* Parse one stage over input columns indesc. */
+static Query *
+ParseStage(const PpStageDef *def, TupleDesc indesc)
+{
+	StringInfoData sql;
+	QueryEnvironment *env = create_queryEnv();
+	EphemeralNamedRelation enr = palloc0(sizeof(EphemeralNamedRelationData));
+	List	   *raw;
+	Query	   *query;
+
+	enr->md.name = PP_INPUT_NAME;
+	enr->md.reliddesc = InvalidOid;
+	enr->md.tupdesc = indesc;
+	enr->md.enrtype = ENR_NAMED_TUPLESTORE;
+	enr->md.enrtuples = 1000;
+	register_ENR(env, enr);
+
+	/* newlines keep a trailing -- comment from swallowing the wrapper */
+	initStringInfo(&sql);
+	if (def->is_filter)
+		appendStringInfo(&sql, "SELECT FROM " PP_INPUT_NAME " WHERE (\n%s\n)", def->expr);
+	else
+		appendStringInfo(&sql, "SELECT\n%s\nFROM " PP_INPUT_NAME, def->expr);
+
+	raw = raw_parser(sql.data, RAW_PARSE_DEFAULT);
+	if (!StageShapeOk(raw, def->is_filter))
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("stage \"%s\" is not a single %s", def->name,
+						def->is_filter ? "boolean expression" : "select list"),
+				 errhint("A filter is what follows WHERE; a map is what follows SELECT.")));
+
+	query = parse_analyze_fixedparams(linitial_node(RawStmt, raw), sql.data, NULL, 0, env);
+	if (query->hasAggs || query->hasWindowFuncs)
+		ereport(ERROR,
+				(errcode(ERRCODE_GROUPING_ERROR),
+				 errmsg("stage \"%s\" uses an aggregate or window function", def->name),
+				 errdetail("Stages transform one row at a time.")));
+	if (query->hasTargetSRFs)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stage \"%s\" uses a set-returning function", def->name),
+				 errdetail("A stage returns at most one row for each input row.")));
+	if (query->hasSubLinks)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stage \"%s\" uses a subquery", def->name),
+				 errhint("Call a function that runs the query instead.")));
+	if (max_parallel_hazard(query) == PROPARALLEL_UNSAFE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stage \"%s\" calls a parallel-unsafe function", def->name),
+				 errdetail("Functions that write data or change session state cannot run in "
+						   "pipeline workers."),
+				 errhint("A function that does neither can be marked PARALLEL SAFE or "
+						 "PARALLEL RESTRICTED.")));
+	return query;
+}
+
+/* A descriptor of the columns a map stage produces. */
+static TupleDesc
+MapOutputDesc(const PpStageDef *def, List *tlist)
+{
+	TupleDesc	desc = CreateTemplateTupleDesc(list_length(tlist));
+	ListCell   *lc;
+	int			i = 0;
+
+	foreach(lc, tlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		Node	   *e = (Node *) tle->expr;
+
+		if (tle->resname == NULL || strcmp(tle->resname, "?column?") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_COLUMN_REFERENCE),
+					 errmsg("column %d of stage \"%s\" has no name", i + 1, def->name),
+					 errhint("Name it with AS.")));
+		for (int j = 0; j < i; j++)
+			if (strcmp(NameStr(TupleDescAttr(desc, j)->attname), tle->resname) == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_DUPLICATE_COLUMN),
+						 errmsg("stage \"%s\" produces column \"%s\" twice",
+								def->name, tle->resname)));
+		TupleDescInitEntry(desc, ++i, tle->resname, exprType(e), exprTypmod(e), 0);
+		TupleDescInitEntryCollation(desc, i, exprCollation(e));
+	}
+	return desc;
+}
+
+/* Parse every stage in order; each sees the previous stage's output. */
+static void
+CompileStages(PpPlan *plan, List *defs, TupleDesc srcdesc)
+{
+	TupleDesc	indesc = srcdesc;
+	ListCell   *lc;
+	int			k = 0;
+
+	if (list_length(defs) > PP_MAX_STAGES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a pipeline has at most %d stages", PP_MAX_STAGES)));
+	plan->nstages = list_length(defs);
+	plan->stages = palloc0(sizeof(PpStage) * Max(plan->nstages, 1));
+	foreach(lc, defs)
+	{
+		PpStageDef *def = lfirst(lc);
+		PpStage    *st = &plan->stages[k++];
+		ErrorContextCallback cb = {error_context_stack, StageErrorContext, def};
+		Query	   *q;
+
+		error_context_stack = &cb;
+		q = ParseStage(def, indesc);
+		st->name = def->name;
+		st->is_filter = def->is_filter;
+		if (def->is_filter)
+		{
+			st->qual = expression_planner((Expr *) q->jointree->quals);
+			st->outdesc = indesc;
+		}
+		else
+		{
+			List	   *tlist = q->targetList;
+			ListCell   *tc;
+			int			c = 0;
+
+			st->outdesc = MapOutputDesc(def, tlist);
+			st->ncols = list_length(tlist);
+			st->cols = palloc(sizeof(Expr *) * st->ncols);
+			foreach(tc, tlist)
+				st->cols[c++] = expression_planner(lfirst_node(TargetEntry, tc)->expr);
+		}
+		error_context_stack = cb.previous;
+		indesc = st->outdesc;
+	}
+	plan->lastdesc = indesc;
+}
+
+/* The target's attribute named name, or 0. */
+static AttrNumber
+TargetAttnum(TupleDesc desc, const char *name)
+{
+	for (int a = 0; a < desc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return a + 1;
+	}
+	return 0;
+}
+
+/*
+ * The projection onto the target, as INSERT INTO target (cols) would do it:
+ * columns matched by name and assigned with assignment casts, the other
+ * columns get their defaults; generated columns are computed when written.
+ */
+static void
+CompileSink(PpPlan *plan, Relation target, const char *laststage)
+{
+	TupleDesc	tdesc = RelationGetDescr(target);
+	TupleDesc	in = plan->lastdesc;
+	bool	   *given = palloc0(sizeof(bool) * tdesc->natts);
+
+	plan->natts = tdesc->natts;
+	plan->sink = palloc0(sizeof(Expr *) * tdesc->natts);
+	for (int c = 0; c < in->natts; c++)
+	{
+		Form_pg_attribute src = TupleDescAttr(in, c);
+		AttrNumber	a;
+		Form_pg_attribute att;
+		Node	   *e;
+
+		if (src->attisdropped)
+			continue;
+		a = TargetAttnum(tdesc, NameStr(src->attname));
+		if (a == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of %s does not exist in target table \"%s\"",
+							NameStr(src->attname),
+							laststage ? psprintf("stage \"%s\"", laststage) : "the source",
+							RelationGetRelationName(target)),
+					 errhint("Stages produce the target's columns by name; drop or rename "
+							 "the column in a map stage.")));
+		att = TupleDescAttr(tdesc, a - 1);
+		if (att->attgenerated)
+			ereport(ERROR,
+					(errcode(ERRCODE_GENERATED_ALWAYS),
+					 errmsg("cannot write column \"%s\" of target table \"%s\"",
+							NameStr(att->attname), RelationGetRelationName(target)),
+					 errdetail("Column \"%s\" is a generated column.", NameStr(att->attname))));
+		if (att->attidentity == ATTRIBUTE_IDENTITY_ALWAYS)
+			ereport(ERROR,
+					(errcode(ERRCODE_GENERATED_ALWAYS),
+					 errmsg("cannot write column \"%s\" of target table \"%s\"",
+							NameStr(att->attname), RelationGetRelationName(target)),
+					 errdetail("Column \"%s\" is an identity column defined as GENERATED ALWAYS.",
+							   NameStr(att->attname))));
+		e = (Node *) makeVar(1, c + 1, src->atttypid, src->atttypmod, src->attcollation, 0);
+		e = coerce_to_target_type(NULL, e, src->atttypid, att->atttypid, att->atttypmod,
+								  COERCION_ASSIGNMENT, COERCE_IMPLICIT_CAST, -1);
+		if (e == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("column \"%s\" of target table \"%s\" is of type %s, but the pipeline "
+							"produces type %s", NameStr(att->attname),
+							RelationGetRelationName(target), format_type_be(att->atttypid),
+							format_type_be(src->atttypid)),
+					 errhint("Cast the value in a map stage.")));
+		plan->sink[a - 1] = expression_planner((Expr *) e);
+		given[a - 1] = true;
+	}
+	for (int a = 0; a < tdesc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tdesc, a);
+		Node	   *def;
+
+		if (given[a] || att->attisdropped || att->attgenerated)
+			continue;
+		def = build_column_default(target, a + 1);
+		if (def == NULL)
+			def = (Node *) makeNullConst(att->atttypid, att->atttypmod, att->attcollation);
+		plan->sink[a] = expression_planner((Expr *) def);
+	}
+}
+
+/* Refuse a source parproc cannot read the way a query would. */
+void
+PpCheckSource(Relation source)
+{
+	char		kind = source->rd_rel->relkind;
+
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("source \"%s\" is not a table", RelationGetRelationName(source)),
+				 errhint("A pipeline reads a table or a partitioned table.")));
+	if (kind == RELKIND_RELATION && source->rd_rel->relam != HEAP_TABLE_AM_OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("source \"%s\" does not use the heap access method",
+						RelationGetRelationName(source))));
+	if (check_enable_rls(RelationGetRelid(source), InvalidOid, false) == RLS_ENABLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot read table \"%s\" in a pipeline: row-level security applies",
+						RelationGetRelationName(source)),
+				 errdetail("Pipelines read the table's blocks directly, without its policies.")));
+}
+
+/* Refuse a target parproc cannot write the way INSERT would. */
+void
+PpCheckTarget(Relation target)
+{
+	TriggerDesc *trig = target->trigdesc;
+
+	if (target->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("target \"%s\" is a partitioned table", RelationGetRelationName(target)),
+				 errhint("Write into one partition, or into a plain table and attach it.")));
+	if (target->rd_rel->relkind != RELKIND_RELATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("target \"%s\" is not a table", RelationGetRelationName(target))));
+	if (trig && (trig->trig_insert_before_row || trig->trig_insert_after_row ||
+				 trig->trig_insert_instead_row || trig->trig_insert_before_statement ||
+				 trig->trig_insert_after_statement || trig->trig_insert_new_table))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("target \"%s\" has insert triggers or foreign keys",
+						RelationGetRelationName(target)),
+				 errdetail("Pipelines write with bulk inserts and do not fire triggers yet."),
+				 errhint("Write into a table without triggers and move the rows with "
+						 "INSERT ... SELECT.")));
+	if (check_enable_rls(RelationGetRelid(target), InvalidOid, false) == RLS_ENABLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot write table \"%s\" in a pipeline: row-level security applies",
+						RelationGetRelationName(target))));
+}
+
+/* Parse the stages over source and project them onto target. */
+PpPlan *
+PpCompile(List *defs, Relation source, Relation target)
+{
+	PpPlan	   *plan = palloc0(sizeof(PpPlan));
+
+	CompileStages(plan, defs, RelationGetDescr(source));
+	CompileSink(plan, target,
+				plan->nstages > 0 ? plan->stages[plan->nstages - 1].name : NULL);
+	return plan;
+}
+
+/* The last stage's output columns as a CREATE TABLE column list. */
+char *
+PpTargetColumns(List *defs, Relation source)
+{
+	PpPlan		plan = {0};
+	StringInfoData cols;
+
+	initStringInfo(&cols);
+	CompileStages(&plan, defs, RelationGetDescr(source));
+	for (int c = 0; c < plan.lastdesc->natts; c++)
+	{
+		Form_pg_attribute att = TupleDescAttr(plan.lastdesc, c);
+
+		if (att->attisdropped)
+			continue;
+		appendStringInfo(&cols, "%s%s %s", cols.len ? ", " : "",
+						 quote_identifier(NameStr(att->attname)),
+						 format_type_with_typemod(att->atttypid, att->atttypmod));
+		if (OidIsValid(att->attcollation) &&
+			att->attcollation != get_typcollation(att->atttypid))
+			appendStringInfo(&cols, " COLLATE %s",
+							 generate_collation_name(att->attcollation));
+	}
+	return cols.data;
+}
+
+/* Build the expression states of plan in estate's memory. */
+void
+PpPlanInit(PpPlan *plan, EState *estate)
+{
+	for (int k = 0; k < plan->nstages; k++)
+	{
+		PpStage    *st = &plan->stages[k];
+
+		if (st->is_filter)
+			st->qualstate = ExecInitQual(list_make1(st->qual), NULL);
+		else
+		{
+			st->colstates = palloc(sizeof(ExprState *) * st->ncols);
+			for (int c = 0; c < st->ncols; c++)
+				st->colstates[c] = ExecInitExpr(st->cols[c], NULL);
+		}
+	}
+	plan->sinkstates = palloc0(sizeof(ExprState *) * plan->natts);
+	for (int a = 0; a < plan->natts; a++)
+		if (plan->sink[a])
+			plan->sinkstates[a] = ExecInitExpr(plan->sink[a], NULL);
+}
