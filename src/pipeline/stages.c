@@ -23,6 +23,7 @@
 #include "catalog/pg_proc.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -42,15 +43,30 @@
 #include "pipeline/pipeline.h"
 
 #define PP_INPUT_NAME "_parproc_input"
+#define PP_FILTER_PREFIX "SELECT FROM " PP_INPUT_NAME " WHERE (\n"
+#define PP_MAP_PREFIX "SELECT\n"
 
-/* Error context: which stage was being parsed. */
+/*
+ * Error context: which stage was being parsed, with a syntax error's
+ * position moved from the wrapper query into the stage's own text.
+ */
 static void
 StageErrorContext(void *arg)
 {
 	const PpStageDef *def = arg;
+	int			pos = geterrposition();
+	int			offset = strlen(def->is_filter ? PP_FILTER_PREFIX : PP_MAP_PREFIX);
 
-	errcontext("pipeline stage \"%s\" (%s: %s)", def->name,
-			   def->is_filter ? "filter" : "map", def->expr);
+	if (pos > 0)
+	{
+		errposition(0);
+		if (pos > offset && pos <= offset + pg_mbstrlen(def->expr))
+		{
+			internalerrposition(pos - offset);
+			internalerrquery(def->expr);
+		}
+	}
+	errcontext("pipeline stage \"%s\"", def->name);
 }
 
 /* Whether the raw parse of a stage has exactly the wrapper's shape. */
@@ -97,9 +113,9 @@ ParseStage(const PpStageDef *def, TupleDesc indesc)
 	/* newlines keep a trailing -- comment from swallowing the wrapper */
 	initStringInfo(&sql);
 	if (def->is_filter)
-		appendStringInfo(&sql, "SELECT FROM " PP_INPUT_NAME " WHERE (\n%s\n)", def->expr);
+		appendStringInfo(&sql, PP_FILTER_PREFIX "%s\n)", def->expr);
 	else
-		appendStringInfo(&sql, "SELECT\n%s\nFROM " PP_INPUT_NAME, def->expr);
+		appendStringInfo(&sql, PP_MAP_PREFIX "%s\nFROM " PP_INPUT_NAME, def->expr);
 
 	raw = raw_parser(sql.data, RAW_PARSE_DEFAULT);
 	if (!StageShapeOk(raw, def->is_filter))
