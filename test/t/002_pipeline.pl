@@ -1,0 +1,122 @@
+# Pipelines under failure: a worker killed with SIGKILL (the server
+# restarts), a cancel in the middle of a run, a client that disconnects
+# after start(), and no free background worker slot.  After each, the
+# target must hold exactly the rows INSERT ... SELECT writes.
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('pipeline');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'parproc'");
+$node->append_conf('postgresql.conf', "parproc.chunk_size = 1");
+$node->append_conf('postgresql.conf', "restart_after_crash = on");
+$node->start;
+
+$node->safe_psql('postgres', q{
+	CREATE EXTENSION parproc;
+	-- about 1 ms a row, so runs last a few seconds
+	CREATE FUNCTION slow(x int) RETURNS int LANGUAGE sql PARALLEL SAFE
+		AS 'SELECT x FROM pg_sleep(0.0003)';
+	CREATE TABLE src AS SELECT g AS id, g % 10 AS k FROM generate_series(1, 4000) g;
+	CREATE TABLE dst (id int, k int);
+	CREATE TABLE ref AS SELECT slow(id) AS id, k FROM src WHERE k <> 3;
+	SELECT parproc.create_pipeline('p', 'src', 'dst',
+		'[{"name": "f", "filter": "k <> 3"}, {"name": "m", "map": "slow(id) AS id, k"}]');
+});
+
+# the target equals INSERT ... SELECT: no row lost, none twice
+sub same_as_reference
+{
+	my ($name) = @_;
+	is( $node->safe_psql(
+			'postgres', q{
+		SELECT (SELECT count(*) FROM dst) || ' ' || (SELECT count(*) FROM
+			((TABLE dst EXCEPT ALL TABLE ref) UNION ALL (TABLE ref EXCEPT ALL TABLE dst)) d)}),
+		'3600 0', $name);
+}
+
+# wait until run $id has committed at least $n chunks
+sub wait_chunks
+{
+	my ($id, $n) = @_;
+	$node->poll_query_until('postgres',
+		"SELECT count(*) >= $n FROM parproc.run_chunks WHERE run_id = $id")
+	  or die "run $id made no progress";
+}
+
+# 1. kill -9 a worker: the server restarts, the run is reported failed, resume completes it
+my $id = $node->safe_psql('postgres', "SELECT parproc.start('p', workers => 2)");
+wait_chunks($id, 3);
+my $pid = $node->safe_psql('postgres',
+	"SELECT pid FROM parproc.worker_stats WHERE run_id = $id AND worker = 1");
+ok($pid > 0, 'worker pid visible in parproc.worker_stats');
+kill 'KILL', $pid;
+$node->poll_query_until('postgres',
+	"SELECT state = 'failed' FROM parproc.runs WHERE run_id = $id")
+  or die "run not reported failed after the crash";
+like($node->safe_psql('postgres', "SELECT error FROM parproc.runs WHERE run_id = $id"),
+	qr/interrupted/, 'crashed run reported as interrupted');
+my $partial = $node->safe_psql('postgres', 'SELECT count(*) FROM dst');
+is( $node->safe_psql('postgres',
+		"SELECT coalesce(sum(rows_written), 0) FROM parproc.run_chunks WHERE run_id = $id"),
+	$partial, 'after the crash the target holds exactly the committed chunks');
+is($node->safe_psql('postgres', "SELECT (parproc.wait(parproc.resume($id))).state"),
+	'done', 'resume after the crash completes');
+same_as_reference('kill -9 + resume = INSERT ... SELECT');
+
+# 2. cancel in the middle: whole chunks only, then resume
+$node->safe_psql('postgres', 'TRUNCATE dst');
+$id = $node->safe_psql('postgres', "SELECT parproc.start('p', workers => 2)");
+wait_chunks($id, 3);
+is($node->safe_psql('postgres', "SELECT parproc.cancel($id)"), 't', 'cancel accepted');
+my $t0 = time();
+is($node->safe_psql('postgres', "SELECT (parproc.wait($id)).state"), 'cancelled',
+	'run cancelled');
+ok(time() - $t0 <= 3, 'workers stop promptly after cancel');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) = (SELECT sum(rows_written) FROM parproc.run_chunks WHERE run_id = $id) FROM dst"),
+	't', 'cancelled run left whole chunks only');
+ok($node->safe_psql('postgres', 'SELECT count(*) FROM dst') < 3600,
+	'the cancel stopped the run before the end');
+$node->safe_psql('postgres', "SELECT parproc.wait(parproc.resume($id))");
+same_as_reference('cancel + resume = INSERT ... SELECT');
+
+# 3. cancelling the waiting run() stops its workers
+$node->safe_psql('postgres', 'TRUNCATE dst');
+my ($ret, $out, $err) = $node->psql('postgres',
+	"SET statement_timeout = '1s'; SELECT * FROM parproc.run('p', workers => 2)");
+like($err, qr/canceling statement due to statement timeout/, 'run() cancelled by the client');
+$id = $node->safe_psql('postgres', 'SELECT max(run_id) FROM parproc.runs');
+$node->poll_query_until('postgres',
+	"SELECT state = 'cancelled' FROM parproc.runs WHERE run_id = $id")
+  or die "run of a cancelled run() not stopped";
+is($node->safe_psql('postgres', "SELECT count(*) FROM parproc.run_progress"), '0',
+	'no run left in progress');
+
+# 4. start() outlives its client
+$node->safe_psql('postgres', 'TRUNCATE dst');
+$id = $node->safe_psql('postgres', "SELECT parproc.start('p', workers => 2)");
+# that session has disconnected; the run goes on
+$node->poll_query_until('postgres', "SELECT state = 'done' FROM parproc.runs WHERE run_id = $id")
+  or die "run did not finish after its client left";
+same_as_reference('start() outlives the client');
+
+# 5. no background worker slot at all: run() works alone in the session
+$node->safe_psql('postgres', 'TRUNCATE dst');
+$node->append_conf('postgresql.conf', 'max_worker_processes = 1');
+$node->restart;
+($ret, $out, $err) =
+  $node->psql('postgres', "SELECT state, workers_used FROM parproc.run('p', workers => 2)");
+is($out, 'done|0', 'run() completes without any worker slot');
+like($err, qr/no background worker slot is free/, 'and says so');
+same_as_reference('no worker slot = INSERT ... SELECT');
+($ret, $out, $err) = $node->psql('postgres', "SELECT parproc.start('p')");
+like($err, qr/could not start run \d+: no background worker slot is free/,
+	'start() without a slot fails clearly');
+
+$node->stop;
+done_testing();
