@@ -110,3 +110,4 @@ bench:
 	bench/hll
 	bench/topk
 	bench/graph
+	bench/pipeline
