@@ -107,5 +107,18 @@ FROM generate_series(1, 1000) i, generate_series(1, 5) j;
 SELECT parproc.create_graph('links', 'links', 'src', 'dst', 'w');
 SELECT * FROM parproc.spread_activation('links', ARRAY[1, 2]::bigint[], max_nodes => 8);
 SELECT name, nodes, edges, bytes, stale, queries FROM parproc.graphs;
+
+\echo
+\echo '-- 9. A pipeline: the requests cleaned into another table by 2 background workers'
+CREATE TABLE slow_requests (service int, latency_ms float8, log_ms float8, bucket text);
+SET parproc.chunk_size = 256;
+SELECT parproc.create_pipeline('slow', 'requests', 'slow_requests',
+  '[{"name": "slow", "filter": "latency_ms > 100"},
+    {"name": "derive", "map": "service, latency_ms, ln(latency_ms) AS log_ms, CASE WHEN latency_ms > 1000 THEN ''huge'' ELSE ''slow'' END AS bucket"}]');
+SELECT * FROM parproc.run('slow', workers => 2);
+SELECT count(*) = (SELECT count(*) FROM requests WHERE latency_ms > 100) AS same_as_insert_select
+FROM slow_requests;
+SELECT stage, name, rows_in, rows_out, round(time_ms) AS time_ms FROM parproc.stage_stats;
+SELECT worker, chunks, rows, round(busy_ms) AS busy_ms FROM parproc.worker_stats;
 SQL
 say "done; the cluster is stopped and $run_dir can be removed"
