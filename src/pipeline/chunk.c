@@ -60,6 +60,7 @@ typedef struct ChunkExec
 	TupleTableSlot **sink;		/* rows in the target's shape */
 	TupleTableSlot **write;		/* the survivors, for table_multi_insert */
 	bool	   *alive;
+	int			row_stage;		/* the stage a row evaluated alone reached */
 	uint64	   *stage_in;		/* counts of the batch being evaluated */
 	uint64	   *stage_out;
 	uint64	   *stage_failed;
@@ -203,36 +204,29 @@ RecordFailure(ChunkExec *x, int r, const char *stage, ErrorData *edata)
 						 "then resume the run.")));
 }
 
-/* on_error => 'skip': row r alone, in a subtransaction; a failure is recorded. */
-static void
-EvalOneRow(ChunkExec *x, int r)
+/*
+ * Run fn(x, r) in a subtransaction (it writes nothing, so it takes no
+ * transaction id); returns the error it raised, or NULL.  A cancel is
+ * raised again.
+ */
+static ErrorData *
+TrySubtransaction(void (*fn) (ChunkExec *, int), ChunkExec *x, int r)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
-	volatile int k = 0;
+	ErrorData  *volatile edata = NULL;
 
-	x->alive[r] = true;
-	x->cur[r] = x->in[r];
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		for (k = 0; k < x->plan->nstages && x->alive[r]; k++)
-		{
-			x->stage_in[k]++;
-			EvalStage(x, k, r);
-			x->stage_out[k] += x->alive[r];
-		}
-		if (x->alive[r])
-			EvalSink(x, r);
+		fn(x, r);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
@@ -241,57 +235,59 @@ EvalOneRow(ChunkExec *x, int r)
 		CurrentResourceOwner = owner;
 		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
 			ReThrowError(edata);
-		x->alive[r] = false;
-		if (k < x->plan->nstages)
-			x->stage_failed[k]++;
-		RecordFailure(x, r, k < x->plan->nstages ? x->plan->stages[k].name : "target", edata);
 	}
 	PG_END_TRY();
+	return edata;
+}
+
+/* Row r alone through every stage and the target's projection. */
+static void
+EvalRow(ChunkExec *x, int r)
+{
+	x->alive[r] = true;
+	x->cur[r] = x->in[r];
+	for (x->row_stage = 0; x->row_stage < x->plan->nstages && x->alive[r]; x->row_stage++)
+	{
+		x->stage_in[x->row_stage]++;
+		EvalStage(x, x->row_stage, r);
+		x->stage_out[x->row_stage] += x->alive[r];
+	}
+	if (x->alive[r])
+		EvalSink(x, r);
+}
+
+/* EvalBatch with the signature TrySubtransaction takes. */
+static void
+EvalBatchFn(ChunkExec *x, int unused)
+{
+	EvalBatch(x);
 }
 
 /* on_error => 'skip': the batch in a subtransaction, row by row if it fails. */
 static void
 EvalBatchCatching(ChunkExec *x)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	bool		ok = true;
+	ErrorData  *edata = TrySubtransaction(EvalBatchFn, x, 0);
+	int			nstages = x->plan->nstages;
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
+	if (edata == NULL)
+		return;
+	FreeErrorData(edata);
+	memset(x->stage_in, 0, sizeof(uint64) * nstages);
+	memset(x->stage_out, 0, sizeof(uint64) * nstages);
+	for (int r = 0; r < x->n; r++)
 	{
-		EvalBatch(x);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
+		ExecClearTuple(x->sink[r]);
+		edata = TrySubtransaction(EvalRow, x, r);
+		if (edata)
+		{
+			int			k = x->row_stage;
 
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
-		FreeErrorData(edata);
-		ok = false;
-	}
-	PG_END_TRY();
-	if (!ok)
-	{
-		int			nstages = x->plan->nstages;
-
-		memset(x->stage_in, 0, sizeof(uint64) * nstages);
-		memset(x->stage_out, 0, sizeof(uint64) * nstages);
-		for (int r = 0; r < x->n; r++)
-			ExecClearTuple(x->sink[r]);
-		for (int r = 0; r < x->n; r++)
-			EvalOneRow(x, r);
+			x->alive[r] = false;
+			if (k < nstages)
+				x->stage_failed[k]++;
+			RecordFailure(x, r, k < nstages ? x->plan->stages[k].name : "target", edata);
+		}
 	}
 }
 

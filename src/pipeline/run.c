@@ -1236,6 +1236,19 @@ RunSummary(FunctionCallInfo fcinfo, int64 run_id, bool raise_failure)
 	return HeapTupleGetDatum(tup);
 }
 
+/* The request of start(pipeline, workers, on_error) and run(...). */
+static void
+RequestFromArgs(FunctionCallInfo fcinfo, RunRequest *rq)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("pipeline cannot be null")));
+	rq->pipeline = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	rq->workers = WorkersArg(fcinfo, 1);
+	rq->on_error = OnErrorArg(fcinfo, 2);
+	rq->attempt = 1;
+}
+
 /* start(pipeline, workers, on_error) returns run_id at once */
 Datum
 parproc_start(PG_FUNCTION_ARGS)
@@ -1243,13 +1256,7 @@ parproc_start(PG_FUNCTION_ARGS)
 	RunRequest	rq = {0};
 	bool		ran_inline;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("pipeline cannot be null")));
-	rq.pipeline = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	rq.workers = WorkersArg(fcinfo, 1);
-	rq.on_error = OnErrorArg(fcinfo, 2);
-	rq.attempt = 1;
+	RequestFromArgs(fcinfo, &rq);
 	PG_RETURN_INT64(StartRun(&rq, false, &ran_inline));
 }
 
@@ -1261,13 +1268,7 @@ parproc_run(PG_FUNCTION_ARGS)
 	bool		ran_inline;
 	int64		run_id;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("pipeline cannot be null")));
-	rq.pipeline = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	rq.workers = WorkersArg(fcinfo, 1);
-	rq.on_error = OnErrorArg(fcinfo, 2);
-	rq.attempt = 1;
+	RequestFromArgs(fcinfo, &rq);
 	run_id = StartRun(&rq, true, &ran_inline);
 	if (!ran_inline)
 	{
