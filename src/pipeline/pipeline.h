@@ -201,6 +201,7 @@ extern void PpSlotSetError(PpRunSlot *slot, ErrorData *edata);
 extern int	PpWorkersReserve(int wanted);
 extern void PpWorkersReturn(int n);
 extern const char *PpStateName(PpRunState state);
+extern double PpWorkerWaitMs(PpWorkerSlot *ws, TimestampTz now);
 
 /* catalog.c */
 extern Oid	PpCatalogOwner(void);

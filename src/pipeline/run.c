@@ -209,7 +209,7 @@ SourceParts(Oid source)
 	return parts;
 }
 
-/* Run an UPDATE/INSERT of parproc's own with the given int8 run id first. */
+/* Set argument i of a catalog statement. */
 #define RUN_ARG(i, type, value) (types[i] = (type), values[i] = (value))
 
 /*
@@ -299,6 +299,36 @@ RegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 }
 
 /*
+ * The done marks of run_id, ordered by part and chunk, through snapshot
+ * snap (InvalidSnapshot: SPI's usual one).  Returns how many.
+ */
+static int64
+DoneMarks(int64 run_id, Snapshot snap, PpChunkRef **marks)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {Int64GetDatum(run_id)};
+	MemoryContext cxt = CurrentMemoryContext;
+	int64		n;
+
+	SPI_connect();
+	PpCatalogExecSnapshot("SELECT part, chunk FROM parproc.run_chunks WHERE run_id = $1"
+						  " ORDER BY part, chunk", 1, types, values, NULL, true, snap);
+	n = SPI_processed;
+	*marks = MemoryContextAlloc(cxt, sizeof(PpChunkRef) * Max(n, 1));
+	for (int64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		(*marks)[i].part = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+													   SPI_tuptable->tupdesc, 1, &isnull));
+		(*marks)[i].chunk = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
+														SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	SPI_finish();
+	return n;
+}
+
+/*
  * Inside the run's snapshot: measure every part and list the chunks not yet
  * done.  Returns the spec the participants use (allocated with alloc).
  */
@@ -311,8 +341,8 @@ PlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids, void *(*alloc) (Size))
 	int64		n = 0;
 	bool	   *done;
 	int64	   *first;
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(req->run_id)};
+	PpChunkRef *marks;
+	int64		nmarks;
 	ListCell   *lc;
 	int			p = 0;
 	PpRunSpec  *spec;
@@ -333,21 +363,10 @@ PlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids, void *(*alloc) (Size))
 	}
 	first[nparts] = total;
 	done = palloc0(sizeof(bool) * Max(total, 1));
-	SPI_connect();
-	PpCatalogExec("SELECT part, chunk FROM parproc.run_chunks WHERE run_id = $1",
-				  1, types, values, NULL, true);
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		int			dp = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-													 SPI_tuptable->tupdesc, 1, &isnull));
-		int			dc = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-													 SPI_tuptable->tupdesc, 2, &isnull));
-
-		if (dp < nparts && first[dp] + dc < first[dp + 1])
-			done[first[dp] + dc] = true;
-	}
-	SPI_finish();
+	nmarks = DoneMarks(req->run_id, InvalidSnapshot, &marks);
+	for (int64 i = 0; i < nmarks; i++)
+		if (marks[i].part < nparts && first[marks[i].part] + marks[i].chunk < first[marks[i].part + 1])
+			done[first[marks[i].part] + marks[i].chunk] = true;
 	for (int64 i = 0; i < total; i++)
 		n += !done[i];
 
@@ -366,33 +385,27 @@ PlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids, void *(*alloc) (Size))
 	return spec;
 }
 
-/* The chunks (part, chunk) committed so far, seen through snapshot snap. */
+/*
+ * Which chunks of spec's list are committed, seen through snapshot snap:
+ * both lists are in (part, chunk) order, so one merge.
+ */
 static bool *
 ChunksDone(PpRunSpec *spec, Snapshot snap)
 {
 	bool	   *done = palloc0(sizeof(bool) * Max(spec->nchunks, 1));
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {Int64GetDatum(spec->run_id)};
+	PpChunkRef *marks;
+	int64		nmarks = DoneMarks(spec->run_id, snap, &marks);
+	int64		m = 0;
 
-	SPI_connect();
-	PpCatalogExecSnapshot("SELECT part, chunk FROM parproc.run_chunks WHERE run_id = $1",
-						  1, types, values, NULL, true, snap);
-	for (uint64 i = 0; i < SPI_processed; i++)
+	for (int64 g = 0; g < spec->nchunks; g++)
 	{
-		bool		isnull;
-		int			dp = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-													 SPI_tuptable->tupdesc, 1, &isnull));
-		int			dc = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i],
-													 SPI_tuptable->tupdesc, 2, &isnull));
+		PpChunkRef *c = &PpSpecChunks(spec)[g];
 
-		for (int64 g = 0; g < spec->nchunks; g++)
-			if (PpSpecChunks(spec)[g].part == dp && PpSpecChunks(spec)[g].chunk == dc)
-			{
-				done[g] = true;
-				break;
-			}
+		while (m < nmarks && (marks[m].part < c->part ||
+							  (marks[m].part == c->part && marks[m].chunk < c->chunk)))
+			m++;
+		done[g] = m < nmarks && marks[m].part == c->part && marks[m].chunk == c->chunk;
 	}
-	SPI_finish();
 	return done;
 }
 
@@ -457,7 +470,7 @@ FinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state, ErrorData *edata,
 		RUN_ARG(4, INT8OID, Int64GetDatum(pg_atomic_read_u64(&ws->chunks)));
 		RUN_ARG(5, INT8OID, Int64GetDatum(pg_atomic_read_u64(&ws->rows)));
 		RUN_ARG(6, FLOAT8OID, Float8GetDatum(busy));
-		RUN_ARG(7, FLOAT8OID, Float8GetDatum(Max(0.0, (now - ws->started_at) / 1000.0 - busy)));
+		RUN_ARG(7, FLOAT8OID, Float8GetDatum(PpWorkerWaitMs(ws, now)));
 		PpCatalogExec("INSERT INTO parproc.run_workers"
 					  " (run_id, attempt, worker, pid, chunks, rows, busy_ms, wait_ms)"
 					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, types, values, NULL, false);
@@ -621,7 +634,6 @@ PpCoordinatorMain(Datum arg)
 	volatile int nlaunched = 0;
 	TimestampTz started = GetCurrentTimestamp();
 	volatile bool registered = false;
-	MemoryContext cxt;
 
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	pqsignal(SIGTERM, die);
@@ -644,7 +656,6 @@ PpCoordinatorMain(Datum arg)
 	BecomeCaller(req);
 	slot->workers[0].pid = MyProcPid;
 	slot->workers[0].started_at = started;
-	cxt = CurrentMemoryContext;
 
 	PG_TRY();
 	{
@@ -757,12 +768,11 @@ PpCoordinatorMain(Datum arg)
 		QueryCancelPending = false;
 	}
 	PG_END_TRY();
-	(void) cxt;
 	if (seg)
 		dsm_detach(seg);
 }
 
-/* Exit of a worker: its counters stay in the slot for the coordinator. */
+/* A worker of a run (background worker): claims and processes chunks. */
 void
 PpWorkerMain(Datum arg)
 {
@@ -1312,8 +1322,8 @@ parproc_cancel(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("must be a member of the role that started run %lld to cancel it",
 						(long long) run_id)));
+	/* the coordinator, interrupted, stops the workers */
 	CancelOnExit(0, Int64GetDatum(run_id));
-	SignalParticipants(slot);
 	ConditionVariableBroadcast(&PpShared->cv);
 	return BoolGetDatum(true);
 }

@@ -214,6 +214,13 @@ PpWorkersReturn(int n)
 	LWLockRelease(PpShared->lock);
 }
 
+/* Milliseconds participant ws has spent alive but not processing chunks. */
+double
+PpWorkerWaitMs(PpWorkerSlot *ws, TimestampTz now)
+{
+	return Max(0.0, (now - ws->started_at) / 1000.0 - pg_atomic_read_u64(&ws->busy_us) / 1000.0);
+}
+
 /* The SQL name of a state. */
 const char *
 PpStateName(PpRunState state)
@@ -340,7 +347,7 @@ parproc_live_workers(PG_FUNCTION_ARGS)
 			v[4] = U64(ws->chunks);
 			v[5] = U64(ws->rows);
 			v[6] = Float8GetDatum(busy);
-			v[7] = Float8GetDatum(Max(0.0, (now - ws->started_at) / 1000.0 - busy));
+			v[7] = Float8GetDatum(PpWorkerWaitMs(ws, now));
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
 		}
 	return (Datum) 0;
