@@ -671,8 +671,9 @@ SELECT pg_catalog.pg_extension_config_dump('parproc.pipeline_defs', '');
 CREATE SEQUENCE parproc.run_id_seq;
 SELECT pg_catalog.pg_extension_config_dump('parproc.run_id_seq', '');
 
--- one row per run, written at start, on resume and at the end; the block
--- counts and file numbers of the source at run start define the chunks
+-- one row per run, written at start, on resume and at the end; the file
+-- numbers of the source's relations tell resume whether the chunks (block
+-- ranges, measured again by each attempt) still mean the same rows
 CREATE TABLE parproc.run_history (
 	run_id bigint PRIMARY KEY,
 	pipeline text NOT NULL,
@@ -692,7 +693,6 @@ CREATE TABLE parproc.run_history (
 	attempts integer NOT NULL DEFAULT 1,
 	relids oid[],
 	filenodes oid[],
-	nblocks bigint[],
 	error text,
 	error_detail text,
 	sqlstate text
