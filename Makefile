@@ -38,7 +38,7 @@ DATA = sql/parproc--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
 REGRESS = stats percentile histogram vec hll topk qsketch graph pipeline
-ISOLATION = snapshot graph_refresh
+ISOLATION = snapshot graph_refresh pipeline_concurrency
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl
