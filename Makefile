@@ -37,7 +37,7 @@ OBJS = \
 DATA = sql/parproc--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
-REGRESS = stats percentile histogram vec hll topk qsketch graph pipeline
+REGRESS = stats percentile histogram vec hll topk qsketch graph pipeline pipeline_write
 ISOLATION = snapshot graph_refresh pipeline_concurrency
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1

@@ -15,8 +15,17 @@
  * if it fails, the batch is evaluated again row by row, each row in its own
  * subtransaction, and the rows that fail go to parproc.error_rows with the
  * stage that raised the error.  Errors of the write itself (unique
- * violations) still stop the run: catching them would need a subtransaction
- * with a transaction id per batch.
+ * violations, a row no partition accepts, errors of triggers and foreign
+ * keys) still stop the run: catching them would need a subtransaction with a
+ * transaction id per batch.
+ *
+ * Writing follows INSERT: a partitioned target routes each row to its leaf
+ * partition (PostgreSQL's own tuple routing), BEFORE ROW triggers run on the
+ * leaf and may change or skip the row, then stored generated columns and
+ * constraints, the heap and its indexes, and AFTER ROW triggers (foreign key
+ * checks among them), fired when the chunk ends, in its transaction.  Rows
+ * are inserted in bulk per relation, one at a time where BEFORE ROW triggers
+ * could look at the table (as COPY does).
  */
 #include "postgres.h"
 
@@ -25,6 +34,8 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/execPartition.h"
 #include "executor/executor.h"
 #include "executor/nodeModifyTable.h"
 #include "executor/spi.h"
@@ -33,6 +44,7 @@
 #include "storage/bufmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -40,6 +52,21 @@
 #include "utils/snapmgr.h"
 
 #include "pipeline/pipeline.h"
+
+/*
+ * A relation rows of a batch are written to: the target, or a leaf partition
+ * of a partitioned target.
+ */
+typedef struct PpDest
+{
+	Oid			relid;			/* hash key */
+	ResultRelInfo *rri;
+	BulkInsertState bistate;	/* one per relation: it keeps a buffer pinned */
+	TupleTableSlot **conv;		/* rows in the partition's shape, if it differs */
+	TupleTableSlot **rows;		/* the batch's rows for this relation */
+	int			n;
+	bool		rowwise;		/* BEFORE ROW triggers: insert row by row */
+} PpDest;
 
 typedef struct ChunkExec
 {
@@ -50,15 +77,20 @@ typedef struct ChunkExec
 	Relation	target;
 	EState	   *estate;
 	ExprContext *econtext;		/* stage evaluation; reset per batch */
-	ResultRelInfo *rri;
-	BulkInsertState bistate;
+	ResultRelInfo *rri;			/* the target */
+	ModifyTableState *mtstate;	/* for tuple routing */
+	PartitionTupleRouting *proute;	/* NULL unless the target is partitioned */
+	HTAB	   *dests;			/* PpDest by relation OID */
+	PpDest	   *root;			/* the target's, unless partitioned */
+	PpDest	  **touched;		/* the dests of the batch's rows */
+	int			ntouched;
+	bool		late_checks;	/* generated columns and constraints at write */
 	CommandId	cid;
 	int			n;				/* rows in the batch */
 	TupleTableSlot **in;		/* scanned rows */
 	TupleTableSlot ***out;		/* per map stage, per row */
 	TupleTableSlot **cur;		/* each row's latest version */
 	TupleTableSlot **sink;		/* rows in the target's shape */
-	TupleTableSlot **write;		/* the survivors, for table_multi_insert */
 	bool	   *alive;
 	int			row_stage;		/* the stage a row evaluated alone reached */
 	uint64	   *stage_in;		/* counts of the batch being evaluated */
@@ -134,6 +166,8 @@ EvalSink(ChunkExec *x, int r)
 		}
 	}
 	ExecStoreVirtualTuple(t);
+	if (x->late_checks)
+		return;
 	if (constr && constr->has_generated_stored)
 		ExecComputeStoredGenerated(x->rri, x->estate, t, CMD_INSERT);
 	if (constr)
@@ -291,6 +325,119 @@ EvalBatchCatching(ChunkExec *x)
 	}
 }
 
+/* Slots for every row of a batch. */
+static TupleTableSlot **
+MakeSlots(int n, TupleDesc desc, const TupleTableSlotOps *ops)
+{
+	TupleTableSlot **s = palloc(sizeof(TupleTableSlot *) * n);
+
+	for (int i = 0; i < n; i++)
+		s[i] = MakeSingleTupleTableSlot(desc, ops);
+	return s;
+}
+
+/* The write state of the relation rri stands for, made at its first row. */
+static PpDest *
+DestFor(ChunkExec *x, ResultRelInfo *rri)
+{
+	Relation	rel = rri->ri_RelationDesc;
+	Oid			relid = RelationGetRelid(rel);
+	int			nb = x->spec->batch_size;
+	bool		found;
+	PpDest	   *d = hash_search(x->dests, &relid, HASH_ENTER, &found);
+
+	if (found)
+		return d;
+	if (rri->ri_FdwRoutine)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot write to foreign table \"%s\", a partition of the target of run %lld",
+						RelationGetRelationName(rel), (long long) x->spec->run_id)));
+	d->rri = rri;
+	d->bistate = GetBulkInsertState();
+	d->rows = palloc(sizeof(TupleTableSlot *) * nb);
+	d->conv = rri->ri_RootToPartitionMap ?
+		MakeSlots(nb, RelationGetDescr(rel), table_slot_callbacks(rel)) : NULL;
+	d->n = 0;
+	d->rowwise = rri->ri_TrigDesc && rri->ri_TrigDesc->trig_insert_before_row;
+	return d;
+}
+
+/* Queue row r for the relation it goes to. */
+static void
+QueueRow(ChunkExec *x, int r)
+{
+	TupleTableSlot *s = x->sink[r];
+	PpDest	   *d = x->root;
+
+	if (x->proute)
+	{
+		d = DestFor(x, ExecFindPartition(x->mtstate, x->rri, x->proute, s, x->estate));
+		if (d->conv)
+			s = execute_attr_map_slot(d->rri->ri_RootToPartitionMap->attrMap, s,
+									  d->conv[d->n]);
+	}
+	if (d->n == 0)
+		x->touched[x->ntouched++] = d;
+	d->rows[d->n++] = s;
+}
+
+/* Index entries and AFTER ROW trigger events of an inserted row. */
+static void
+AfterInsert(ChunkExec *x, ResultRelInfo *rri, TupleTableSlot *s)
+{
+	List	   *recheck = NIL;
+
+	if (rri->ri_NumIndices > 0)
+		recheck = ExecInsertIndexTuples(rri, s, x->estate, false, false, NULL, NIL);
+	ExecARInsertTriggers(x->estate, rri, s, recheck, NULL);
+	list_free(recheck);
+}
+
+/* Insert d's queued rows as INSERT would; returns how many were inserted. */
+static int
+WriteRows(ChunkExec *x, PpDest *d)
+{
+	ResultRelInfo *rri = d->rri;
+	Relation	rel = rri->ri_RelationDesc;
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+	int			m = 0;
+
+	for (int i = 0; i < d->n; i++)
+	{
+		TupleTableSlot *s = d->rows[i];
+
+		if (d->rowwise && !ExecBRInsertTriggers(x->estate, rri, s))
+			continue;			/* the trigger skipped the row */
+		if (x->late_checks)
+		{
+			if (constr && constr->has_generated_stored)
+				ExecComputeStoredGenerated(rri, x->estate, s, CMD_INSERT);
+			if (constr)
+				ExecConstraints(rri, s, x->estate);
+			/* a trigger may have moved the row out of its partition */
+			if (d->rowwise && rel->rd_rel->relispartition)
+				ExecPartitionCheck(rri, s, x->estate, true);
+		}
+		if (d->rowwise)
+		{
+			table_tuple_insert(rel, s, x->cid, 0, d->bistate);
+			AfterInsert(x, rri, s);
+		}
+		else
+			d->rows[m] = s;
+		m++;
+	}
+	if (!d->rowwise && m > 0)
+	{
+		table_multi_insert(rel, d->rows, m, x->cid, 0, d->bistate);
+		for (int i = 0; i < m; i++)
+			AfterInsert(x, rri, d->rows[i]);
+	}
+	d->n = 0;
+	return m;
+}
+
 /* Write the survivors of the batch and publish its counts. */
 static void
 FlushBatch(ChunkExec *x)
@@ -298,17 +445,12 @@ FlushBatch(ChunkExec *x)
 	int			m = 0;
 	PpRunSlot  *slot = x->slot;
 
+	x->ntouched = 0;
 	for (int r = 0; r < x->n; r++)
 		if (x->alive[r])
-			x->write[m++] = x->sink[r];
-	if (m > 0)
-	{
-		table_multi_insert(x->target, x->write, m, x->cid, 0, x->bistate);
-		if (x->rri->ri_NumIndices > 0)
-			for (int i = 0; i < m; i++)
-				list_free(ExecInsertIndexTuples(x->rri, x->write[i], x->estate,
-												false, false, NULL, NIL));
-	}
+			QueueRow(x, r);
+	for (int i = 0; i < x->ntouched; i++)
+		m += WriteRows(x, x->touched[i]);
 	for (int k = 0; k < x->plan->nstages; k++)
 	{
 		pg_atomic_add_fetch_u64(&slot->stages[k].rows_in, x->stage_in[k]);
@@ -344,15 +486,74 @@ OpenRunRelation(PpRunSpec *spec, Oid relid, LOCKMODE mode, const char *what)
 	return rel;
 }
 
-/* Slots for every row of a batch. */
-static TupleTableSlot **
-MakeSlots(int n, TupleDesc desc, const TupleTableSlotOps *ops)
+/*
+ * The target as an INSERT's result relation (with its indexes, triggers and
+ * partition routing), and the queue of its AFTER triggers for the chunk.
+ */
+static void
+InitTarget(ChunkExec *x)
 {
-	TupleTableSlot **s = palloc(sizeof(TupleTableSlot *) * n);
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+	TriggerDesc *trig;
+	HASHCTL		ctl;
 
-	for (int i = 0; i < n; i++)
-		s[i] = MakeSingleTupleTableSlot(desc, ops);
-	return s;
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(x->target);
+	rte->relkind = x->target->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	rte->requiredPerms = ACL_INSERT;
+	ExecInitRangeTable(x->estate, list_make1(rte));
+	x->rri = makeNode(ResultRelInfo);
+	ExecInitResultRelation(x->estate, x->rri, 1);
+	CheckValidResultRel(x->rri, CMD_INSERT);
+	ExecOpenIndices(x->rri, false);
+
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(PpDest);
+	ctl.hcxt = CurrentMemoryContext;
+	x->dests = hash_create("parproc write relations", 16, &ctl,
+						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	trig = x->rri->ri_TrigDesc;
+	if (x->target->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		x->mtstate = makeNode(ModifyTableState);
+		x->mtstate->ps.state = x->estate;
+		x->mtstate->operation = CMD_INSERT;
+		x->mtstate->mt_nrels = 1;
+		x->mtstate->resultRelInfo = x->rri;
+		x->mtstate->rootResultRelInfo = x->rri;
+		x->proute = ExecSetupPartitionTupleRouting(x->estate, x->target);
+		x->late_checks = true;
+	}
+	else
+	{
+		x->root = DestFor(x, x->rri);
+		x->late_checks = trig && trig->trig_insert_before_row;
+	}
+	AfterTriggerBeginQuery();
+}
+
+/* Fire the chunk's AFTER triggers and close what InitTarget opened. */
+static void
+EndTarget(ChunkExec *x)
+{
+	HASH_SEQ_STATUS it;
+	PpDest	   *d;
+
+	AfterTriggerEndQuery(x->estate);
+	hash_seq_init(&it, x->dests);
+	while ((d = hash_seq_search(&it)) != NULL)
+	{
+		FreeBulkInsertState(d->bistate);
+		table_finish_bulk_insert(d->rri->ri_RelationDesc, 0);
+		if (d->conv)
+			for (int i = 0; i < x->spec->batch_size; i++)
+				ExecDropSingleTupleTableSlot(d->conv[i]);
+	}
+	if (x->proute)
+		ExecCleanupTupleRouting(x->mtstate, x->proute);
+	ExecCloseResultRelations(x->estate);
+	ExecCloseRangeTableRelations(x->estate);
 }
 
 /* Set up the evaluation of the run's stages over part pt. */
@@ -387,11 +588,9 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt)
 	x->estate = CreateExecutorState();
 	x->econtext = CreateExprContext(x->estate);
 	PpPlanInit(x->plan, x->estate);
-	x->rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(x->rri, x->target, 0, NULL, 0);
-	ExecOpenIndices(x->rri, false);
-	x->bistate = GetBulkInsertState();
 	x->cid = GetCurrentCommandId(true);
+	x->estate->es_output_cid = x->cid;
+	InitTarget(x);
 
 	nstages = x->plan->nstages;
 	x->in = MakeSlots(nb, RelationGetDescr(x->source), table_slot_callbacks(x->source));
@@ -401,7 +600,7 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt)
 			x->out[k] = MakeSlots(nb, x->plan->stages[k].outdesc, &TTSOpsVirtual);
 	x->cur = palloc(sizeof(TupleTableSlot *) * nb);
 	x->sink = MakeSlots(nb, RelationGetDescr(x->target), table_slot_callbacks(x->target));
-	x->write = palloc(sizeof(TupleTableSlot *) * nb);
+	x->touched = palloc(sizeof(PpDest *) * nb);
 	x->alive = palloc(sizeof(bool) * nb);
 	x->stage_in = palloc0(sizeof(uint64) * Max(nstages, 1));
 	x->stage_out = palloc0(sizeof(uint64) * Max(nstages, 1));
@@ -423,9 +622,7 @@ ChunkExecEnd(ChunkExec *x)
 			if (x->out[k])
 				ExecDropSingleTupleTableSlot(x->out[k][i]);
 	}
-	FreeBulkInsertState(x->bistate);
-	table_finish_bulk_insert(x->target, 0);
-	ExecCloseIndices(x->rri);
+	EndTarget(x);
 	FreeExecutorState(x->estate);
 	table_close(x->source, NoLock);
 	table_close(x->target, NoLock);
@@ -502,8 +699,8 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 	}
 	ExecDropSingleTupleTableSlot(scanslot);
 	table_endscan(scan);
-	MarkDone(&x, ref, worker);
 	ChunkExecEnd(&x);
+	MarkDone(&x, ref, worker);
 	SPI_finish();
 	pg_atomic_add_fetch_u64(&slot->chunks_done, 1);
 	pg_atomic_add_fetch_u64(&slot->workers[worker].chunks, 1);

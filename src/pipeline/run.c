@@ -1174,23 +1174,16 @@ CheckMayWait(void)
 						 "it after committing.")));
 }
 
-/* Sleep until run_id is no longer in progress. */
+/*
+ * Sleep until run_id's slot is released: its coordinator has recorded the
+ * outcome and exited, so the run can be resumed at once.
+ */
 static void
 WaitUntilEnded(int64 run_id)
 {
 	ConditionVariablePrepareToSleep(&PpShared->cv);
-	for (;;)
-	{
-		PpRunSlot  *slot = PpSlotFind(run_id, NULL);
-		PpRunState	state;
-
-		if (slot == NULL)
-			break;
-		state = pg_atomic_read_u32(&slot->state);
-		if (state != PP_STATE_QUEUED && state != PP_STATE_RUNNING)
-			break;
+	while (PpSlotFind(run_id, NULL) != NULL)
 		ConditionVariableTimedSleep(&PpShared->cv, 1000, PG_WAIT_EXTENSION);
-	}
 	ConditionVariableCancelSleep();
 }
 

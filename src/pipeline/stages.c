@@ -20,6 +20,7 @@
 #include "access/table.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -343,31 +344,54 @@ PpCheckSource(Relation source)
 				 errdetail("Pipelines read the table's blocks directly, without its policies.")));
 }
 
-/* Refuse a target parproc cannot write the way INSERT would. */
+/* Refuse a foreign table among the partitions of target, at any depth. */
+static void
+CheckNoForeignPartitions(Relation target)
+{
+	ListCell   *lc;
+
+	/* no locks: INSERT locks only the partitions rows go to */
+	foreach(lc, find_all_inheritors(RelationGetRelid(target), NoLock, NULL))
+		if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_FOREIGN_TABLE)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("target \"%s\" has a foreign table partition, \"%s\"",
+							RelationGetRelationName(target), get_rel_name(lfirst_oid(lc))),
+					 errhint("Pipelines write local tables only.")));
+}
+
+/*
+ * Refuse a target parproc cannot write the way INSERT would: a run is many
+ * transactions, not one statement, so statement-level triggers and
+ * transition tables have nothing to stand for.  Row triggers (foreign keys
+ * among them) fire as INSERT fires them.
+ */
 void
 PpCheckTarget(Relation target)
 {
 	TriggerDesc *trig = target->trigdesc;
+	char		kind = target->rd_rel->relkind;
 
-	if (target->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("target \"%s\" is a partitioned table", RelationGetRelationName(target)),
-				 errhint("Write into one partition, or into a plain table and attach it.")));
-	if (target->rd_rel->relkind != RELKIND_RELATION)
+	if (kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("target \"%s\" is not a table", RelationGetRelationName(target))));
-	if (trig && (trig->trig_insert_before_row || trig->trig_insert_after_row ||
-				 trig->trig_insert_instead_row || trig->trig_insert_before_statement ||
-				 trig->trig_insert_after_statement || trig->trig_insert_new_table))
+	if (trig && (trig->trig_insert_before_statement || trig->trig_insert_after_statement))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("target \"%s\" has insert triggers or foreign keys",
+				 errmsg("target \"%s\" has statement-level insert triggers",
 						RelationGetRelationName(target)),
-				 errdetail("Pipelines write with bulk inserts and do not fire triggers yet."),
-				 errhint("Write into a table without triggers and move the rows with "
-						 "INSERT ... SELECT.")));
+				 errdetail("A pipeline run is many transactions, not one INSERT statement."),
+				 errhint("Do the trigger's work before or after the run, or make it a row "
+						 "trigger.")));
+	if (trig && trig->trig_insert_new_table)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("target \"%s\" has an insert trigger with a transition table",
+						RelationGetRelationName(target)),
+				 errdetail("A pipeline run is many transactions, not one INSERT statement.")));
+	if (kind == RELKIND_PARTITIONED_TABLE)
+		CheckNoForeignPartitions(target);
 	if (check_enable_rls(RelationGetRelid(target), InvalidOid, false) == RLS_ENABLED)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
