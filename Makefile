@@ -24,6 +24,8 @@ OBJS = \
 	src/pipeline/chunk.o \
 	src/pipeline/run.o \
 	src/pipeline/shmem.o \
+	src/pipeline/vectorize.o \
+	src/pipeline/explain.o \
 	src/kernels/moments.o \
 	src/kernels/sort.o \
 	src/kernels/percentile.o \
@@ -32,7 +34,9 @@ OBJS = \
 	src/kernels/hll.o \
 	src/kernels/topk.o \
 	src/kernels/qsketch.o \
-	src/kernels/graph.o
+	src/kernels/graph.o \
+	src/kernels/batch.o \
+	src/kernels/textparse.o
 
 DATA = sql/parproc--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src
