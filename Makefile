@@ -41,7 +41,7 @@ OBJS = \
 DATA = sql/parproc--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
-REGRESS = stats percentile histogram vec hll topk qsketch graph pipeline
+REGRESS = stats percentile histogram vec hll topk qsketch graph pipeline vectorize
 ISOLATION = snapshot graph_refresh
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1

@@ -781,7 +781,8 @@ CREATE FUNCTION parproc.explain_pipeline(name text,
 RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'parproc_explain_pipeline' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION parproc.dry_run(name text,
-	OUT rows_read bigint, OUT rows_out bigint, OUT elapsed_ms double precision)
+	OUT rows_read bigint, OUT rows_out bigint, OUT elapsed_ms double precision,
+	OUT stages_ms double precision)
 RETURNS record
 	AS 'MODULE_PATHNAME', 'parproc_dry_run' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 

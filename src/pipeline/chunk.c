@@ -437,7 +437,12 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	x->cid = GetCurrentCommandId(true);
 
 	nstages = x->plan->nstages;
-	x->in = MakeSlots(nb, RelationGetDescr(x->source), table_slot_callbacks(x->source));
+	/*
+	 * Batch rows are copies, not buffer pins: a thousand pins of a few
+	 * buffers cost more than the copies (the resource owner and the private
+	 * refcount table are built for a handful of pins per backend).
+	 */
+	x->in = MakeSlots(nb, RelationGetDescr(x->source), &TTSOpsHeapTuple);
 	x->out = palloc0(sizeof(TupleTableSlot **) * Max(nstages, 1));
 	for (int k = 0; k < nstages; k++)
 		if (!x->plan->stages[k].is_filter)
@@ -525,10 +530,7 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 
 		if (x.n == 0)
 			CheckRunContinues(&x);
-		/*
-		 * The scan's slot points into the scan; a copy into a slot of the
-		 * batch keeps the buffer pinned and the tuple where it is.
-		 */
+		/* the scan's slot points into the scan; the batch keeps a copy */
 		more = table_scan_getnextslot_tidrange(scan, ForwardScanDirection, scanslot);
 		if (more)
 			ExecCopySlot(x.in[x.n++], scanslot);

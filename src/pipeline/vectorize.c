@@ -360,6 +360,7 @@ ClassifyFunction(Oid funcid, int *sub)
 		case F_INT2UM: case F_INT4UM: case F_INT8UM: case F_FLOAT4UM: case F_FLOAT8UM:
 			return FN_NEG;
 		case F_INT2ABS: case F_INT4ABS: case F_INT8ABS: case F_FLOAT4ABS: case F_FLOAT8ABS:
+		case F_ABS_INT2: case F_ABS_INT4: case F_ABS_INT8: case F_ABS_FLOAT4: case F_ABS_FLOAT8:
 			return FN_ABS;
 		case F_DSQRT: case F_SQRT_FLOAT8:
 			return FN_SQRT;
