@@ -24,6 +24,8 @@ OBJS = \
 	src/pipeline/chunk.o \
 	src/pipeline/run.o \
 	src/pipeline/shmem.o \
+	src/pipeline/vectorize.o \
+	src/pipeline/explain.o \
 	src/kernels/moments.o \
 	src/kernels/sort.o \
 	src/kernels/percentile.o \
@@ -32,12 +34,14 @@ OBJS = \
 	src/kernels/hll.o \
 	src/kernels/topk.o \
 	src/kernels/qsketch.o \
-	src/kernels/graph.o
+	src/kernels/graph.o \
+	src/kernels/batch.o \
+	src/kernels/textparse.o
 
 DATA = sql/parproc--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
-REGRESS = stats percentile histogram vec hll topk qsketch graph pipeline pipeline_write
+REGRESS = stats percentile histogram vec hll topk qsketch graph pipeline pipeline_write vectorize
 ISOLATION = snapshot graph_refresh pipeline_concurrency
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1
@@ -81,7 +85,7 @@ unittest: test/unit/test_kernels
 # libFuzzer, Debian package libclang-rt-14-dev).  FUZZ_SECONDS per target.
 FUZZ_CC = $(firstword $(wildcard /usr/bin/clang-14) clang)
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS = hll topk qsketch
+FUZZ_TARGETS = hll topk qsketch textparse
 test/unit/fuzz_%: test/unit/fuzz_%.c src/kernels/%.c src/kernels/%.h src/kernels/bytes.h src/kernels/sort.c
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< src/kernels/$*.c src/kernels/sort.c -lm
 fuzz: $(FUZZ_TARGETS:%=test/unit/fuzz_%)

@@ -775,6 +775,16 @@ CREATE FUNCTION parproc.cancel(run_id bigint) RETURNS boolean
 	AS 'MODULE_PATHNAME', 'parproc_cancel' LANGUAGE C STRICT PARALLEL UNSAFE;
 CREATE FUNCTION parproc.resume(run_id bigint, workers integer DEFAULT NULL) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'parproc_resume' LANGUAGE C PARALLEL UNSAFE;
+CREATE FUNCTION parproc.explain_pipeline(name text,
+	OUT stage_no integer, OUT stage text, OUT kind text, OUT column_name text,
+	OUT mode text, OUT detail text)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'parproc_explain_pipeline' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+CREATE FUNCTION parproc.dry_run(name text,
+	OUT rows_read bigint, OUT rows_out bigint, OUT elapsed_ms double precision,
+	OUT stages_ms double precision)
+RETURNS record
+	AS 'MODULE_PATHNAME', 'parproc_dry_run' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION parproc._live_runs(
 	OUT run_id bigint, OUT state text, OUT chunks_total bigint, OUT chunks_done bigint,
@@ -877,3 +887,7 @@ COMMENT ON FUNCTION parproc.wait(bigint) IS 'wait for a run to end and return it
 COMMENT ON FUNCTION parproc.cancel(bigint) IS 'stop a run, keeping the chunks already committed';
 COMMENT ON FUNCTION parproc.resume(bigint, integer) IS
 'start the chunks of a failed or cancelled run that are not done, with a fresh snapshot';
+COMMENT ON FUNCTION parproc.explain_pipeline(text) IS
+'which expressions of each stage run as column kernels, and why the others do not';
+COMMENT ON FUNCTION parproc.dry_run(text) IS
+'evaluate a pipeline over its source in this session, writing nothing';

@@ -17,6 +17,7 @@ int			parproc_max_workers_per_run = 4;
 int			parproc_chunk_size = 1024;
 int			parproc_batch_size = 1024;
 int			parproc_max_error_rows = 1000;
+bool		parproc_vectorize = true;
 
 /* Register every parproc.* setting and reserve the prefix. */
 void
@@ -91,6 +92,16 @@ DefineGucs(void)
 							1000, 0, INT_MAX,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("parproc.vectorize",
+							 "Evaluates pipeline stages with column kernels where it can.",
+							 "Expressions whose every operation has a kernel are computed a batch "
+							 "at a time; the others, and rows a kernel cannot decide, by "
+							 "PostgreSQL's expression evaluator.  Results are the same either way.",
+							 &parproc_vectorize,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("parproc");
 }

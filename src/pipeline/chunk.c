@@ -6,9 +6,10 @@
  *		transaction, so the rows and the mark commit (or vanish) together.
  *
  * A batch is evaluated stage by stage (every row through stage 1, then the
- * survivors through stage 2, ...), column by column within a map stage:
- * the shape a vectorised evaluator can take over without touching the
- * scan, the transactions or the writes.
+ * survivors through stage 2, ...).  With parproc.vectorize, a stage with
+ * expressions that have column kernels is evaluated by vectorize.c (the
+ * same results, errors and order); otherwise row by row with PostgreSQL's
+ * evaluator, column by column within a map stage.
  *
  * on_error => 'skip': the stages of a batch are evaluated in a
  * subtransaction (no writes happen in it, so it takes no transaction id);
@@ -51,6 +52,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "parproc.h"
 #include "pipeline/pipeline.h"
 
 /*
@@ -73,6 +75,10 @@ typedef struct ChunkExec
 	PpRunSpec  *spec;
 	PpRunSlot  *slot;
 	PpPlan	   *plan;
+	PpVecStage **vec;			/* per stage: kernels, or NULL */
+	AttrNumber *sinkcopy;		/* per target attribute: a plain column, or 0 */
+	AttrNumber	sinkmax;
+	bool		dry;			/* evaluate only: no writes, no done mark */
 	Relation	source;
 	Relation	target;
 	EState	   *estate;
@@ -154,9 +160,17 @@ EvalSink(ChunkExec *x, int r)
 
 	x->econtext->ecxt_scantuple = x->cur[r];
 	ExecClearTuple(t);
+	if (x->sinkmax > 0)
+		slot_getsomeattrs(x->cur[r], x->sinkmax);
 	for (int a = 0; a < plan->natts; a++)
 	{
-		if (plan->sinkstates[a])
+		if (x->sinkcopy[a] > 0)
+		{
+			/* what ExecEvalExpr returns for a plain Var, without the call */
+			t->tts_values[a] = x->cur[r]->tts_values[x->sinkcopy[a] - 1];
+			t->tts_isnull[a] = x->cur[r]->tts_isnull[x->sinkcopy[a] - 1];
+		}
+		else if (plan->sinkstates[a])
 			t->tts_values[a] = ExecEvalExprSwitchContext(plan->sinkstates[a], x->econtext,
 														 &t->tts_isnull[a]);
 		else
@@ -189,13 +203,23 @@ EvalBatch(ChunkExec *x)
 	for (int k = 0; k < x->plan->nstages; k++)
 	{
 		INSTR_TIME_SET_CURRENT(t0);
-		for (int r = 0; r < x->n; r++)
-			if (x->alive[r])
-			{
-				x->stage_in[k]++;
-				EvalStage(x, k, r);
+		if (x->vec[k])
+		{
+			for (int r = 0; r < x->n; r++)
+				x->stage_in[k] += x->alive[r];
+			PpVecEval(x->vec[k], &x->plan->stages[k], x->econtext, x->cur, x->alive,
+					  x->n, x->out[k]);
+			for (int r = 0; r < x->n; r++)
 				x->stage_out[k] += x->alive[r];
-			}
+		}
+		else
+			for (int r = 0; r < x->n; r++)
+				if (x->alive[r])
+				{
+					x->stage_in[k]++;
+					EvalStage(x, k, r);
+					x->stage_out[k] += x->alive[r];
+				}
 		INSTR_TIME_SET_CURRENT(t1);
 		INSTR_TIME_SUBTRACT(t1, t0);
 		x->stage_us[k] += INSTR_TIME_GET_MICROSEC(t1);
@@ -448,7 +472,12 @@ FlushBatch(ChunkExec *x)
 	x->ntouched = 0;
 	for (int r = 0; r < x->n; r++)
 		if (x->alive[r])
-			QueueRow(x, r);
+		{
+			if (x->dry)
+				m++;			/* counted, not written */
+			else
+				QueueRow(x, r);
+		}
 	for (int i = 0; i < x->ntouched; i++)
 		m += WriteRows(x, x->touched[i]);
 	for (int k = 0; k < x->plan->nstages; k++)
@@ -556,9 +585,9 @@ EndTarget(ChunkExec *x)
 	ExecCloseRangeTableRelations(x->estate);
 }
 
-/* Set up the evaluation of the run's stages over part pt. */
+/* Set up the evaluation of stages defs over part pt. */
 static void
-ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt)
+ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *defs)
 {
 	int			nb = spec->batch_size;
 	int			nstages;
@@ -584,16 +613,40 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt)
 	PpCheckSource(x->source);
 	PpCheckTarget(x->target);
 
-	x->plan = PpCompile(PpSpecStageDefs(spec), x->source, x->target);
+	x->plan = PpCompile(defs, x->source, x->target);
 	x->estate = CreateExecutorState();
 	x->econtext = CreateExprContext(x->estate);
 	PpPlanInit(x->plan, x->estate);
+	x->vec = palloc0(sizeof(PpVecStage *) * Max(x->plan->nstages, 1));
+	for (int k = 0; parproc_vectorize && k < x->plan->nstages; k++)
+	{
+		PpVecStage *vs = PpVecCompile(&x->plan->stages[k], nb);
+
+		if (PpVecUseful(vs))
+			x->vec[k] = vs;
+	}
+	x->sinkcopy = palloc0(sizeof(AttrNumber) * Max(x->plan->natts, 1));
+	for (int a = 0; a < x->plan->natts; a++)
+	{
+		Var		   *v = (Var *) x->plan->sink[a];
+
+		if (v && IsA(v, Var) && v->varattno > 0)
+		{
+			x->sinkcopy[a] = v->varattno;
+			x->sinkmax = Max(x->sinkmax, v->varattno);
+		}
+	}
 	x->cid = GetCurrentCommandId(true);
 	x->estate->es_output_cid = x->cid;
 	InitTarget(x);
 
 	nstages = x->plan->nstages;
-	x->in = MakeSlots(nb, RelationGetDescr(x->source), table_slot_callbacks(x->source));
+	/*
+	 * Batch rows are copies, not buffer pins: a thousand pins of a few
+	 * buffers cost more than the copies (the resource owner and the private
+	 * refcount table are built for a handful of pins per backend).
+	 */
+	x->in = MakeSlots(nb, RelationGetDescr(x->source), &TTSOpsHeapTuple);
 	x->out = palloc0(sizeof(TupleTableSlot **) * Max(nstages, 1));
 	for (int k = 0; k < nstages; k++)
 		if (!x->plan->stages[k].is_filter)
@@ -668,7 +721,7 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 	TupleTableSlot *scanslot;
 
 	SPI_connect();
-	ChunkExecInit(&x, spec, slot, pt);
+	ChunkExecInit(&x, spec, slot, pt, PpSpecStageDefs(spec));
 	ItemPointerSet(&lo, first, FirstOffsetNumber);
 	ItemPointerSet(&hi, last, MaxOffsetNumber);
 	scan = table_beginscan_tidrange(x.source, GetActiveSnapshot(), &lo, &hi);
@@ -679,10 +732,7 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 
 		if (x.n == 0)
 			CheckRunContinues(&x);
-		/*
-		 * The scan's slot points into the scan; a copy into a slot of the
-		 * batch keeps the buffer pinned and the tuple where it is.
-		 */
+		/* the scan's slot points into the scan; the batch keeps a copy */
 		more = table_scan_getnextslot_tidrange(scan, ForwardScanDirection, scanslot);
 		if (more)
 			ExecCopySlot(x.in[x.n++], scanslot);
@@ -705,6 +755,52 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 	pg_atomic_add_fetch_u64(&slot->chunks_done, 1);
 	pg_atomic_add_fetch_u64(&slot->workers[worker].chunks, 1);
 	pg_atomic_add_fetch_u64(&slot->workers[worker].rows, x.read);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+}
+
+/*
+ * Evaluate stages defs over every block of part pt as a run would, through
+ * the active snapshot, in the calling process, writing nothing: for
+ * measuring and checking evaluation alone.  on_error is 'abort'.
+ */
+void
+PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
+		 int64 *rows_read, int64 *rows_out)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "parproc dry run",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	ChunkExec	x = {0};
+	TableScanDesc scan;
+	TupleTableSlot *scanslot;
+
+	x.dry = true;
+	ChunkExecInit(&x, spec, slot, pt, defs);
+	scan = table_beginscan(x.source, GetActiveSnapshot(), 0, NULL);
+	scanslot = table_slot_create(x.source, NULL);
+	for (;;)
+	{
+		bool		more;
+
+		if (x.n == 0)
+			CheckRunContinues(&x);
+		more = table_scan_getnextslot(scan, ForwardScanDirection, scanslot);
+		if (more)
+			ExecCopySlot(x.in[x.n++], scanslot);
+		if (x.n == spec->batch_size || (!more && x.n > 0))
+		{
+			EvalBatch(&x);
+			FlushBatch(&x);
+		}
+		if (!more)
+			break;
+	}
+	ExecDropSingleTupleTableSlot(scanslot);
+	table_endscan(scan);
+	ChunkExecEnd(&x);
+	*rows_read += x.read;
+	*rows_out += x.written;
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 }

@@ -57,6 +57,7 @@ typedef struct PpStage
 {
 	const char *name;
 	bool		is_filter;
+	TupleDesc	indesc;			/* input columns */
 	TupleDesc	outdesc;		/* output columns (the input, for a filter) */
 	Expr	   *qual;			/* filter */
 	int			ncols;			/* map */
@@ -223,6 +224,16 @@ extern char *PpTargetColumns(List *defs, Relation source);
 
 /* chunk.c */
 extern void PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker);
+extern void PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
+					 int64 *rows_read, int64 *rows_out);
+
+/* vectorize.c */
+typedef struct PpVecStage PpVecStage;
+extern PpVecStage *PpVecCompile(PpStage *st, int batch);
+extern bool PpVecUseful(PpVecStage *vs);
+extern bool PpVecExprInfo(PpVecStage *vs, int e, const char **detail);
+extern void PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext,
+					  TupleTableSlot **cur, bool *alive, int n, TupleTableSlot **out);
 
 /* run.c */
 extern PGDLLEXPORT void PpCoordinatorMain(Datum arg);

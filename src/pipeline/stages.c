@@ -208,6 +208,7 @@ CompileStages(PpPlan *plan, List *defs, TupleDesc srcdesc)
 		q = ParseStage(def, indesc);
 		st->name = def->name;
 		st->is_filter = def->is_filter;
+		st->indesc = indesc;
 		if (def->is_filter)
 		{
 			st->qual = expression_planner((Expr *) q->jointree->quals);

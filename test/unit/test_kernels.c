@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/kernels/batch.h"
 #include "../../src/kernels/graph.h"
 #include "../../src/kernels/histogram.h"
 #include "../../src/kernels/hll.h"
@@ -18,6 +19,7 @@
 #include "../../src/kernels/percentile.h"
 #include "../../src/kernels/qsketch.h"
 #include "../../src/kernels/sort.h"
+#include "../../src/kernels/textparse.h"
 #include "../../src/kernels/topk.h"
 #include "../../src/kernels/vec.h"
 
@@ -1295,6 +1297,215 @@ test_graph(void)
 	free(sblock);
 }
 
+
+/* Days from 2000-01-01 by walking the calendar: the oracle for pp_days_from_2000. */
+static int64_t
+walk_days(int y, int m, int d)
+{
+	static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int64_t		days = 0;
+
+	for (int yy = (y < 2000 ? y : 2000); yy < (y < 2000 ? 2000 : y); yy++)
+	{
+		int			leap = (yy % 4 == 0 && yy % 100 != 0) || yy % 400 == 0;
+
+		days += (y < 2000 ? -1 : 1) * (365 + leap);
+	}
+	for (int mm = 1; mm < m; mm++)
+		days += mdays[mm - 1] + (mm == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+	return days + d - 1;
+}
+
+static void
+test_textparse(void)
+{
+	PpDateTime	dt;
+	int64_t		v;
+	double		d;
+	static const char *refused[] = {
+		"", "2024", "2024-1-05", "2024-01-5", "0000-01-01", "10000-01-01", "2024-13-01",
+		"2024-00-10", "2023-02-29", "2100-02-29", "2024-04-31", " 2024-01-01", "2024-01-01 ",
+		"2024-01-01 24:00:00", "2024-01-01 23:60", "2024-01-01 23:59:60", "2024-01-01 12",
+		"2024-01-01 12:00:00.", "2024-01-01 12:00:00.1234567", "2024-01-01t12:00",
+		"2024-01-01 12:00Z", "2024-01-01 12:00+16", "2024-01-01 12:00+05:", "2024-01-01 12:00+5",
+		"2024-01-01 12:00+05:60", "2024-01-01 12:00 +05", "2024-01-01+05", "01/02/2024",
+		"2024-01-01 12:00:00 BC", "epoch", "2024-01-01\0"
+	};
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		CHECK(!pp_parse_iso_datetime(refused[i], strlen(refused[i]) + (i + 1 == sizeof(refused) / sizeof(refused[0])), &dt),
+			  "refuses \"%s\"", refused[i]);
+
+	CHECK(pp_parse_iso_datetime("2024-02-29", 10, &dt) && !dt.has_time &&
+		  dt.year == 2024 && dt.mon == 2 && dt.day == 29, "a leap day");
+	CHECK(pp_parse_iso_datetime("2000-01-01T00:00:00.5", 21, &dt) && dt.usec == 500000 &&
+		  pp_datetime_local_usecs(&dt) == 500000, "T separator, half a second");
+	CHECK(pp_parse_iso_datetime("1999-12-31 23:59:59.000001-05:30", 32, &dt) && dt.has_tz &&
+		  dt.gmtoff == -(5 * 3600 + 30 * 60) &&
+		  pp_datetime_local_usecs(&dt) == -999999, "offset and microsecond");
+	CHECK(pp_parse_iso_datetime("2024-06-01 12:34+0200", 21, &dt) && dt.gmtoff == 7200 &&
+		  dt.sec == 0, "+HHMM offset, no seconds");
+
+	/* every day of a few centuries against walking the calendar */
+	{
+		int			bad = 0;
+
+		for (int y = 1; y <= 9999; y += (y < 1590 || y > 2410) ? 97 : 1)
+			for (int m = 1; m <= 12; m++)
+				for (int dd = 1; dd <= 28; dd += 9)
+					bad += pp_days_from_2000(y, m, dd) != walk_days(y, m, dd);
+		CHECK(bad == 0, "pp_days_from_2000 agrees with the calendar (%d differ)", bad);
+		CHECK(pp_days_from_2000(1, 1, 1) == -730119, "0001-01-01 is day -730119");
+	}
+
+	CHECK(pp_parse_int("-2147483648", 11, INT32_MIN, INT32_MAX, &v) && v == INT32_MIN, "int4 min");
+	CHECK(!pp_parse_int("2147483648", 10, INT32_MIN, INT32_MAX, &v), "int4 overflow refused");
+	CHECK(pp_parse_int("+007", 4, INT16_MIN, INT16_MAX, &v) && v == 7, "sign and zeros");
+	CHECK(!pp_parse_int(" 1", 2, INT16_MIN, INT16_MAX, &v) && !pp_parse_int("-", 1, 0, 9, &v) &&
+		  !pp_parse_int("1_000", 5, 0, 9999, &v) && !pp_parse_int("9223372036854775807", 19,
+																	INT64_MIN, INT64_MAX, &v),
+		  "spaces, bare sign, underscores and 19 digits refused");
+	CHECK(pp_parse_double("-1.25e-3", 8, &d) && d == -1.25e-3, "float8 with exponent");
+	CHECK(pp_parse_double("5.", 2, &d) && d == 5.0 && pp_parse_double(".5", 2, &d) && d == 0.5,
+		  "float8 5. and .5");
+	CHECK(!pp_parse_double("1e400", 5, &d) && !pp_parse_double("1e-400", 6, &d) &&
+		  !pp_parse_double("NaN", 3, &d) && !pp_parse_double("1e", 2, &d) &&
+		  !pp_parse_double("0x1p3", 5, &d) && !pp_parse_double(".", 1, &d),
+		  "out of range and other spellings refused");
+	CHECK(pp_parse_bool("true", 4, &v) && v == 1 && pp_parse_bool("0", 1, &v) && v == 0 &&
+		  !pp_parse_bool("TRUE", 4, &v) && !pp_parse_bool("yes", 3, &v), "bool spellings");
+}
+
+/* Columns of n rows for the batch kernel tests. */
+typedef struct TestCol
+{
+	int64_t		i[8];
+	double		f[8];
+	PpStr		s[8];
+	uint8_t		null[8];
+	uint8_t		status[8];
+	PpCol		col;
+} TestCol;
+
+static PpCol *
+tcol(TestCol *t)
+{
+	t->col.i = t->i;
+	t->col.f = t->f;
+	t->col.s = t->s;
+	t->col.null = t->null;
+	t->col.status = t->status;
+	return &t->col;
+}
+
+static int	fake_lookups;
+
+/* A zone at +1h, except that the offset changes inside hour 5. */
+static int
+fake_tz(void *arg, int64_t hour, int64_t *gmtoff)
+{
+	fake_lookups++;
+	*gmtoff = 3600;
+	return hour != 5;
+}
+
+static void
+test_batch(void)
+{
+	TestCol		a = {0},
+				b = {0},
+				o = {0};
+	PpTzCache	cache;
+
+	/* int4: overflow, division by zero, INT_MIN / -1, x % -1, NULL */
+	a.i[0] = INT32_MAX; b.i[0] = 1;
+	a.i[1] = 7; b.i[1] = 0;
+	a.i[2] = INT32_MIN; b.i[2] = -1;
+	a.i[3] = -7; b.i[3] = 2;
+	a.null[4] = 1;
+	b.status[5] = PP_ROW_UNPARSED;
+	pp_int_arith(PP_ADD, INT32_MIN, INT32_MAX, tcol(&a), tcol(&b), tcol(&o), 6);
+	CHECK(o.status[0] == PP_ROW_OUT_OF_RANGE && o.null[0], "int4 + overflows");
+	CHECK(o.status[4] == PP_ROW_OK && o.null[4], "NULL + x is NULL");
+	CHECK(o.status[5] == PP_ROW_UNPARSED, "an argument's status propagates");
+	pp_int_arith(PP_DIV, INT32_MIN, INT32_MAX, tcol(&a), tcol(&b), tcol(&o), 4);
+	CHECK(o.status[1] == PP_ROW_DIVISION_BY_ZERO && o.status[2] == PP_ROW_OUT_OF_RANGE &&
+		  o.status[3] == PP_ROW_OK && o.i[3] == -3, "int4 /: zero, INT_MIN / -1, truncation");
+	pp_int_arith(PP_MOD, INT64_MIN, INT64_MAX, tcol(&a), tcol(&b), tcol(&o), 4);
+	CHECK(o.status[2] == PP_ROW_OK && o.i[2] == 0 && o.i[3] == -1, "x %% -1 is 0; -7 %% 2 is -1");
+	a.i[0] = INT64_MIN; b.i[0] = -1;
+	pp_int_arith(PP_DIV, INT64_MIN, INT64_MAX, tcol(&a), tcol(&b), tcol(&o), 1);
+	CHECK(o.status[0] == PP_ROW_OUT_OF_RANGE, "int8 min / -1 overflows");
+	a.i[0] = INT16_MIN;
+	pp_int_neg(INT16_MIN, INT16_MAX, tcol(&a), tcol(&o), 1);
+	CHECK(o.status[0] == PP_ROW_OUT_OF_RANGE, "-(-32768) overflows int2");
+
+	/* float8: overflow, underflow, 0/0 and x/0, NaN and infinity pass */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.f[0] = 1e308; b.f[0] = 10;
+	a.f[1] = 1e-308; b.f[1] = 1e-308;
+	a.f[2] = INFINITY; b.f[2] = 0;
+	a.f[3] = NAN; b.f[3] = 2;
+	pp_f8_arith(PP_MUL, tcol(&a), tcol(&b), tcol(&o), 4);
+	CHECK(o.status[0] == PP_ROW_FLOAT_OVERFLOW && o.status[1] == PP_ROW_FLOAT_UNDERFLOW,
+		  "float8 * overflow and underflow");
+	CHECK(o.status[2] == PP_ROW_OK && isnan(o.f[2]) && o.status[3] == PP_ROW_OK && isnan(o.f[3]),
+		  "Infinity * 0 and NaN * 2 are NaN, no error");
+	pp_f8_arith(PP_DIV, tcol(&a), tcol(&b), tcol(&o), 4);
+	CHECK(o.status[2] == PP_ROW_DIVISION_BY_ZERO, "Infinity / 0 is division by zero");
+	b.f[3] = 0;
+	pp_f8_arith(PP_DIV, tcol(&a), tcol(&b), tcol(&o), 4);
+	CHECK(o.status[3] == PP_ROW_OK && isnan(o.f[3]), "NaN / 0 is NaN");
+	a.f[0] = -1; a.f[1] = -0.0;
+	pp_f8_sqrt(tcol(&a), tcol(&o), 2);
+	CHECK(o.status[0] == PP_ROW_SQRT_NEGATIVE && o.status[1] == PP_ROW_OK && signbit(o.f[1]),
+		  "sqrt(-1) flagged, sqrt(-0) is -0");
+	a.f[0] = 3.5e38;
+	pp_f8_to_f4(tcol(&a), tcol(&o), 1);
+	CHECK(o.status[0] == PP_ROW_FLOAT_OVERFLOW, "float8 to float4 overflow");
+	a.f[0] = 2147483647.5;
+	a.f[1] = -2147483648.5;
+	pp_float_to_int(0, INT32_MIN, INT32_MAX, tcol(&a), tcol(&o), 2);
+	CHECK(o.status[0] == PP_ROW_OUT_OF_RANGE && o.status[1] == PP_ROW_OK && o.i[1] == INT32_MIN,
+		  "rint then range: 2147483647.5 out, -2147483648.5 in");
+
+	/* NaN sorts above everything and equals itself */
+	a.f[0] = NAN; b.f[0] = INFINITY;
+	a.f[1] = NAN; b.f[1] = NAN;
+	pp_float_cmp(PP_GT, tcol(&a), tcol(&b), tcol(&o), 2);
+	CHECK(o.i[0] == 1 && o.i[1] == 0, "NaN > Infinity, not NaN > NaN");
+
+	/* AND: a false first argument hides the second's status */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.i[0] = 0; b.status[0] = PP_ROW_DIVISION_BY_ZERO;
+	a.i[1] = 1; b.status[1] = PP_ROW_DIVISION_BY_ZERO;
+	a.null[2] = 1; b.i[2] = 0;
+	a.null[3] = 1; b.i[3] = 1;
+	pp_bool_and_step(tcol(&a), tcol(&b), 4);
+	CHECK(a.status[0] == PP_ROW_OK && !a.null[0] && a.i[0] == 0, "false AND error is false");
+	CHECK(a.status[1] == PP_ROW_DIVISION_BY_ZERO, "true AND error is the error");
+	CHECK(!a.null[2] && a.i[2] == 0 && a.null[3], "NULL AND false is false, NULL AND true NULL");
+
+	/* text to timestamptz through the cache, a transition hour flagged */
+	memset(&a, 0, sizeof(a));
+	a.s[0].p = "2000-01-01 04:30:00"; a.s[0].len = 19;
+	a.s[1].p = "2000-01-01 04:59:59"; a.s[1].len = 19;
+	a.s[2].p = "2000-01-01 05:00:00"; a.s[2].len = 19;
+	a.s[3].p = "2000-01-01 04:00:00+02"; a.s[3].len = 22;
+	a.s[4].p = "2000-01-01 04:00:00 "; a.s[4].len = 20;
+	fake_lookups = 0;
+	pp_tz_cache_init(&cache, fake_tz, NULL);
+	pp_text_to_timestamptz(tcol(&a), tcol(&o), &cache, 5);
+	CHECK(o.status[0] == PP_ROW_OK && o.i[0] == (int64_t) 3 * 3600 * 1000000 + 30 * 60 * 1000000LL,
+		  "local 04:30 at +1h is 03:30 UTC");
+	CHECK(o.status[2] == PP_ROW_TIME_ZONE && o.status[3] == PP_ROW_OK &&
+		  o.i[3] == (int64_t) 2 * 3600 * 1000000 && o.status[4] == PP_ROW_UNPARSED,
+		  "transition hour flagged, explicit offset applied, trailing space unparsed");
+	CHECK(fake_lookups == 2, "one lookup per hour (%d)", fake_lookups);
+}
+
 int
 main(void)
 {
@@ -1309,6 +1520,8 @@ main(void)
 	test_topk();
 	test_qsketch();
 	test_graph();
+	test_textparse();
+	test_batch();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -1,0 +1,254 @@
+-- vectorize: stages evaluated with column kernels (parproc.vectorize = on)
+-- against PostgreSQL's evaluator (off) and against plain SELECT, row by row:
+-- the same rows (floats compared bit for bit through float4send/float8send),
+-- the same failed rows with the same SQLSTATE and message.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS parproc;
+RESET client_min_messages;
+SET parproc.chunk_size = 1;
+SET parproc.batch_size = 37;	-- several batches per chunk, odd sizes
+
+-- every column cycles through its own list, lengths co-prime, so rows mix
+-- NULLs, extremes, NaN, infinities, overflow and malformed text
+CREATE TABLE vx_src (i2 int2, i4 int4, i8 int8, f4 float4, f8 float8,
+					 t text, n text, b text, cat varchar);
+INSERT INTO vx_src
+SELECT (ARRAY[NULL, 0, 1, -1, 32767, -32768, 182, 300, 7]::int2[])[1 + g % 9],
+	   (ARRAY[NULL, 0, 1, -1, 2147483647, -2147483648, 46341, 100000, -7, 3, 12]::int4[])[1 + g % 11],
+	   (ARRAY[NULL, 0, 1, -1, 9223372036854775807, -9223372036854775808, 3037000500,
+			  42, -5, 4294967296, 123456789012, 2, 17]::int8[])[1 + g % 13],
+	   (ARRAY[NULL, 0, '-0', 1.5, 'NaN', 'Infinity', '-Infinity', 3e38, 1e-38, 1e-45, 0.1,
+			  -2.5, 16777217, 2147483520, -32768.4, 32767.5, 9.2233715e18]::float4[])[1 + g % 17],
+	   (ARRAY[NULL, 0, '-0', 1.5, -2.5, 'NaN', 'Infinity', '-Infinity', 1e308, -1e308, 1e-308,
+			  5e-324, 0.1, 1e200, 1e-200, 10, 10.5, 2147483647.5, -2147483648.5, 9.2233720368547758e18,
+			  3.4e38, 3.5e38, 1e-46, 32767.5, -32768.5, 2.5, 0.5]::float8[])[1 + g % 27],
+	   (ARRAY[NULL, '2024-01-01 00:00:00', '2024-03-10 02:30:00', '2024-11-03 01:30:00',
+			  '2024-03-10 01:59:59', '2024-03-10 03:00:00', '2024-11-03 00:59:59.999999',
+			  '2024-11-03 02:00:00', '2024-02-29', '2023-02-29', '2024-01-01T12:34:56.5',
+			  '2024-01-01 12:34:56+05:30', '2024-01-01 12:34:56-0800', '2024-01-01 12:34:56Z',
+			  '2024-01-01 24:00:00', '2016-12-31 23:59:60', 'garbage', '', ' 2024-01-01',
+			  '2024-01-01 12:34:56.1234567', '0001-01-01 00:00:00', '9999-12-31 23:59:59',
+			  'epoch', 'infinity', '1883-11-18 12:00:00', '10000-01-01', '2024-13-01',
+			  '2024-01-01 12:34', '01/02/2024', '2024-01-01 12:34:56 BC',
+			  '2024-01-01 12:34:56+15', '2024-01-01 12:34:56+16', '2024-10-06 02:15:00',
+			  '2024-04-07 01:45:00', '2014-10-26 01:30:00', '2024-06-30 23:59:59.000001',
+			  '1999-12-31 23:59:59', '2000-01-01', '1900-02-28 12:00:00', '2024-1-5',
+			  '2024-01-01 12:34:56.', '2024-01-01 12:34:56+05:', '2024-01-01 12:34:56+0530',
+			  '2024-01-01 12:60:00', '2024-01-01 12:34:56 +05'])[1 + g % 46],
+	   (ARRAY[NULL, '0', '-0', '42', '+7', '2147483648', '-2147483648', '9223372036854775808',
+			  ' 12', '1.5', '1e3', '.5', '5.', 'NaN', 'inf', '1e400', '1e-400', 'abc', '', '007',
+			  '0x1F', '1_000', '-32768', '32768', '-', '1e', '3.4028236e38', '1e-46',
+			  '9223372036854775807', '-9223372036854775808', '123456789012345678',
+			  '0.1', '-1.25e-3'])[1 + g % 34],
+	   (ARRAY[NULL, 't', 'true', 'f', 'false', 'yes', '1', '0', 'TRUE', 'x', 'on', ' t'])[1 + g % 12],
+	   'c' || g % 5
+FROM generate_series(1, 900) g;
+
+CREATE TABLE vx_res (mode text, r text);
+CREATE TABLE vx_err (mode text, c tid, stage text, sqlstate text, message text);
+CREATE TABLE vx_report (label text, rows bigint, failed bigint, kernels text,
+						rows_on_off bigint, rows_on_select bigint,
+						errors_on_off bigint, errors_on_select bigint);
+
+-- rows (or failed rows) of mode a and not of b, and of b and not of a
+CREATE FUNCTION vx_diff(a text, b text) RETURNS bigint LANGUAGE sql AS $$
+	SELECT count(*) FROM ((SELECT r FROM vx_res WHERE mode = a EXCEPT ALL
+						   SELECT r FROM vx_res WHERE mode = b) UNION ALL
+						  (SELECT r FROM vx_res WHERE mode = b EXCEPT ALL
+						   SELECT r FROM vx_res WHERE mode = a)) d $$;
+CREATE FUNCTION vx_err_diff(a text, b text) RETURNS bigint LANGUAGE sql AS $$
+	SELECT count(*) FROM ((SELECT c, stage, sqlstate, message FROM vx_err WHERE mode = a
+						   EXCEPT ALL
+						   SELECT c, stage, sqlstate, message FROM vx_err WHERE mode = b) UNION ALL
+						  (SELECT c, stage, sqlstate, message FROM vx_err WHERE mode = b
+						   EXCEPT ALL
+						   SELECT c, stage, sqlstate, message FROM vx_err WHERE mode = a)) d $$;
+
+-- The pipeline "vx": filter flt, then map sel, run with vectorize on (in
+-- batches of 1 and 37 rows) and off (on_error => 'skip'), and the same evaluated row by row by SELECT
+-- with an exception block per row; the differences go to vx_report.
+CREATE PROCEDURE vx(label text, flt text, sel text, nworkers int DEFAULT 0)
+LANGUAGE plpgsql AS $$
+DECLARE
+	enc text;
+	vmode text;
+	rid bigint;
+	row_ record;
+	keep boolean;
+	st text;
+	msg text;
+	kern text;
+BEGIN
+	PERFORM parproc.drop_pipeline('vx') FROM parproc.pipelines WHERE name = 'vx';
+	DROP TABLE IF EXISTS vx_out;
+	PERFORM parproc.create_pipeline('vx', 'vx_src', 'vx_out',
+		jsonb_build_array(jsonb_build_object('name', 'f', 'filter', flt),
+						  jsonb_build_object('name', 'm', 'map', sel)),
+		create_target => true);
+	SELECT string_agg(CASE atttypid WHEN 'float8'::regtype THEN format('float8send(%I)', attname)
+								 WHEN 'float4'::regtype THEN format('float4send(%I)', attname)
+								 ELSE format('%I::text', attname) END, ', ' ORDER BY attnum)
+	INTO enc FROM pg_attribute WHERE attrelid = 'vx_out'::regclass AND attnum > 0;
+	SELECT string_agg(e.mode, ',' ORDER BY e.stage_no, e.column_name) INTO kern
+	FROM parproc.explain_pipeline('vx') e;
+	DELETE FROM vx_res;
+	DELETE FROM vx_err;
+	COMMIT;
+	-- batches of 1 row put every row that does not fail through the kernels
+	-- (in 'skip' mode a batch with a failing row is evaluated again row by
+	-- row by PostgreSQL); batches of 37 rows check the row order of a batch
+	FOREACH vmode IN ARRAY ARRAY['on 1', 'on 37', 'off 37'] LOOP
+		PERFORM set_config('parproc.vectorize', split_part(vmode, ' ', 1), false);
+		PERFORM set_config('parproc.batch_size', split_part(vmode, ' ', 2), false);
+		DELETE FROM vx_out;
+		COMMIT;
+		SELECT run_id INTO rid FROM parproc.run('vx', workers => nworkers, on_error => 'skip');
+		EXECUTE format('INSERT INTO vx_res SELECT %L, ROW(%s)::text FROM vx_out', vmode, enc);
+		INSERT INTO vx_err SELECT vmode, source_ctid, stage, sqlstate, message
+		FROM parproc.errors WHERE run_id = rid;
+		COMMIT;
+	END LOOP;
+	RESET parproc.vectorize;
+	RESET parproc.batch_size;
+	FOR row_ IN SELECT ctid AS c FROM vx_src LOOP
+		BEGIN
+			EXECUTE format('SELECT (%s) FROM vx_src WHERE ctid = $1', flt) INTO keep USING row_.c;
+		EXCEPTION WHEN OTHERS THEN
+			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+			INSERT INTO vx_err VALUES ('select', row_.c, 'f', st, msg);
+			CONTINUE;
+		END;
+		CONTINUE WHEN keep IS NOT TRUE;
+		BEGIN
+			EXECUTE format('INSERT INTO vx_res SELECT %L, ROW(%s)::text FROM (SELECT %s FROM vx_src WHERE ctid = $1) s',
+						   'select', enc, sel) USING row_.c;
+		EXCEPTION WHEN OTHERS THEN
+			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+			INSERT INTO vx_err VALUES ('select', row_.c, 'm', st, msg);
+		END;
+	END LOOP;
+	INSERT INTO vx_report
+	SELECT label,
+		   (SELECT count(*) FROM vx_res WHERE mode = 'on 1'),
+		   (SELECT count(*) FROM vx_err WHERE mode = 'on 1'),
+		   kern,
+		   vx_diff('on 1', 'off 37') + vx_diff('on 37', 'off 37'),
+		   vx_diff('on 1', 'select'),
+		   vx_err_diff('on 1', 'off 37') + vx_err_diff('on 37', 'off 37'),
+		   vx_err_diff('on 1', 'select');
+	COMMIT;
+END $$;
+
+SET parproc.max_error_rows = 100000;
+
+-- the benchmark transform, in zones with and without daylight saving time
+SET TimeZone = 'UTC';
+CALL vx('bench UTC', 'f8 > 10', 'i8, f8 * 2 AS v2, sqrt(f8) AS s, t::timestamptz AS ts, cat');
+SET TimeZone = 'America/New_York';
+CALL vx('bench New York', 'f8 > 10', 'i8, f8 * 2 AS v2, sqrt(f8) AS s, t::timestamptz AS ts, cat');
+-- the same run by a worker, which must take the caller's TimeZone
+CALL vx('bench New York, 1 worker', 'f8 > 10', 'i8, f8 * 2 AS v2, sqrt(f8) AS s, t::timestamptz AS ts, cat', 1);
+
+-- text input, under several time zones and date styles
+SET DateStyle = 'ISO, MDY';
+CALL vx('text ISO MDY New York', 'true', 't::timestamptz AS tz, t::timestamp AS ts, t::date AS d');
+CALL vx('text to integers', 'true', 'n::int4 AS i4, n::int8 AS i8, n::int2 AS i2');
+CALL vx('text to floats', 'true', 'n::float8 AS f8, n::float4 AS f4');
+CALL vx('text to bool', 'true', 'b::bool AS b');
+SET DateStyle = 'SQL, DMY';
+SET TimeZone = 'Australia/Lord_Howe';
+CALL vx('text SQL DMY Lord Howe', 'true', 't::timestamptz AS tz, t::timestamp AS ts, t::date AS d');
+SET DateStyle = 'German';
+SET TimeZone = 'Europe/Moscow';
+CALL vx('text German Moscow', 'true', 't::timestamptz AS tz, t::date AS d');
+SET DateStyle = 'Postgres, YMD';
+SET TimeZone = 'Asia/Kolkata';
+CALL vx('text Postgres YMD Kolkata', 'true', 't::timestamptz AS tz, t::timestamp AS ts');
+SET TimeZone = '+03:30';
+CALL vx('text fixed offset', 'true', 't::timestamptz AS tz');
+RESET DateStyle;
+SET TimeZone = 'America/New_York';
+
+-- arithmetic: overflow, division by zero, float overflow and underflow
+CALL vx('int arithmetic', 'true',
+		'i2 + i2 AS a, i2 * i2 AS b, i2 / i2 AS c, i2 % i2 AS d, -i2 AS e, abs(i2) AS f, '
+		'i4 + i4 AS g, i4 - i2 AS h, i4 * i4 AS i, i4 / i2 AS j, i4 % i4 AS k, -i4 AS l, '
+		'abs(i4) AS m, i8 + i4 AS n, i8 * i8 AS o, i8 / i8 AS p, i8 % i8 AS q, -i8 AS r, '
+		'abs(i8) AS s, i2 - i8 AS t, i4 * i8 AS u, i8 / i4 AS v, i2 + i4 AS w');
+CALL vx('float arithmetic', 'true',
+		'f8 + f8 AS a, f8 - f8 AS b, f8 * f8 AS c, f8 / f8 AS d, -f8 AS e, abs(f8) AS f, '
+		'f4 + f4 AS g, f4 - f4 AS h, f4 * f4 AS i, f4 / f4 AS j, -f4 AS k, abs(f4) AS l, '
+		'f8 * f4 AS m, f4 / f8 AS n, sqrt(f8) AS o, |/ f8 AS p, f8 * 1e300 AS q, f4 * 1e-30::float4 AS r');
+CALL vx('casts', 'true',
+		'i4::int2 AS a, i8::int4 AS b, i8::int2 AS c, i2::int8 AS d, f8::int4 AS e, f8::int8 AS f, '
+		'f8::int2 AS g, f4::int4 AS h, f4::int8 AS i, f4::int2 AS j, f8::float4 AS k, '
+		'f4::float8 AS l, i8::float4 AS m, i8::float8 AS n, i4::float4 AS o, i2::float8 AS p');
+CALL vx('logic', 'f8 > f4 OR i4 / i2 > 0',
+		'f8 > f4 AS a, f8 = f8 AS b, f8 <> f4 AS c, f4 <= f8 AS d, i4 < i8 AS e, i2 >= i4 AS f, '
+		'(f8 > 0 AND i4 > 0) AS g, (f8 > 0 OR i4 / i2 > 0) AS h, NOT (i4 > 0) AS i, '
+		'(i2 = 0 AND i4 / i2 > 0) AS j, i4 IS NULL AS k, f8 IS NOT NULL AS l, '
+		'coalesce(i4, i2, 0) AS m, coalesce(i8 / i4, -1) AS n, '
+		'CASE WHEN i2 = 0 THEN 0 ELSE i4 / i2 END AS o, '
+		'CASE i2 WHEN 0 THEN ''zero'' WHEN 1 THEN ''one'' ELSE cat END AS p, '
+		'CASE WHEN f8 > 1 THEN f8 * 2 WHEN f8 < 0 THEN sqrt(f8) END AS q');
+-- kernels and PostgreSQL's evaluator in one stage
+CALL vx('mixed', 'i4 <> 0',
+		'upper(cat) AS a, i8 * i4 AS b, n::numeric AS c, t::timestamptz AS d, length(t) AS e, '
+		'f8 * 2 AS f');
+
+SELECT * FROM vx_report;
+
+-- which expressions are kernels, and why the others are not
+SELECT stage_no, stage, kind, column_name, mode, detail FROM parproc.explain_pipeline('vx');
+SET parproc.vectorize = off;
+SELECT DISTINCT mode, detail FROM parproc.explain_pipeline('vx');
+RESET parproc.vectorize;
+
+-- on_error => 'abort': the run fails with the error that row-at-a-time
+-- evaluation raises first: row by row, and column by column within a row
+-- (kernels compute a whole column first, so this is the ordering to get right)
+\set VERBOSITY terse
+SELECT parproc.drop_pipeline('vx');
+DROP TABLE vx_out;
+CREATE TABLE vx_ord (i4 int4, t text);
+INSERT INTO vx_ord VALUES (1, '2024-01-01'), (1, 'garbage'), (2147483647, '2024-01-01');
+INSERT INTO vx_ord VALUES (2147483647, 'garbage');
+CREATE TABLE vx_out (a int4, b timestamptz);
+SELECT parproc.create_pipeline('vx', 'vx_ord', 'vx_out',
+	'[{"name": "m", "map": "i4 * i4 AS a, t::timestamptz AS b"}]');
+SELECT state FROM parproc.run('vx', workers => 0);
+SET parproc.vectorize = off;
+SELECT state FROM parproc.run('vx', workers => 0);
+RESET parproc.vectorize;
+SELECT parproc.drop_pipeline('vx');
+DELETE FROM vx_ord WHERE t = 'garbage' AND i4 = 1;
+SELECT parproc.create_pipeline('vx', 'vx_ord', 'vx_out',
+	'[{"name": "m", "map": "i4 * i4 AS a, t::timestamptz AS b"}]');
+SELECT state FROM parproc.run('vx', workers => 0);
+SET parproc.vectorize = off;
+SELECT state FROM parproc.run('vx', workers => 0);
+RESET parproc.vectorize;
+SELECT parproc.drop_pipeline('vx');
+DELETE FROM vx_ord WHERE t = '2024-01-01' AND i4 = 2147483647;
+SELECT parproc.create_pipeline('vx', 'vx_ord', 'vx_out',
+	'[{"name": "m", "map": "t::timestamptz AS b, i4 * i4 AS a"}]');
+SELECT state FROM parproc.run('vx', workers => 0);
+SET parproc.vectorize = off;
+SELECT state FROM parproc.run('vx', workers => 0);
+RESET parproc.vectorize;
+SELECT parproc.drop_pipeline('vx');
+
+\set VERBOSITY default
+
+-- dry_run evaluates and counts without writing
+SELECT parproc.create_pipeline('vx', 'vx_src', 'vx_out',
+	'[{"name": "f", "filter": "f8 > 10"}, {"name": "m", "map": "i2 + 1 AS a"}]');
+SELECT rows_read, rows_out, (SELECT count(*) FROM vx_src WHERE f8 > 10) AS expected
+FROM parproc.dry_run('vx');
+SELECT count(*) FROM vx_out;
+
+SELECT parproc.drop_pipeline('vx');
+DROP TABLE vx_src, vx_ord, vx_out, vx_res, vx_err, vx_report;
+DROP PROCEDURE vx;
+DROP FUNCTION vx_diff, vx_err_diff;
+RESET TimeZone;

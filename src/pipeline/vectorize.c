@@ -1,0 +1,1172 @@
+/*
+ * vectorize.c
+ *		Vectorised evaluation of a pipeline stage over a batch: the stage's
+ *		expressions compiled into programs of column kernels
+ *		(src/kernels/batch.c), with PostgreSQL's own evaluator for the rest.
+ *
+ * Compilation is per expression (a filter's qual, each column of a map):
+ * an expression whose every node has a kernel becomes instructions over
+ * registers (typed columns of batch size); any other expression is
+ * evaluated by PostgreSQL row by row, as before.  The columns the kernels
+ * read are deformed once per batch.
+ *
+ * Exactness.  Kernels compute what PostgreSQL computes or flag the row
+ * (batch.h).  After the kernels ran, rows are finished in PostgreSQL's
+ * order (row by row, and within a row column by column): a kernel value is
+ * taken as is; a flagged row of a kernel expression, and every row of a
+ * fallback expression, is evaluated by ExecEvalExpr/ExecQual.  So the
+ * first error raised is the one row-at-a-time evaluation raises, with
+ * PostgreSQL's own SQLSTATE and message, and the values are the same.
+ * Kernel expressions have no side effects, so evaluating them for every
+ * row, and fallback expressions in their usual order, changes nothing
+ * else.
+ */
+#include "postgres.h"
+
+#include "access/detoast.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "nodes/nodeFuncs.h"
+#include "pgtime.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+#include "utils/timestamp.h"
+
+#include "kernels/batch.h"
+#include "parproc.h"
+#include "pipeline/pipeline.h"
+
+typedef enum VOp
+{
+	V_INT_ARITH,
+	V_INT_NEG,
+	V_INT_ABS,
+	V_F8_ARITH,
+	V_F4_ARITH,
+	V_FLOAT_NEG,
+	V_FLOAT_ABS,
+	V_SQRT,
+	V_INT_CMP,
+	V_FLOAT_CMP,
+	V_INT_TO_INT,
+	V_INT_TO_F8,
+	V_INT_TO_F4,
+	V_FLOAT_TO_INT,
+	V_F4_TO_INT,
+	V_F8_TO_F4,
+	V_COPY,
+	V_AND_STEP,
+	V_OR_STEP,
+	V_NOT,
+	V_IS_NULL,
+	V_IS_NOT_NULL,
+	V_COALESCE_STEP,
+	V_CASE_INIT,
+	V_CASE_ARG,
+	V_CASE_WHEN,
+	V_CASE_ELSE,
+	V_TEXT_TO_INT,
+	V_TEXT_TO_F8,
+	V_TEXT_TO_F4,
+	V_TEXT_TO_BOOL,
+	V_TEXT_TO_DATE,
+	V_TEXT_TO_TS,
+	V_TEXT_TO_TSTZ
+} VOp;
+
+/* One instruction: dst = op(a, b); aux is a scratch register. */
+typedef struct VInstr
+{
+	VOp			op;
+	int			sub;			/* PpArith, PpCmp */
+	int			dst;
+	int			a;
+	int			b;
+	int			aux;
+	int64		lo;				/* integer result range */
+	int64		hi;
+} VInstr;
+
+typedef struct VReg
+{
+	Oid			type;
+	PpKind		kind;
+	PpCol		col;
+} VReg;
+
+/* One expression of the stage. */
+typedef struct VExpr
+{
+	int			reg;			/* kernels' result, or -1 */
+	AttrNumber	copy;			/* a map column that is a plain input column */
+	char	   *detail;			/* the kernels, or why not */
+} VExpr;
+
+struct PpVecStage
+{
+	int			batch;
+	int			nexprs;
+	VExpr	   *exprs;
+	int			nregs;
+	int			maxregs;
+	VReg	   *regs;
+	int			ninstr;
+	int			maxinstr;
+	VInstr	   *instr;
+	int			ninputs;		/* deformed columns */
+	AttrNumber *input_att;
+	int		   *input_reg;
+	AttrNumber	maxatt;			/* slot_getsomeattrs bound */
+	PpTzCache  *tz;
+	TupleDesc	indesc;
+	int			casetest;		/* register of the CASE operand being compiled */
+};
+
+/* ------------------------------------------------------------ types */
+
+/* The kernel kind of a type; false if no kernel handles it. */
+static bool
+TypeKind(Oid type, PpKind *kind)
+{
+	switch (type)
+	{
+		case BOOLOID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case DATEOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			*kind = PP_KIND_INT;
+			return true;
+		case FLOAT4OID:
+		case FLOAT8OID:
+			*kind = PP_KIND_FLOAT;
+			return true;
+		case TEXTOID:
+		case VARCHAROID:
+			*kind = PP_KIND_TEXT;
+			return true;
+		default:
+			return false;
+	}
+}
+
+/* The range of an integer type. */
+static void
+IntRange(Oid type, int64 *lo, int64 *hi)
+{
+	switch (type)
+	{
+		case INT2OID:
+			*lo = PG_INT16_MIN;
+			*hi = PG_INT16_MAX;
+			break;
+		case INT4OID:
+			*lo = PG_INT32_MIN;
+			*hi = PG_INT32_MAX;
+			break;
+		default:
+			*lo = PG_INT64_MIN;
+			*hi = PG_INT64_MAX;
+			break;
+	}
+}
+
+static bool
+IsIntType(Oid type)
+{
+	return type == INT2OID || type == INT4OID || type == INT8OID;
+}
+
+static bool
+IsFloatType(Oid type)
+{
+	return type == FLOAT4OID || type == FLOAT8OID;
+}
+
+/* ---------------------------------------------------------- compiler */
+
+/* A new register of type, with columns of the batch's size. */
+static int
+NewReg(PpVecStage *vs, Oid type)
+{
+	VReg	   *r;
+	int			n = vs->batch;
+
+	if (vs->nregs == vs->maxregs)
+	{
+		vs->maxregs *= 2;
+		vs->regs = repalloc(vs->regs, sizeof(VReg) * vs->maxregs);
+	}
+	r = &vs->regs[vs->nregs];
+	memset(r, 0, sizeof(VReg));
+	r->type = type;
+	if (!TypeKind(type, &r->kind))
+		elog(ERROR, "parproc: no kernel kind for type %u", type);
+	switch (r->kind)
+	{
+		case PP_KIND_INT:
+			r->col.i = palloc0(sizeof(int64) * n);
+			break;
+		case PP_KIND_FLOAT:
+			r->col.f = palloc0(sizeof(double) * n);
+			break;
+		case PP_KIND_TEXT:
+			r->col.s = palloc0(sizeof(PpStr) * n);
+			break;
+	}
+	r->col.null = palloc0(n);
+	r->col.status = palloc0(n);
+	return vs->nregs++;
+}
+
+/* Append an instruction. */
+static VInstr *
+Emit(PpVecStage *vs, VOp op, int dst, int a, int b)
+{
+	VInstr	   *in;
+
+	if (vs->ninstr == vs->maxinstr)
+	{
+		vs->maxinstr *= 2;
+		vs->instr = repalloc(vs->instr, sizeof(VInstr) * vs->maxinstr);
+	}
+	in = &vs->instr[vs->ninstr++];
+	memset(in, 0, sizeof(VInstr));
+	in->op = op;
+	in->dst = dst;
+	in->a = a;
+	in->b = b;
+	in->aux = -1;
+	return in;
+}
+
+/* The register holding input column attno, deformed once per batch. */
+static int
+InputReg(PpVecStage *vs, AttrNumber attno, Oid type)
+{
+	int			reg;
+
+	for (int j = 0; j < vs->ninputs; j++)
+		if (vs->input_att[j] == attno)
+			return vs->input_reg[j];
+	reg = NewReg(vs, type);
+	vs->input_att = repalloc(vs->input_att, sizeof(AttrNumber) * (vs->ninputs + 1));
+	vs->input_reg = repalloc(vs->input_reg, sizeof(int) * (vs->ninputs + 1));
+	vs->input_att[vs->ninputs] = attno;
+	vs->input_reg[vs->ninputs] = reg;
+	vs->ninputs++;
+	vs->maxatt = Max(vs->maxatt, attno);
+	return reg;
+}
+
+/* A register filled with a constant, once. */
+static int
+ConstReg(PpVecStage *vs, Const *c)
+{
+	int			reg = NewReg(vs, c->consttype);
+	PpCol	   *col = &vs->regs[reg].col;
+
+	for (int i = 0; i < vs->batch; i++)
+	{
+		col->null[i] = c->constisnull;
+		if (c->constisnull)
+			continue;
+		switch (c->consttype)
+		{
+			case BOOLOID:
+				col->i[i] = DatumGetBool(c->constvalue);
+				break;
+			case INT2OID:
+				col->i[i] = DatumGetInt16(c->constvalue);
+				break;
+			case INT4OID:
+				col->i[i] = DatumGetInt32(c->constvalue);
+				break;
+			case DATEOID:
+				col->i[i] = DatumGetDateADT(c->constvalue);
+				break;
+			case INT8OID:
+			case TIMESTAMPOID:
+			case TIMESTAMPTZOID:
+				col->i[i] = DatumGetInt64(c->constvalue);
+				break;
+			case FLOAT4OID:
+				col->f[i] = DatumGetFloat4(c->constvalue);
+				break;
+			case FLOAT8OID:
+				col->f[i] = DatumGetFloat8(c->constvalue);
+				break;
+			default:
+				{
+					struct varlena *v = pg_detoast_datum_packed((struct varlena *)
+																DatumGetPointer(c->constvalue));
+
+					col->s[i].p = VARDATA_ANY(v);
+					col->s[i].len = VARSIZE_ANY_EXHDR(v);
+				}
+				break;
+		}
+	}
+	return reg;
+}
+
+/* What a function with a kernel computes. */
+typedef enum FnClass
+{
+	FN_NONE,
+	FN_ARITH,					/* sub: PpArith */
+	FN_NEG,
+	FN_ABS,
+	FN_CMP,						/* sub: PpCmp */
+	FN_SQRT,
+	FN_CAST
+} FnClass;
+
+/* The class of funcid, by OID. */
+static FnClass
+ClassifyFunction(Oid funcid, int *sub)
+{
+	switch (funcid)
+	{
+		case F_INT2PL: case F_INT4PL: case F_INT8PL: case F_INT24PL: case F_INT42PL:
+		case F_INT48PL: case F_INT84PL: case F_INT28PL: case F_INT82PL:
+		case F_FLOAT4PL: case F_FLOAT8PL: case F_FLOAT48PL: case F_FLOAT84PL:
+			*sub = PP_ADD;
+			return FN_ARITH;
+		case F_INT2MI: case F_INT4MI: case F_INT8MI: case F_INT24MI: case F_INT42MI:
+		case F_INT48MI: case F_INT84MI: case F_INT28MI: case F_INT82MI:
+		case F_FLOAT4MI: case F_FLOAT8MI: case F_FLOAT48MI: case F_FLOAT84MI:
+			*sub = PP_SUB;
+			return FN_ARITH;
+		case F_INT2MUL: case F_INT4MUL: case F_INT8MUL: case F_INT24MUL: case F_INT42MUL:
+		case F_INT48MUL: case F_INT84MUL: case F_INT28MUL: case F_INT82MUL:
+		case F_FLOAT4MUL: case F_FLOAT8MUL: case F_FLOAT48MUL: case F_FLOAT84MUL:
+			*sub = PP_MUL;
+			return FN_ARITH;
+		case F_INT2DIV: case F_INT4DIV: case F_INT8DIV: case F_INT24DIV: case F_INT42DIV:
+		case F_INT48DIV: case F_INT84DIV: case F_INT28DIV: case F_INT82DIV:
+		case F_FLOAT4DIV: case F_FLOAT8DIV: case F_FLOAT48DIV: case F_FLOAT84DIV:
+			*sub = PP_DIV;
+			return FN_ARITH;
+		case F_INT2MOD: case F_INT4MOD: case F_INT8MOD:
+			*sub = PP_MOD;
+			return FN_ARITH;
+		case F_INT2UM: case F_INT4UM: case F_INT8UM: case F_FLOAT4UM: case F_FLOAT8UM:
+			return FN_NEG;
+		case F_INT2ABS: case F_INT4ABS: case F_INT8ABS: case F_FLOAT4ABS: case F_FLOAT8ABS:
+		case F_ABS_INT2: case F_ABS_INT4: case F_ABS_INT8: case F_ABS_FLOAT4: case F_ABS_FLOAT8:
+			return FN_ABS;
+		case F_DSQRT: case F_SQRT_FLOAT8:
+			return FN_SQRT;
+		case F_INT2EQ: case F_INT4EQ: case F_INT8EQ: case F_INT24EQ: case F_INT42EQ:
+		case F_INT48EQ: case F_INT84EQ: case F_INT28EQ: case F_INT82EQ:
+		case F_FLOAT4EQ: case F_FLOAT8EQ: case F_FLOAT48EQ: case F_FLOAT84EQ:
+		case F_BOOLEQ: case F_DATE_EQ: case F_TIMESTAMP_EQ: case F_TIMESTAMPTZ_EQ:
+			*sub = PP_EQ;
+			return FN_CMP;
+		case F_INT2NE: case F_INT4NE: case F_INT8NE: case F_INT24NE: case F_INT42NE:
+		case F_INT48NE: case F_INT84NE: case F_INT28NE: case F_INT82NE:
+		case F_FLOAT4NE: case F_FLOAT8NE: case F_FLOAT48NE: case F_FLOAT84NE:
+		case F_BOOLNE: case F_DATE_NE: case F_TIMESTAMP_NE: case F_TIMESTAMPTZ_NE:
+			*sub = PP_NE;
+			return FN_CMP;
+		case F_INT2LT: case F_INT4LT: case F_INT8LT: case F_INT24LT: case F_INT42LT:
+		case F_INT48LT: case F_INT84LT: case F_INT28LT: case F_INT82LT:
+		case F_FLOAT4LT: case F_FLOAT8LT: case F_FLOAT48LT: case F_FLOAT84LT:
+		case F_DATE_LT: case F_TIMESTAMP_LT: case F_TIMESTAMPTZ_LT:
+			*sub = PP_LT;
+			return FN_CMP;
+		case F_INT2LE: case F_INT4LE: case F_INT8LE: case F_INT24LE: case F_INT42LE:
+		case F_INT48LE: case F_INT84LE: case F_INT28LE: case F_INT82LE:
+		case F_FLOAT4LE: case F_FLOAT8LE: case F_FLOAT48LE: case F_FLOAT84LE:
+		case F_DATE_LE: case F_TIMESTAMP_LE: case F_TIMESTAMPTZ_LE:
+			*sub = PP_LE;
+			return FN_CMP;
+		case F_INT2GT: case F_INT4GT: case F_INT8GT: case F_INT24GT: case F_INT42GT:
+		case F_INT48GT: case F_INT84GT: case F_INT28GT: case F_INT82GT:
+		case F_FLOAT4GT: case F_FLOAT8GT: case F_FLOAT48GT: case F_FLOAT84GT:
+		case F_DATE_GT: case F_TIMESTAMP_GT: case F_TIMESTAMPTZ_GT:
+			*sub = PP_GT;
+			return FN_CMP;
+		case F_INT2GE: case F_INT4GE: case F_INT8GE: case F_INT24GE: case F_INT42GE:
+		case F_INT48GE: case F_INT84GE: case F_INT28GE: case F_INT82GE:
+		case F_FLOAT4GE: case F_FLOAT8GE: case F_FLOAT48GE: case F_FLOAT84GE:
+		case F_DATE_GE: case F_TIMESTAMP_GE: case F_TIMESTAMPTZ_GE:
+			*sub = PP_GE;
+			return FN_CMP;
+		case F_INT8_INT4: case F_INT8_INT2: case F_INT4_INT2: case F_INT4_INT8:
+		case F_INT2_INT4: case F_INT2_INT8:
+		case F_FLOAT8_INT2: case F_FLOAT8_INT4: case F_FLOAT8_INT8:
+		case F_FLOAT4_INT2: case F_FLOAT4_INT4: case F_FLOAT4_INT8:
+		case F_INT2_FLOAT8: case F_INT4_FLOAT8: case F_INT8_FLOAT8:
+		case F_INT2_FLOAT4: case F_INT4_FLOAT4: case F_INT8_FLOAT4:
+		case F_FLOAT8_FLOAT4: case F_FLOAT4_FLOAT8:
+			return FN_CAST;
+		default:
+			return FN_NONE;
+	}
+}
+
+static int	CompileNode(PpVecStage *vs, Node *node, StringInfo desc, char **why);
+
+/* Compile a function call with kernels; -1 and *why if it has none. */
+static int
+CompileCall(PpVecStage *vs, Oid funcid, List *args, Oid rettype, StringInfo desc,
+			char **why)
+{
+	int			sub = 0;
+	FnClass		cls = ClassifyFunction(funcid, &sub);
+	int			nargs = list_length(args);
+	int			a = -1,
+				b = -1,
+				dst;
+	Oid			ta = InvalidOid,
+				tb = InvalidOid;
+	VInstr	   *in;
+
+	if (cls == FN_NONE)
+	{
+		*why = psprintf("function %s has no kernel", format_procedure(funcid));
+		return -1;
+	}
+	appendStringInfo(desc, "%s(", get_func_name(funcid));
+	if (nargs >= 1)
+	{
+		if ((a = CompileNode(vs, linitial(args), desc, why)) < 0)
+			return -1;
+		ta = vs->regs[a].type;
+	}
+	if (nargs == 2)
+	{
+		appendStringInfoString(desc, ", ");
+		if ((b = CompileNode(vs, lsecond(args), desc, why)) < 0)
+			return -1;
+		tb = vs->regs[b].type;
+	}
+	appendStringInfoChar(desc, ')');
+	/* the OIDs above take two integers or two floats; make sure */
+	if (nargs == 2 && IsFloatType(ta) != IsFloatType(tb))
+	{
+		*why = psprintf("function %s mixes integer and float arguments",
+						format_procedure(funcid));
+		return -1;
+	}
+	dst = NewReg(vs, rettype);
+
+	switch (cls)
+	{
+		case FN_ARITH:
+			if (IsIntType(rettype))
+			{
+				in = Emit(vs, V_INT_ARITH, dst, a, b);
+				IntRange(rettype, &in->lo, &in->hi);
+			}
+			else
+				in = Emit(vs, rettype == FLOAT4OID ? V_F4_ARITH : V_F8_ARITH, dst, a, b);
+			in->sub = sub;
+			break;
+		case FN_NEG:
+		case FN_ABS:
+			if (IsIntType(rettype))
+			{
+				in = Emit(vs, cls == FN_NEG ? V_INT_NEG : V_INT_ABS, dst, a, -1);
+				IntRange(rettype, &in->lo, &in->hi);
+			}
+			else
+				Emit(vs, cls == FN_NEG ? V_FLOAT_NEG : V_FLOAT_ABS, dst, a, -1);
+			break;
+		case FN_SQRT:
+			Emit(vs, V_SQRT, dst, a, -1);
+			break;
+		case FN_CMP:
+			in = Emit(vs, IsFloatType(ta) ? V_FLOAT_CMP : V_INT_CMP, dst, a, b);
+			in->sub = sub;
+			break;
+		case FN_CAST:
+			if (IsIntType(ta) && IsIntType(rettype))
+			{
+				in = Emit(vs, V_INT_TO_INT, dst, a, -1);
+				IntRange(rettype, &in->lo, &in->hi);
+			}
+			else if (IsIntType(ta))
+				Emit(vs, rettype == FLOAT4OID ? V_INT_TO_F4 : V_INT_TO_F8, dst, a, -1);
+			else if (IsIntType(rettype))
+			{
+				in = Emit(vs, ta == FLOAT4OID ? V_F4_TO_INT : V_FLOAT_TO_INT, dst, a, -1);
+				IntRange(rettype, &in->lo, &in->hi);
+			}
+			else if (rettype == FLOAT4OID)
+				Emit(vs, V_F8_TO_F4, dst, a, -1);
+			else
+				Emit(vs, V_COPY, dst, a, -1);
+			break;
+		case FN_NONE:
+			break;
+	}
+	return dst;
+}
+
+/* Compile node into instructions; its register, or -1 and *why. */
+static int
+CompileNode(PpVecStage *vs, Node *node, StringInfo desc, char **why)
+{
+	PpKind		kind;
+	Oid			type = exprType(node);
+
+	if (!TypeKind(type, &kind))
+	{
+		*why = psprintf("type %s has no kernels", format_type_be(type));
+		return -1;
+	}
+	switch (nodeTag(node))
+	{
+		case T_Var:
+			{
+				Var		   *v = (Var *) node;
+
+				if (v->varattno <= 0 || v->varlevelsup != 0)
+					break;
+				appendStringInfoString(desc,
+									   NameStr(TupleDescAttr(vs->indesc, v->varattno - 1)->attname));
+				return InputReg(vs, v->varattno, type);
+			}
+		case T_Const:
+			appendStringInfoString(desc, "const");
+			return ConstReg(vs, (Const *) node);
+		case T_RelabelType:
+			{
+				RelabelType *r = (RelabelType *) node;
+				PpKind		argkind;
+				int			a;
+
+				if (!TypeKind(exprType((Node *) r->arg), &argkind) || argkind != kind)
+					break;
+				if ((a = CompileNode(vs, (Node *) r->arg, desc, why)) < 0)
+					return -1;
+				return a;
+			}
+		case T_OpExpr:
+			{
+				OpExpr	   *op = (OpExpr *) node;
+
+				set_opfuncid(op);
+				return CompileCall(vs, op->opfuncid, op->args, type, desc, why);
+			}
+		case T_FuncExpr:
+			{
+				FuncExpr   *f = (FuncExpr *) node;
+
+				if (f->funcretset || f->funcvariadic)
+					break;
+				return CompileCall(vs, f->funcid, f->args, type, desc, why);
+			}
+		case T_CoerceViaIO:
+			{
+				CoerceViaIO *c = (CoerceViaIO *) node;
+				PpKind		argkind;
+				int			a,
+							dst;
+				VOp			op;
+				VInstr	   *in;
+
+				if (!TypeKind(exprType((Node *) c->arg), &argkind) || argkind != PP_KIND_TEXT)
+					break;
+				switch (type)
+				{
+					case INT2OID:
+					case INT4OID:
+					case INT8OID:
+						op = V_TEXT_TO_INT;
+						break;
+					case FLOAT8OID:
+						op = V_TEXT_TO_F8;
+						break;
+					case FLOAT4OID:
+						op = V_TEXT_TO_F4;
+						break;
+					case BOOLOID:
+						op = V_TEXT_TO_BOOL;
+						break;
+					case DATEOID:
+						op = V_TEXT_TO_DATE;
+						break;
+					case TIMESTAMPOID:
+						op = V_TEXT_TO_TS;
+						break;
+					case TIMESTAMPTZOID:
+						op = V_TEXT_TO_TSTZ;
+						break;
+					default:
+						*why = psprintf("no kernel reads text as %s", format_type_be(type));
+						return -1;
+				}
+				appendStringInfo(desc, "%s_in(", format_type_be(type));
+				if ((a = CompileNode(vs, (Node *) c->arg, desc, why)) < 0)
+					return -1;
+				appendStringInfoChar(desc, ')');
+				dst = NewReg(vs, type);
+				in = Emit(vs, op, dst, a, -1);
+				IntRange(type, &in->lo, &in->hi);
+				return dst;
+			}
+		case T_BoolExpr:
+			{
+				BoolExpr   *b = (BoolExpr *) node;
+				ListCell   *lc;
+				int			acc = -1;
+				const char *name = b->boolop == AND_EXPR ? "and" :
+				b->boolop == OR_EXPR ? "or" : "not";
+
+				appendStringInfo(desc, "%s(", name);
+				foreach(lc, b->args)
+				{
+					int			a;
+
+					if (lc != list_head(b->args))
+						appendStringInfoString(desc, ", ");
+					if ((a = CompileNode(vs, lfirst(lc), desc, why)) < 0)
+						return -1;
+					if (b->boolop == NOT_EXPR)
+					{
+						acc = NewReg(vs, BOOLOID);
+						Emit(vs, V_NOT, acc, a, -1);
+					}
+					else if (acc < 0)
+					{
+						acc = NewReg(vs, BOOLOID);
+						Emit(vs, V_COPY, acc, a, -1);
+					}
+					else
+						Emit(vs, b->boolop == AND_EXPR ? V_AND_STEP : V_OR_STEP, acc, a, -1);
+				}
+				appendStringInfoChar(desc, ')');
+				return acc;
+			}
+		case T_NullTest:
+			{
+				NullTest   *t = (NullTest *) node;
+				int			a,
+							dst;
+
+				if (t->argisrow)
+					break;
+				if ((a = CompileNode(vs, (Node *) t->arg, desc, why)) < 0)
+					return -1;
+				appendStringInfoString(desc, t->nulltesttype == IS_NULL ? " is null" : " is not null");
+				dst = NewReg(vs, BOOLOID);
+				Emit(vs, t->nulltesttype == IS_NULL ? V_IS_NULL : V_IS_NOT_NULL, dst, a, -1);
+				return dst;
+			}
+		case T_CoalesceExpr:
+			{
+				CoalesceExpr *c = (CoalesceExpr *) node;
+				ListCell   *lc;
+				int			acc = NewReg(vs, type);
+
+				appendStringInfoString(desc, "coalesce(");
+				foreach(lc, c->args)
+				{
+					int			a;
+
+					if (lc != list_head(c->args))
+						appendStringInfoString(desc, ", ");
+					if ((a = CompileNode(vs, lfirst(lc), desc, why)) < 0)
+						return -1;
+					Emit(vs, lc == list_head(c->args) ? V_COPY : V_COALESCE_STEP, acc, a, -1);
+				}
+				appendStringInfoChar(desc, ')');
+				return acc;
+			}
+		case T_CaseExpr:
+			{
+				CaseExpr   *c = (CaseExpr *) node;
+				ListCell   *lc;
+				int			dst,
+							decided,
+							saved = vs->casetest,
+							arg = -1,
+							r;
+				VInstr	   *in;
+
+				appendStringInfoString(desc, "case(");
+				if (c->arg)
+				{
+					if ((arg = CompileNode(vs, (Node *) c->arg, desc, why)) < 0)
+						return -1;
+					appendStringInfoString(desc, "; ");
+				}
+				dst = NewReg(vs, type);
+				decided = NewReg(vs, BOOLOID);
+				Emit(vs, V_CASE_INIT, dst, -1, -1)->aux = decided;
+				if (arg >= 0)
+					Emit(vs, V_CASE_ARG, dst, arg, -1)->aux = decided;
+				vs->casetest = arg;
+				foreach(lc, c->args)
+				{
+					CaseWhen   *w = lfirst_node(CaseWhen, lc);
+					int			cond;
+
+					if ((cond = CompileNode(vs, (Node *) w->expr, desc, why)) < 0)
+						return -1;
+					appendStringInfoString(desc, " then ");
+					if ((r = CompileNode(vs, (Node *) w->result, desc, why)) < 0)
+						return -1;
+					appendStringInfoString(desc, "; ");
+					in = Emit(vs, V_CASE_WHEN, dst, cond, r);
+					in->aux = decided;
+				}
+				vs->casetest = saved;
+				appendStringInfoString(desc, "else ");
+				if ((r = CompileNode(vs, (Node *) c->defresult, desc, why)) < 0)
+					return -1;
+				appendStringInfoChar(desc, ')');
+				Emit(vs, V_CASE_ELSE, dst, r, -1)->aux = decided;
+				return dst;
+			}
+		case T_CaseTestExpr:
+			if (vs->casetest < 0)
+				break;
+			appendStringInfoString(desc, "operand");
+			return vs->casetest;
+		default:
+			break;
+	}
+	*why = psprintf("%s has no kernel", nodeToString(node));
+	/* the node's name only, not its whole tree */
+	if ((*why)[0] == '{')
+	{
+		char	   *end = strpbrk(*why + 1, " }");
+
+		*why = psprintf("node %s has no kernel",
+						pnstrdup(*why + 1, end ? end - *why - 1 : strlen(*why) - 1));
+	}
+	return -1;
+}
+
+/*
+ * Compile expression e of the stage.  A register's type must be the
+ * expression's type (checked here, so a kernel can never produce a value
+ * of another type).
+ */
+static void
+CompileExpr(PpVecStage *vs, VExpr *ve, Expr *e, bool filter)
+{
+	StringInfoData desc;
+	char	   *why = NULL;
+	int			save_regs = vs->nregs,
+				save_instr = vs->ninstr,
+				save_inputs = vs->ninputs;
+	AttrNumber	save_max = vs->maxatt;
+
+	ve->reg = -1;
+	ve->copy = 0;
+	if (!filter && IsA(e, Var) && ((Var *) e)->varattno > 0 &&
+		((Var *) e)->varlevelsup == 0)
+	{
+		ve->copy = ((Var *) e)->varattno;
+		vs->maxatt = Max(vs->maxatt, ve->copy);
+		ve->detail = psprintf("input column %s",
+							  NameStr(TupleDescAttr(vs->indesc, ve->copy - 1)->attname));
+		return;
+	}
+	initStringInfo(&desc);
+	vs->casetest = -1;
+	ve->reg = CompileNode(vs, (Node *) e, &desc, &why);
+	if (ve->reg >= 0 && vs->regs[ve->reg].type != exprType((Node *) e))
+	{
+		why = psprintf("kernels give %s, not %s", format_type_be(vs->regs[ve->reg].type),
+					   format_type_be(exprType((Node *) e)));
+		ve->reg = -1;
+	}
+	if (ve->reg < 0)
+	{
+		/* drop what this expression compiled; its inputs stay unneeded */
+		vs->nregs = save_regs;
+		vs->ninstr = save_instr;
+		vs->ninputs = save_inputs;
+		vs->maxatt = save_max;
+		ve->detail = why;
+		return;
+	}
+	ve->detail = desc.data;
+}
+
+/* Time zone offsets for the kernels: DetermineTimeZoneOffset at both ends of an hour. */
+static int
+TzLookup(void *arg, int64_t hour, int64_t *gmtoff)
+{
+	int64		days = hour >= 0 ? hour / 24 : -((-hour + 23) / 24);
+	int64		jd = days + POSTGRES_EPOCH_JDATE;
+	struct pg_tm tm;
+	int			west1,
+				west2;
+
+	if (jd < 0 || jd > INT_MAX)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	j2date((int) jd, &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+	tm.tm_hour = (int) (hour - days * 24);
+	west1 = DetermineTimeZoneOffset(&tm, session_timezone);
+	tm.tm_min = 59;
+	tm.tm_sec = 59;
+	west2 = DetermineTimeZoneOffset(&tm, session_timezone);
+	if (west1 != west2)
+		return 0;
+	*gmtoff = -west1;
+	return 1;
+}
+
+/*
+ * Compile stage st for batches of up to batch rows.  Always returns a
+ * program; PpVecUseful says whether any expression runs as kernels.
+ */
+PpVecStage *
+PpVecCompile(PpStage *st, int batch)
+{
+	PpVecStage *vs = palloc0(sizeof(PpVecStage));
+
+	vs->batch = Max(batch, 1);
+	vs->indesc = st->indesc;
+	vs->maxregs = 8;
+	vs->regs = palloc(sizeof(VReg) * vs->maxregs);
+	vs->maxinstr = 16;
+	vs->instr = palloc(sizeof(VInstr) * vs->maxinstr);
+	vs->input_att = palloc(sizeof(AttrNumber));
+	vs->input_reg = palloc(sizeof(int));
+	vs->nexprs = st->is_filter ? 1 : st->ncols;
+	vs->exprs = palloc0(sizeof(VExpr) * Max(vs->nexprs, 1));
+	if (st->is_filter)
+		CompileExpr(vs, &vs->exprs[0], st->qual, true);
+	else
+		for (int c = 0; c < st->ncols; c++)
+			CompileExpr(vs, &vs->exprs[c], st->cols[c], false);
+	for (int k = 0; k < vs->ninstr; k++)
+		if (vs->instr[k].op == V_TEXT_TO_TSTZ && vs->tz == NULL)
+		{
+			vs->tz = palloc(sizeof(PpTzCache));
+			pp_tz_cache_init(vs->tz, TzLookup, NULL);
+		}
+	return vs;
+}
+
+/* Whether some expression of the stage runs as kernels. */
+bool
+PpVecUseful(PpVecStage *vs)
+{
+	for (int e = 0; e < vs->nexprs; e++)
+		if (vs->exprs[e].reg >= 0 || vs->exprs[e].copy > 0)
+			return true;
+	return false;
+}
+
+/* Expression e: whether it runs as kernels, and the kernels or the reason. */
+bool
+PpVecExprInfo(PpVecStage *vs, int e, const char **detail)
+{
+	*detail = vs->exprs[e].detail;
+	return vs->exprs[e].reg >= 0 || vs->exprs[e].copy > 0;
+}
+
+/* --------------------------------------------------------- execution */
+
+/* Deform the input columns of the live rows into their registers. */
+static void
+Deform(PpVecStage *vs, TupleTableSlot **cur, const bool *alive, int n)
+{
+	for (int r = 0; r < n; r++)
+		if (alive[r])
+			slot_getsomeattrs(cur[r], vs->maxatt);
+	for (int j = 0; j < vs->ninputs; j++)
+	{
+		int			att = vs->input_att[j] - 1;
+		VReg	   *reg = &vs->regs[vs->input_reg[j]];
+		PpCol	   *col = &reg->col;
+
+		memset(col->status, 0, n);
+		for (int r = 0; r < n; r++)
+		{
+			Datum		d;
+
+			if (!alive[r] || cur[r]->tts_isnull[att])
+			{
+				col->null[r] = 1;
+				continue;
+			}
+			col->null[r] = 0;
+			d = cur[r]->tts_values[att];
+			switch (reg->type)
+			{
+				case BOOLOID:
+					col->i[r] = DatumGetBool(d);
+					break;
+				case INT2OID:
+					col->i[r] = DatumGetInt16(d);
+					break;
+				case INT4OID:
+					col->i[r] = DatumGetInt32(d);
+					break;
+				case DATEOID:
+					col->i[r] = DatumGetDateADT(d);
+					break;
+				case INT8OID:
+				case TIMESTAMPOID:
+				case TIMESTAMPTZOID:
+					col->i[r] = DatumGetInt64(d);
+					break;
+				case FLOAT4OID:
+					col->f[r] = DatumGetFloat4(d);
+					break;
+				case FLOAT8OID:
+					col->f[r] = DatumGetFloat8(d);
+					break;
+				default:
+					{
+						struct varlena *v = (struct varlena *) DatumGetPointer(d);
+
+						if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
+							v = detoast_attr(v);
+						col->s[r].p = VARDATA_ANY(v);
+						col->s[r].len = VARSIZE_ANY_EXHDR(v);
+					}
+					break;
+			}
+		}
+	}
+}
+
+/* Run the stage's instructions over n rows. */
+static void
+RunProgram(PpVecStage *vs, int n)
+{
+	for (int k = 0; k < vs->ninstr; k++)
+	{
+		VInstr	   *in = &vs->instr[k];
+		PpCol	   *d = &vs->regs[in->dst].col;
+		PpCol	   *a = in->a >= 0 ? &vs->regs[in->a].col : NULL;
+		PpCol	   *b = in->b >= 0 ? &vs->regs[in->b].col : NULL;
+		PpKind		kind = vs->regs[in->dst].kind;
+		uint8	   *decided = in->aux >= 0 ? vs->regs[in->aux].col.null : NULL;
+
+		switch (in->op)
+		{
+			case V_INT_ARITH:
+				pp_int_arith(in->sub, in->lo, in->hi, a, b, d, n);
+				break;
+			case V_INT_NEG:
+				pp_int_neg(in->lo, in->hi, a, d, n);
+				break;
+			case V_INT_ABS:
+				pp_int_abs(in->lo, in->hi, a, d, n);
+				break;
+			case V_F8_ARITH:
+				pp_f8_arith(in->sub, a, b, d, n);
+				break;
+			case V_F4_ARITH:
+				pp_f4_arith(in->sub, a, b, d, n);
+				break;
+			case V_FLOAT_NEG:
+				pp_float_neg(a, d, n);
+				break;
+			case V_FLOAT_ABS:
+				pp_float_abs(a, d, n);
+				break;
+			case V_SQRT:
+				pp_f8_sqrt(a, d, n);
+				break;
+			case V_INT_CMP:
+				pp_int_cmp(in->sub, a, b, d, n);
+				break;
+			case V_FLOAT_CMP:
+				pp_float_cmp(in->sub, a, b, d, n);
+				break;
+			case V_INT_TO_INT:
+				pp_int_to_int(in->lo, in->hi, a, d, n);
+				break;
+			case V_INT_TO_F8:
+				pp_int_to_f8(a, d, n);
+				break;
+			case V_INT_TO_F4:
+				pp_int_to_f4(a, d, n);
+				break;
+			case V_FLOAT_TO_INT:
+				pp_float_to_int(0, in->lo, in->hi, a, d, n);
+				break;
+			case V_F4_TO_INT:
+				pp_float_to_int(1, in->lo, in->hi, a, d, n);
+				break;
+			case V_F8_TO_F4:
+				pp_f8_to_f4(a, d, n);
+				break;
+			case V_COPY:
+				pp_col_copy(kind, a, d, n);
+				break;
+			case V_AND_STEP:
+				pp_bool_and_step(d, a, n);
+				break;
+			case V_OR_STEP:
+				pp_bool_or_step(d, a, n);
+				break;
+			case V_NOT:
+				pp_bool_not(a, d, n);
+				break;
+			case V_IS_NULL:
+				pp_is_null(0, a, d, n);
+				break;
+			case V_IS_NOT_NULL:
+				pp_is_null(1, a, d, n);
+				break;
+			case V_COALESCE_STEP:
+				pp_coalesce_step(kind, d, a, n);
+				break;
+			case V_CASE_INIT:
+				pp_case_init(d, decided, n);
+				break;
+			case V_CASE_ARG:
+				pp_case_arg(a, d, decided, n);
+				break;
+			case V_CASE_WHEN:
+				pp_case_when(kind, a, b, d, decided, n);
+				break;
+			case V_CASE_ELSE:
+				pp_case_else(kind, a, d, decided, n);
+				break;
+			case V_TEXT_TO_INT:
+				pp_text_to_int(in->lo, in->hi, a, d, n);
+				break;
+			case V_TEXT_TO_F8:
+				pp_text_to_f8(a, d, n);
+				break;
+			case V_TEXT_TO_F4:
+				pp_text_to_f4(a, d, n);
+				break;
+			case V_TEXT_TO_BOOL:
+				pp_text_to_bool(a, d, n);
+				break;
+			case V_TEXT_TO_DATE:
+				pp_text_to_date(a, d, n);
+				break;
+			case V_TEXT_TO_TS:
+				pp_text_to_timestamp(a, d, n);
+				break;
+			case V_TEXT_TO_TSTZ:
+				pp_text_to_timestamptz(a, d, vs->tz, n);
+				break;
+		}
+	}
+}
+
+/* Row r of register reg as a Datum of its type (not NULL, not flagged). */
+static Datum
+RegDatum(VReg *reg, int r)
+{
+	switch (reg->type)
+	{
+		case BOOLOID:
+			return BoolGetDatum(reg->col.i[r] != 0);
+		case INT2OID:
+			return Int16GetDatum((int16) reg->col.i[r]);
+		case INT4OID:
+			return Int32GetDatum((int32) reg->col.i[r]);
+		case DATEOID:
+			return DateADTGetDatum((DateADT) reg->col.i[r]);
+		case INT8OID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			return Int64GetDatum(reg->col.i[r]);
+		case FLOAT4OID:
+			return Float4GetDatum((float4) reg->col.f[r]);
+		case FLOAT8OID:
+			return Float8GetDatum(reg->col.f[r]);
+		default:
+			return PointerGetDatum(cstring_to_text_with_len(reg->col.s[r].p,
+															reg->col.s[r].len));
+	}
+}
+
+/*
+ * Evaluate stage st over the n rows of a batch: cur[r] are the rows'
+ * inputs, alive[r] whether row r is still in.  A filter clears alive[r]
+ * of the rows it drops; a map stores its output in out[r] and points
+ * cur[r] at it.  Runs in econtext's per-tuple memory.
+ */
+void
+PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **cur,
+		  bool *alive, int n, TupleTableSlot **out)
+{
+	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+
+	Assert(n <= vs->batch);
+	Deform(vs, cur, alive, n);
+	RunProgram(vs, n);
+	MemoryContextSwitchTo(old);
+
+	if (st->is_filter)
+	{
+		VExpr	   *ve = &vs->exprs[0];
+		PpCol	   *res = ve->reg >= 0 ? &vs->regs[ve->reg].col : NULL;
+
+		for (int r = 0; r < n; r++)
+		{
+			if (!alive[r])
+				continue;
+			if (res && !res->status[r])
+				alive[r] = !res->null[r] && res->i[r] != 0;
+			else
+			{
+				econtext->ecxt_scantuple = cur[r];
+				alive[r] = ExecQual(st->qualstate, econtext);
+			}
+		}
+		return;
+	}
+
+	for (int r = 0; r < n; r++)
+	{
+		TupleTableSlot *o;
+		TupleTableSlot *in = cur[r];
+
+		if (!alive[r])
+			continue;
+		o = out[r];
+		ExecClearTuple(o);
+		econtext->ecxt_scantuple = in;
+		for (int c = 0; c < st->ncols; c++)
+		{
+			VExpr	   *ve = &vs->exprs[c];
+
+			if (ve->copy > 0)
+			{
+				o->tts_values[c] = in->tts_values[ve->copy - 1];
+				o->tts_isnull[c] = in->tts_isnull[ve->copy - 1];
+			}
+			else if (ve->reg >= 0 && !vs->regs[ve->reg].col.status[r])
+			{
+				VReg	   *reg = &vs->regs[ve->reg];
+
+				o->tts_isnull[c] = reg->col.null[r];
+				if (reg->col.null[r])
+					o->tts_values[c] = (Datum) 0;
+				else if (reg->kind == PP_KIND_TEXT)
+				{
+					MemoryContext m = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+
+					o->tts_values[c] = RegDatum(reg, r);
+					MemoryContextSwitchTo(m);
+				}
+				else
+					o->tts_values[c] = RegDatum(reg, r);
+			}
+			else
+				o->tts_values[c] = ExecEvalExprSwitchContext(st->colstates[c], econtext,
+															 &o->tts_isnull[c]);
+		}
+		ExecStoreVirtualTuple(o);
+		cur[r] = o;
+	}
+}
