@@ -670,12 +670,45 @@ pp_text_to_date(const PpCol *a, PpCol *out, size_t n)
 	TEXT_INPUT_LOOP(parse_date(&a->s[i], &out->i[i]));
 }
 
+/* Days from 2000-01-01 to the first of the month last seen. */
+typedef struct MonthStart
+{
+	int			ym;				/* year * 12 + month; -1: none yet */
+	int64_t		days;
+} MonthStart;
+
+/*
+ * Local microseconds since 2000-01-01 of 'YYYY-MM-DD HH:MM:SS' (the form
+ * timestamp::text prints), through the month cache: rows of a batch are
+ * mostly in the same month.  0 if s is not of that form.
+ */
+static inline int
+parse_iso19_local(const PpStr *s, MonthStart *ms, int64_t *v)
+{
+	int			y,
+				m,
+				d,
+				secs;
+
+	if (!pp_parse_iso19(s->p, (size_t) s->len, &y, &m, &d, &secs))
+		return 0;
+	if (y * 12 + m != ms->ym)
+	{
+		ms->ym = y * 12 + m;
+		ms->days = pp_days_from_2000(y, m, 1);
+	}
+	*v = (ms->days + d - 1) * PP_USECS_PER_DAY + secs * PP_USECS_PER_SEC;
+	return 1;
+}
+
 /* A timestamp without an offset (timestamp_in would ignore one). */
 static inline int
-parse_timestamp(const PpStr *s, int64_t *v)
+parse_timestamp(const PpStr *s, MonthStart *ms, int64_t *v)
 {
 	PpDateTime	dt;
 
+	if (parse_iso19_local(s, ms, v))
+		return 1;
 	if (!pp_parse_iso_datetime(s->p, s->len, &dt) || dt.has_tz)
 		return 0;
 	*v = pp_datetime_local_usecs(&dt);
@@ -685,7 +718,9 @@ parse_timestamp(const PpStr *s, int64_t *v)
 void
 pp_text_to_timestamp(const PpCol *a, PpCol *out, size_t n)
 {
-	TEXT_INPUT_LOOP(parse_timestamp(&a->s[i], &out->i[i]));
+	MonthStart	ms = {-1, 0};
+
+	TEXT_INPUT_LOOP(parse_timestamp(&a->s[i], &ms, &out->i[i]));
 }
 
 void
@@ -721,15 +756,19 @@ floor_div(int64_t x, int64_t d)
 
 /* A timestamptz; 0 if unparsed, -1 if near a transition. */
 static inline int
-parse_timestamptz(const PpStr *s, PpTzCache *cache, int64_t *v)
+parse_timestamptz(const PpStr *s, MonthStart *ms, PpTzCache *cache, int64_t *v)
 {
 	PpDateTime	dt;
 	int64_t		local,
 				gmtoff;
 
-	if (!pp_parse_iso_datetime(s->p, s->len, &dt))
-		return 0;
-	local = pp_datetime_local_usecs(&dt);
+	dt.has_tz = 0;
+	if (!parse_iso19_local(s, ms, &local))
+	{
+		if (!pp_parse_iso_datetime(s->p, s->len, &dt))
+			return 0;
+		local = pp_datetime_local_usecs(&dt);
+	}
 	if (dt.has_tz)
 		gmtoff = dt.gmtoff;
 	else if (!tz_offset(cache, floor_div(local, 3600 * PP_USECS_PER_SEC), &gmtoff))
@@ -741,6 +780,8 @@ parse_timestamptz(const PpStr *s, PpTzCache *cache, int64_t *v)
 void
 pp_text_to_timestamptz(const PpCol *a, PpCol *out, PpTzCache *cache, size_t n)
 {
+	MonthStart	ms = {-1, 0};
+
 	for (size_t i = 0; i < n; i++)
 	{
 		int			ok;
@@ -750,7 +791,7 @@ pp_text_to_timestamptz(const PpCol *a, PpCol *out, PpTzCache *cache, size_t n)
 			set_null(out, i, a->status[i]);
 			continue;
 		}
-		ok = parse_timestamptz(&a->s[i], cache, &out->i[i]);
+		ok = parse_timestamptz(&a->s[i], &ms, cache, &out->i[i]);
 		if (ok != 1)
 		{
 			set_null(out, i, ok == 0 ? PP_ROW_UNPARSED : PP_ROW_TIME_ZONE);

@@ -1358,6 +1358,59 @@ test_textparse(void)
 		CHECK(pp_days_from_2000(1, 1, 1) == -730119, "0001-01-01 is day -730119");
 	}
 
+	/*
+	 * pp_parse_iso19, the fixed form: every refused string above is refused,
+	 * and over every day of the years below and times around the edges it
+	 * accepts exactly what pp_parse_iso_datetime accepts (with no offset or
+	 * fraction), with the same fields; one byte changed is refused by both.
+	 */
+	{
+		int			bad = 0,
+					y,
+					mo,
+					dd,
+					secs;
+		static const char *times[] = {"00:00:00", "23:59:59", "12:34:56", "24:00:00",
+		"23:60:00", "23:59:60", "1a:00:00", "09:05:07"};
+		char		buf[32];
+
+		for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+			bad += pp_parse_iso19(refused[i], strlen(refused[i]), &y, &mo, &dd, &secs);
+		CHECK(bad == 0, "pp_parse_iso19 refuses what the general parser refuses");
+		for (int yy = 0; yy <= 10000; yy += (yy < 1890 || yy > 2110) ? 37 : 1)
+			for (int m = 0; m <= 13; m++)
+				for (int day = 0; day <= 32; day++)
+					for (size_t t = 0; t < sizeof(times) / sizeof(times[0]); t++)
+					{
+						int			n = snprintf(buf, sizeof(buf), "%04d-%02d-%02d %s", yy, m, day, times[t]);
+						int			fast = pp_parse_iso19(buf, n, &y, &mo, &dd, &secs);
+						int			gen = pp_parse_iso_datetime(buf, n, &dt);
+
+						if (fast != gen ||
+							(fast && (y != dt.year || mo != dt.mon || dd != dt.day ||
+									  secs != (dt.hour * 60 + dt.min) * 60 + dt.sec ||
+									  dt.has_tz || dt.usec != 0)))
+							bad++;
+						if (gen && day % 7 == 0)
+						{
+							/* a byte changed at every position */
+							for (int k = 0; k < n; k++)
+							{
+								char		save = buf[k];
+
+								buf[k] = k % 2 ? '/' : 'x';
+								bad += pp_parse_iso19(buf, n, &y, &mo, &dd, &secs);
+								buf[k] = save;
+							}
+						}
+					}
+		CHECK(bad == 0, "pp_parse_iso19 agrees with pp_parse_iso_datetime (%d differ)", bad);
+		CHECK(!pp_parse_iso19("2024-01-01T12:00:00", 19, &y, &mo, &dd, &secs) &&
+			  !pp_parse_iso19("2024-01-01 12:00:00.5", 21, &y, &mo, &dd, &secs) &&
+			  !pp_parse_iso19("2024-01-01 12:00:00", 18, &y, &mo, &dd, &secs),
+			  "pp_parse_iso19: only the 19-byte space-separated form");
+	}
+
 	CHECK(pp_parse_int("-2147483648", 11, INT32_MIN, INT32_MAX, &v) && v == INT32_MIN, "int4 min");
 	CHECK(!pp_parse_int("2147483648", 10, INT32_MIN, INT32_MAX, &v), "int4 overflow refused");
 	CHECK(pp_parse_int("+007", 4, INT16_MIN, INT16_MAX, &v) && v == 7, "sign and zeros");
