@@ -94,6 +94,9 @@ typedef struct ChunkExec
 	CommandId	cid;
 	int			n;				/* rows in the batch */
 	TupleTableSlot **in;		/* scanned rows */
+	HeapTupleData *tup;			/* their headers, pointing into pinned pages */
+	Buffer	   *pins;			/* the pages the batch's rows are on */
+	int			npins;
 	TupleTableSlot ***out;		/* per map stage, per row */
 	TupleTableSlot **cur;		/* each row's latest version */
 	TupleTableSlot **sink;		/* rows in the target's shape */
@@ -107,6 +110,34 @@ typedef struct ChunkExec
 	int64		written;
 	int64		failed;
 } ChunkExec;
+
+/*
+ * Add the row in scanslot to the batch.  A row on a shared or local buffer
+ * page is not copied: the batch keeps one pin per page (rows of a page are
+ * consecutive, so that is a few pins per batch) and the row's slot points
+ * into the page, which cannot be pruned or moved while pinned; FlushBatch
+ * drops the pins.  Other rows are copied.
+ */
+static void
+BatchAdd(ChunkExec *x, TupleTableSlot *scanslot)
+{
+	int			r = x->n++;
+	BufferHeapTupleTableSlot *bs = (BufferHeapTupleTableSlot *) scanslot;
+
+	if (!TTS_IS_BUFFERTUPLE(scanslot) || !BufferIsValid(bs->buffer) ||
+		bs->base.tuple == NULL)
+	{
+		ExecCopySlot(x->in[r], scanslot);
+		return;
+	}
+	if (x->npins == 0 || x->pins[x->npins - 1] != bs->buffer)
+	{
+		IncrBufferRefCount(bs->buffer);
+		x->pins[x->npins++] = bs->buffer;
+	}
+	x->tup[r] = *bs->base.tuple;
+	ExecStoreHeapTuple(&x->tup[r], x->in[r], false);
+}
 
 /* Stop when the run was cancelled or a sibling failed. */
 static void
@@ -497,6 +528,9 @@ FlushBatch(ChunkExec *x)
 		ExecClearTuple(x->in[r]);
 		ExecClearTuple(x->sink[r]);
 	}
+	for (int i = 0; i < x->npins; i++)
+		ReleaseBuffer(x->pins[i]);
+	x->npins = 0;
 	ResetExprContext(x->econtext);
 	ResetPerTupleExprContext(x->estate);
 	x->n = 0;
@@ -642,11 +676,14 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 
 	nstages = x->plan->nstages;
 	/*
-	 * Batch rows are copies, not buffer pins: a thousand pins of a few
-	 * buffers cost more than the copies (the resource owner and the private
-	 * refcount table are built for a handful of pins per backend).
+	 * Batch rows point into pinned pages, with one pin per page rather than
+	 * per row (BatchAdd): a thousand pins cost more than copying the rows
+	 * (the resource owner and the private refcount table are built for a
+	 * handful of pins per backend), a pin per page costs neither.
 	 */
 	x->in = MakeSlots(nb, RelationGetDescr(x->source), &TTSOpsHeapTuple);
+	x->tup = palloc(sizeof(HeapTupleData) * nb);
+	x->pins = palloc(sizeof(Buffer) * nb);
 	x->out = palloc0(sizeof(TupleTableSlot **) * Max(nstages, 1));
 	for (int k = 0; k < nstages; k++)
 		if (!x->plan->stages[k].is_filter)
@@ -732,10 +769,9 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 
 		if (x.n == 0)
 			CheckRunContinues(&x);
-		/* the scan's slot points into the scan; the batch keeps a copy */
 		more = table_scan_getnextslot_tidrange(scan, ForwardScanDirection, scanslot);
 		if (more)
-			ExecCopySlot(x.in[x.n++], scanslot);
+			BatchAdd(&x, scanslot);
 		if (x.n == spec->batch_size || (!more && x.n > 0))
 		{
 			if (spec->on_error == PP_ON_ERROR_SKIP)
@@ -787,7 +823,7 @@ PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
 			CheckRunContinues(&x);
 		more = table_scan_getnextslot(scan, ForwardScanDirection, scanslot);
 		if (more)
-			ExecCopySlot(x.in[x.n++], scanslot);
+			BatchAdd(&x, scanslot);
 		if (x.n == spec->batch_size || (!more && x.n > 0))
 		{
 			EvalBatch(&x);
