@@ -78,6 +78,7 @@ typedef struct ChunkExec
 	PpVecStage **vec;			/* per stage: kernels, or NULL */
 	AttrNumber *sinkcopy;		/* per target attribute: a plain column, or 0 */
 	AttrNumber	sinkmax;
+	bool		sinkdirect;		/* the last map writes the sink slots itself */
 	bool		dry;			/* evaluate only: no writes, no done mark */
 	Relation	source;
 	Relation	target;
@@ -190,6 +191,8 @@ EvalSink(ChunkExec *x, int r)
 	TupleConstr *constr = RelationGetDescr(x->target)->constr;
 
 	x->econtext->ecxt_scantuple = x->cur[r];
+	if (t == x->cur[r])
+		goto checks;			/* the last map wrote the row in place */
 	ExecClearTuple(t);
 	if (x->sinkmax > 0)
 		slot_getsomeattrs(x->cur[r], x->sinkmax);
@@ -211,6 +214,7 @@ EvalSink(ChunkExec *x, int r)
 		}
 	}
 	ExecStoreVirtualTuple(t);
+checks:
 	if (x->late_checks)
 		return;
 	if (constr && constr->has_generated_stored)
@@ -670,11 +674,21 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 			x->sinkmax = Max(x->sinkmax, v->varattno);
 		}
 	}
+	/*
+	 * When the last stage is a map whose columns are the target's, in order
+	 * and of the same types (every sink expression a plain Var of its own
+	 * position), the map writes its rows into the sink slots and the
+	 * projection onto the target is only the constraint checks.
+	 */
+	nstages = x->plan->nstages;
+	x->sinkdirect = nstages > 0 && !x->plan->stages[nstages - 1].is_filter &&
+		x->plan->stages[nstages - 1].ncols == x->plan->natts;
+	for (int a = 0; x->sinkdirect && a < x->plan->natts; a++)
+		x->sinkdirect = x->sinkcopy[a] == a + 1;
 	x->cid = GetCurrentCommandId(true);
 	x->estate->es_output_cid = x->cid;
 	InitTarget(x);
 
-	nstages = x->plan->nstages;
 	/*
 	 * Batch rows point into pinned pages, with one pin per page rather than
 	 * per row (BatchAdd): a thousand pins cost more than copying the rows
@@ -685,11 +699,13 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	x->tup = palloc(sizeof(HeapTupleData) * nb);
 	x->pins = palloc(sizeof(Buffer) * nb);
 	x->out = palloc0(sizeof(TupleTableSlot **) * Max(nstages, 1));
+	x->sink = MakeSlots(nb, RelationGetDescr(x->target), table_slot_callbacks(x->target));
 	for (int k = 0; k < nstages; k++)
-		if (!x->plan->stages[k].is_filter)
+		if (x->sinkdirect && k == nstages - 1)
+			x->out[k] = x->sink;
+		else if (!x->plan->stages[k].is_filter)
 			x->out[k] = MakeSlots(nb, x->plan->stages[k].outdesc, &TTSOpsVirtual);
 	x->cur = palloc(sizeof(TupleTableSlot *) * nb);
-	x->sink = MakeSlots(nb, RelationGetDescr(x->target), table_slot_callbacks(x->target));
 	x->touched = palloc(sizeof(PpDest *) * nb);
 	x->alive = palloc(sizeof(bool) * nb);
 	x->stage_in = palloc0(sizeof(uint64) * Max(nstages, 1));
@@ -709,7 +725,7 @@ ChunkExecEnd(ChunkExec *x)
 		ExecDropSingleTupleTableSlot(x->in[i]);
 		ExecDropSingleTupleTableSlot(x->sink[i]);
 		for (int k = 0; k < x->plan->nstages; k++)
-			if (x->out[k])
+			if (x->out[k] && x->out[k] != x->sink)
 				ExecDropSingleTupleTableSlot(x->out[k][i]);
 	}
 	EndTarget(x);

@@ -1061,8 +1061,11 @@ RunProgram(PpVecStage *vs, int n)
 	}
 }
 
-/* Row r of register reg as a Datum of its type (not NULL, not flagged). */
-static Datum
+/*
+ * Row r of register reg as a Datum of its type (not NULL, not flagged);
+ * text is allocated in the current memory context.
+ */
+static inline Datum
 RegDatum(VReg *reg, int r)
 {
 	switch (reg->type)
@@ -1126,6 +1129,8 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 		return;
 	}
 
+	/* text results are copied into per-tuple memory, with the batch */
+	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	for (int r = 0; r < n; r++)
 	{
 		TupleTableSlot *o;
@@ -1150,23 +1155,14 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 				VReg	   *reg = &vs->regs[ve->reg];
 
 				o->tts_isnull[c] = reg->col.null[r];
-				if (reg->col.null[r])
-					o->tts_values[c] = (Datum) 0;
-				else if (reg->kind == PP_KIND_TEXT)
-				{
-					MemoryContext m = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
-
-					o->tts_values[c] = RegDatum(reg, r);
-					MemoryContextSwitchTo(m);
-				}
-				else
-					o->tts_values[c] = RegDatum(reg, r);
+				o->tts_values[c] = reg->col.null[r] ? (Datum) 0 : RegDatum(reg, r);
 			}
 			else
-				o->tts_values[c] = ExecEvalExprSwitchContext(st->colstates[c], econtext,
-															 &o->tts_isnull[c]);
+				o->tts_values[c] = ExecEvalExpr(st->colstates[c], econtext,
+												&o->tts_isnull[c]);
 		}
 		ExecStoreVirtualTuple(o);
 		cur[r] = o;
 	}
+	MemoryContextSwitchTo(old);
 }
