@@ -12,6 +12,7 @@
  * evaluation order, because an argument's status is copied before the
  * kernel's own checks run.
  */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -596,6 +597,110 @@ pp_case_else(PpKind kind, const PpCol *res, PpCol *out, const uint8_t *decided,
 	for (size_t i = 0; i < n; i++)
 		if (!decided[i])
 			copy_row(kind, res, out, i);
+}
+
+void
+pp_f8_math(PpMath op, const PpCol *a, PpCol *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		double		x = a->f[i],
+					r = 0;
+		int			bad = 0;
+
+		if (a->status[i] || a->null[i])
+		{
+			set_null(out, i, a->status[i]);
+			continue;
+		}
+		switch (op)
+		{
+			case PP_FLOOR:
+				r = floor(x);
+				break;
+			case PP_CEIL:
+				r = ceil(x);
+				break;
+			case PP_ROUND:
+				r = rint(x);
+				break;
+			case PP_TRUNC:
+				/* dtrunc's own expression, so NaN's sign is the same */
+				r = x >= 0 ? floor(x) : -floor(-x);
+				break;
+			case PP_CBRT:
+				r = cbrt(x);
+				if (isinf(r) && !isinf(x))
+				{
+					set_null(out, i, PP_ROW_FLOAT_OVERFLOW);
+					continue;
+				}
+				bad = r == 0.0 && x != 0.0;
+				break;
+			case PP_EXP:
+				if (!isfinite(x))
+				{
+					bad = 1;
+					break;
+				}
+				errno = 0;
+				r = exp(x);
+				bad = errno != 0 || isinf(r) || r == 0.0;
+				break;
+			case PP_LN:
+			case PP_LOG10:
+				/* zero, negative, NaN: PostgreSQL's error or NaN */
+				if (!(x > 0))
+				{
+					bad = 1;
+					break;
+				}
+				r = op == PP_LN ? log(x) : log10(x);
+				bad = (isinf(r) && !isinf(x)) || (r == 0.0 && x != 1.0);
+				break;
+		}
+		if (bad)
+		{
+			set_null(out, i, op == PP_CBRT ? PP_ROW_FLOAT_UNDERFLOW : PP_ROW_SPECIAL);
+			continue;
+		}
+		out->f[i] = r;
+		out->null[i] = 0;
+		out->status[i] = PP_ROW_OK;
+	}
+}
+
+void
+pp_f8_pow(const PpCol *a, const PpCol *b, PpCol *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		uint8_t		st = first_status(a->status[i], b->status[i]);
+		double		x = a->f[i],
+					y = b->f[i],
+					r;
+
+		if (st || a->null[i] || b->null[i])
+		{
+			set_null(out, i, st);
+			continue;
+		}
+		if (!(x > 0) || !isfinite(x) || !isfinite(y))
+		{
+			set_null(out, i, PP_ROW_SPECIAL);
+			continue;
+		}
+		errno = 0;
+		r = pow(x, y);
+		if (errno != 0 || !isfinite(r) || r == 0.0)
+		{
+			set_null(out, i, PP_ROW_SPECIAL);
+			continue;
+		}
+		out->f[i] = r;
+		out->null[i] = 0;
+		out->status[i] = PP_ROW_OK;
+	}
 }
 
 /* Strict text input kernels share this shape. */

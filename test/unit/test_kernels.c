@@ -1514,6 +1514,48 @@ test_batch(void)
 	pp_f8_sqrt(tcol(&a), tcol(&o), 2);
 	CHECK(o.status[0] == PP_ROW_SQRT_NEGATIVE && o.status[1] == PP_ROW_OK && signbit(o.f[1]),
 		  "sqrt(-1) flagged, sqrt(-0) is -0");
+	/* float8 functions: PostgreSQL's errors and special cases flagged */
+	a.f[0] = 0; a.f[1] = -1; a.f[2] = NAN; a.f[3] = 100; a.f[4] = 1;
+	pp_f8_math(PP_LN, tcol(&a), tcol(&o), 5);
+	CHECK(o.status[0] == PP_ROW_SPECIAL && o.status[1] == PP_ROW_SPECIAL &&
+		  o.status[2] == PP_ROW_SPECIAL && o.status[3] == PP_ROW_OK && o.f[3] == log(100.0) &&
+		  o.status[4] == PP_ROW_OK && o.f[4] == 0.0,
+		  "ln: 0, -1 and NaN flagged, ln(100), ln(1) = 0");
+	pp_f8_math(PP_LOG10, tcol(&a), tcol(&o), 5);
+	CHECK(o.status[0] == PP_ROW_SPECIAL && o.status[3] == PP_ROW_OK && o.f[3] == 2.0,
+		  "log10: 0 flagged, log10(100) = 2");
+	a.f[0] = 1000; a.f[1] = -1000; a.f[2] = INFINITY; a.f[3] = 1;
+	pp_f8_math(PP_EXP, tcol(&a), tcol(&o), 4);
+	CHECK(o.status[0] == PP_ROW_SPECIAL && o.status[1] == PP_ROW_SPECIAL &&
+		  o.status[2] == PP_ROW_SPECIAL && o.status[3] == PP_ROW_OK && o.f[3] == exp(1.0),
+		  "exp: overflow, underflow and infinity flagged, exp(1)");
+	a.f[0] = -2.5; a.f[1] = 2.5; a.f[2] = -0.5; a.f[3] = NAN;
+	pp_f8_math(PP_ROUND, tcol(&a), tcol(&o), 4);
+	CHECK(o.f[0] == -2 && o.f[1] == 2 && o.f[2] == 0 && signbit(o.f[2]) && isnan(o.f[3]),
+		  "round is rint: halves to even, -0.5 to -0");
+	pp_f8_math(PP_TRUNC, tcol(&a), tcol(&o), 4);
+	CHECK(o.f[0] == -2 && o.f[1] == 2 && o.f[2] == 0 && signbit(o.f[2]) && isnan(o.f[3]),
+		  "trunc toward zero");
+	pp_f8_math(PP_FLOOR, tcol(&a), tcol(&o), 2);
+	CHECK(o.f[0] == -3 && o.f[1] == 2, "floor");
+	pp_f8_math(PP_CEIL, tcol(&a), tcol(&o), 2);
+	CHECK(o.f[0] == -2 && o.f[1] == 3, "ceil");
+	a.f[0] = -27; a.f[1] = 1e-320;
+	pp_f8_math(PP_CBRT, tcol(&a), tcol(&o), 2);
+	CHECK(o.status[0] == PP_ROW_OK && fabs(o.f[0] + 3) < 1e-15 && o.status[1] == PP_ROW_OK,
+		  "cbrt(-27) = -3; cbrt of a subnormal is not zero");
+	a.f[0] = 2; b.f[0] = 0.5;
+	a.f[1] = 0; b.f[1] = -1;
+	a.f[2] = -8; b.f[2] = 1.0 / 3;
+	a.f[3] = 10; b.f[3] = 400;
+	a.f[4] = 10; b.f[4] = -400;
+	a.f[5] = -2; b.f[5] = 2;
+	pp_f8_pow(tcol(&a), tcol(&b), tcol(&o), 6);
+	CHECK(o.status[0] == PP_ROW_OK && o.f[0] == pow(2, 0.5) && o.status[1] == PP_ROW_SPECIAL &&
+		  o.status[2] == PP_ROW_SPECIAL && o.status[3] == PP_ROW_SPECIAL &&
+		  o.status[4] == PP_ROW_SPECIAL && o.status[5] == PP_ROW_SPECIAL,
+		  "power: 2^0.5; 0^-1, complex, overflow, underflow, negative base flagged");
+	memset(&b, 0, sizeof(b));
 	a.f[0] = 3.5e38;
 	pp_f8_to_f4(tcol(&a), tcol(&o), 1);
 	CHECK(o.status[0] == PP_ROW_FLOAT_OVERFLOW, "float8 to float4 overflow");
