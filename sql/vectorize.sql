@@ -179,6 +179,16 @@ CALL vx('float arithmetic', 'true',
 		'f8 + f8 AS a, f8 - f8 AS b, f8 * f8 AS c, f8 / f8 AS d, -f8 AS e, abs(f8) AS f, '
 		'f4 + f4 AS g, f4 - f4 AS h, f4 * f4 AS i, f4 / f4 AS j, -f4 AS k, abs(f4) AS l, '
 		'f8 * f4 AS m, f4 / f8 AS n, sqrt(f8) AS o, |/ f8 AS p, f8 * 1e300 AS q, f4 * 1e-30::float4 AS r');
+-- float8 functions: domain errors (ln of zero and negative numbers, zero
+-- to a negative power, complex powers), overflow, underflow, NaN, infinities
+CALL vx('float8 functions', 'true',
+		'cbrt(f8) AS a, exp(f8) AS b, exp(f8 / 100) AS c, ln(f8) AS d, log10(f8) AS e, '
+		'log(f8) AS f, power(f8, 2) AS g, f8 ^ 0.5 AS h, power(f8, f8) AS i, pow(2, f8) AS j, '
+		'power(f8, -1) AS k, floor(f8) AS l, ceil(f8) AS m, ceiling(f8) AS n, round(f8) AS o, '
+		'trunc(f8) AS p, round(f4) AS q, exp(-f8) AS r, |/ abs(f8) AS s, ||/ f8 AS t');
+CALL vx('float8 functions that do not fail', 'true',
+		'cbrt(f8) AS a, floor(f8) AS b, ceil(f8) AS c, round(f8) AS d, trunc(f8) AS e, '
+		'round(f4) AS f, trunc(f8 * 1.5) AS g, floor(-f8) AS h, dround(f8) AS i, dtrunc(f8) AS j');
 CALL vx('casts', 'true',
 		'i4::int2 AS a, i8::int4 AS b, i8::int2 AS c, i2::int8 AS d, f8::int4 AS e, f8::int8 AS f, '
 		'f8::int2 AS g, f4::int4 AS h, f4::int8 AS i, f4::int2 AS j, f8::float4 AS k, '

@@ -12,6 +12,7 @@
  * evaluation order, because an argument's status is copied before the
  * kernel's own checks run.
  */
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -598,6 +599,110 @@ pp_case_else(PpKind kind, const PpCol *res, PpCol *out, const uint8_t *decided,
 			copy_row(kind, res, out, i);
 }
 
+void
+pp_f8_math(PpMath op, const PpCol *a, PpCol *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		double		x = a->f[i],
+					r = 0;
+		int			bad = 0;
+
+		if (a->status[i] || a->null[i])
+		{
+			set_null(out, i, a->status[i]);
+			continue;
+		}
+		switch (op)
+		{
+			case PP_FLOOR:
+				r = floor(x);
+				break;
+			case PP_CEIL:
+				r = ceil(x);
+				break;
+			case PP_ROUND:
+				r = rint(x);
+				break;
+			case PP_TRUNC:
+				/* dtrunc's own expression, so NaN's sign is the same */
+				r = x >= 0 ? floor(x) : -floor(-x);
+				break;
+			case PP_CBRT:
+				r = cbrt(x);
+				if (isinf(r) && !isinf(x))
+				{
+					set_null(out, i, PP_ROW_FLOAT_OVERFLOW);
+					continue;
+				}
+				bad = r == 0.0 && x != 0.0;
+				break;
+			case PP_EXP:
+				if (!isfinite(x))
+				{
+					bad = 1;
+					break;
+				}
+				errno = 0;
+				r = exp(x);
+				bad = errno != 0 || isinf(r) || r == 0.0;
+				break;
+			case PP_LN:
+			case PP_LOG10:
+				/* zero, negative, NaN: PostgreSQL's error or NaN */
+				if (!(x > 0))
+				{
+					bad = 1;
+					break;
+				}
+				r = op == PP_LN ? log(x) : log10(x);
+				bad = (isinf(r) && !isinf(x)) || (r == 0.0 && x != 1.0);
+				break;
+		}
+		if (bad)
+		{
+			set_null(out, i, op == PP_CBRT ? PP_ROW_FLOAT_UNDERFLOW : PP_ROW_SPECIAL);
+			continue;
+		}
+		out->f[i] = r;
+		out->null[i] = 0;
+		out->status[i] = PP_ROW_OK;
+	}
+}
+
+void
+pp_f8_pow(const PpCol *a, const PpCol *b, PpCol *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		uint8_t		st = first_status(a->status[i], b->status[i]);
+		double		x = a->f[i],
+					y = b->f[i],
+					r;
+
+		if (st || a->null[i] || b->null[i])
+		{
+			set_null(out, i, st);
+			continue;
+		}
+		if (!(x > 0) || !isfinite(x) || !isfinite(y))
+		{
+			set_null(out, i, PP_ROW_SPECIAL);
+			continue;
+		}
+		errno = 0;
+		r = pow(x, y);
+		if (errno != 0 || !isfinite(r) || r == 0.0)
+		{
+			set_null(out, i, PP_ROW_SPECIAL);
+			continue;
+		}
+		out->f[i] = r;
+		out->null[i] = 0;
+		out->status[i] = PP_ROW_OK;
+	}
+}
+
 /* Strict text input kernels share this shape. */
 #define TEXT_INPUT_LOOP(PARSE) \
 	for (size_t i = 0; i < n; i++) \
@@ -670,12 +775,45 @@ pp_text_to_date(const PpCol *a, PpCol *out, size_t n)
 	TEXT_INPUT_LOOP(parse_date(&a->s[i], &out->i[i]));
 }
 
+/* Days from 2000-01-01 to the first of the month last seen. */
+typedef struct MonthStart
+{
+	int			ym;				/* year * 12 + month; -1: none yet */
+	int64_t		days;
+} MonthStart;
+
+/*
+ * Local microseconds since 2000-01-01 of 'YYYY-MM-DD HH:MM:SS' (the form
+ * timestamp::text prints), through the month cache: rows of a batch are
+ * mostly in the same month.  0 if s is not of that form.
+ */
+static inline int
+parse_iso19_local(const PpStr *s, MonthStart *ms, int64_t *v)
+{
+	int			y,
+				m,
+				d,
+				secs;
+
+	if (!pp_parse_iso19(s->p, (size_t) s->len, &y, &m, &d, &secs))
+		return 0;
+	if (y * 12 + m != ms->ym)
+	{
+		ms->ym = y * 12 + m;
+		ms->days = pp_days_from_2000(y, m, 1);
+	}
+	*v = (ms->days + d - 1) * PP_USECS_PER_DAY + secs * PP_USECS_PER_SEC;
+	return 1;
+}
+
 /* A timestamp without an offset (timestamp_in would ignore one). */
 static inline int
-parse_timestamp(const PpStr *s, int64_t *v)
+parse_timestamp(const PpStr *s, MonthStart *ms, int64_t *v)
 {
 	PpDateTime	dt;
 
+	if (parse_iso19_local(s, ms, v))
+		return 1;
 	if (!pp_parse_iso_datetime(s->p, s->len, &dt) || dt.has_tz)
 		return 0;
 	*v = pp_datetime_local_usecs(&dt);
@@ -685,7 +823,9 @@ parse_timestamp(const PpStr *s, int64_t *v)
 void
 pp_text_to_timestamp(const PpCol *a, PpCol *out, size_t n)
 {
-	TEXT_INPUT_LOOP(parse_timestamp(&a->s[i], &out->i[i]));
+	MonthStart	ms = {-1, 0};
+
+	TEXT_INPUT_LOOP(parse_timestamp(&a->s[i], &ms, &out->i[i]));
 }
 
 void
@@ -721,15 +861,19 @@ floor_div(int64_t x, int64_t d)
 
 /* A timestamptz; 0 if unparsed, -1 if near a transition. */
 static inline int
-parse_timestamptz(const PpStr *s, PpTzCache *cache, int64_t *v)
+parse_timestamptz(const PpStr *s, MonthStart *ms, PpTzCache *cache, int64_t *v)
 {
 	PpDateTime	dt;
 	int64_t		local,
 				gmtoff;
 
-	if (!pp_parse_iso_datetime(s->p, s->len, &dt))
-		return 0;
-	local = pp_datetime_local_usecs(&dt);
+	dt.has_tz = 0;
+	if (!parse_iso19_local(s, ms, &local))
+	{
+		if (!pp_parse_iso_datetime(s->p, s->len, &dt))
+			return 0;
+		local = pp_datetime_local_usecs(&dt);
+	}
 	if (dt.has_tz)
 		gmtoff = dt.gmtoff;
 	else if (!tz_offset(cache, floor_div(local, 3600 * PP_USECS_PER_SEC), &gmtoff))
@@ -741,6 +885,8 @@ parse_timestamptz(const PpStr *s, PpTzCache *cache, int64_t *v)
 void
 pp_text_to_timestamptz(const PpCol *a, PpCol *out, PpTzCache *cache, size_t n)
 {
+	MonthStart	ms = {-1, 0};
+
 	for (size_t i = 0; i < n; i++)
 	{
 		int			ok;
@@ -750,7 +896,7 @@ pp_text_to_timestamptz(const PpCol *a, PpCol *out, PpTzCache *cache, size_t n)
 			set_null(out, i, a->status[i]);
 			continue;
 		}
-		ok = parse_timestamptz(&a->s[i], cache, &out->i[i]);
+		ok = parse_timestamptz(&a->s[i], &ms, cache, &out->i[i]);
 		if (ok != 1)
 		{
 			set_null(out, i, ok == 0 ? PP_ROW_UNPARSED : PP_ROW_TIME_ZONE);

@@ -34,7 +34,10 @@ typedef enum PpRowStatus
 	PP_ROW_DIVISION_BY_ZERO,
 	PP_ROW_SQRT_NEGATIVE,		/* "cannot take square root of a negative number" */
 	PP_ROW_UNPARSED,			/* text the fast parser does not accept */
-	PP_ROW_TIME_ZONE			/* local time near a time zone transition */
+	PP_ROW_TIME_ZONE,			/* local time near a time zone transition */
+	PP_ROW_SPECIAL				/* a domain error or special case (NaN,
+								 * infinities, a result out of range) the
+								 * PostgreSQL function decides */
 } PpRowStatus;
 
 /* Text: a pointer and a length, not terminated. */
@@ -105,6 +108,34 @@ extern void pp_float_abs(const PpCol *a, PpCol *out, size_t n);
 
 /* sqrt(a) as dsqrt: negative input flagged. */
 extern void pp_f8_sqrt(const PpCol *a, PpCol *out, size_t n);
+
+/* float8 functions of one argument (float.c's dcbrt, dexp, dlog1 ...). */
+typedef enum PpMath
+{
+	PP_CBRT,
+	PP_EXP,
+	PP_LN,
+	PP_LOG10,
+	PP_FLOOR,
+	PP_CEIL,
+	PP_ROUND,
+	PP_TRUNC
+} PpMath;
+
+/*
+ * op(a) with the same libm call as float.c; floor, ceil, round (rint) and
+ * trunc never fail; cbrt flags overflow and underflow; exp, ln and log10
+ * flag PP_ROW_SPECIAL for NaN and infinite input, ln/log10 of zero and
+ * negative numbers, and any result out of range (PostgreSQL then computes
+ * the value or raises its error).
+ */
+extern void pp_f8_math(PpMath op, const PpCol *a, PpCol *out, size_t n);
+
+/*
+ * power(a, b) as dpow for a > 0 and both finite with a finite non-zero
+ * result; every other row flagged PP_ROW_SPECIAL.
+ */
+extern void pp_f8_pow(const PpCol *a, const PpCol *b, PpCol *out, size_t n);
 
 /* Comparisons into booleans (0/1). */
 extern void pp_int_cmp(PpCmp op, const PpCol *a, const PpCol *b, PpCol *out, size_t n);

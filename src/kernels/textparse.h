@@ -60,6 +60,55 @@ extern int	pp_parse_bool(const char *s, size_t len, int64_t *v);
  */
 extern int	pp_parse_iso_datetime(const char *s, size_t len, PpDateTime *dt);
 
+/*
+ * The fixed form 'YYYY-MM-DD HH:MM:SS' (exactly 19 bytes, what
+ * timestamp::text prints under DateStyle ISO): year, month, day and the
+ * seconds of the day, validated as pp_parse_iso_datetime validates them
+ * (which accepts every string this accepts, with the same fields).  0 for
+ * anything else, for the general parser to decide.  Inline: it is the
+ * inner loop of the timestamp input kernels.
+ */
+static inline int
+pp_parse_iso19(const char *s, size_t len, int *year, int *mon, int *day, int *secs)
+{
+	static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	const unsigned char *u = (const unsigned char *) s;
+	unsigned	d[19];
+	int			y,
+				m,
+				dd,
+				hh,
+				mi,
+				ss;
+
+	if (len != 19 || u[4] != '-' || u[7] != '-' || u[10] != ' ' || u[13] != ':' ||
+		u[16] != ':')
+		return 0;
+	/* straight-line code, no loop: this runs once per row */
+#define PP_DIGIT(k) ((d[k] = (unsigned) u[k] - '0') > 9)
+	if (PP_DIGIT(0) | PP_DIGIT(1) | PP_DIGIT(2) | PP_DIGIT(3) | PP_DIGIT(5) |
+		PP_DIGIT(6) | PP_DIGIT(8) | PP_DIGIT(9) | PP_DIGIT(11) | PP_DIGIT(12) |
+		PP_DIGIT(14) | PP_DIGIT(15) | PP_DIGIT(17) | PP_DIGIT(18))
+		return 0;
+#undef PP_DIGIT
+	y = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3];
+	m = d[5] * 10 + d[6];
+	dd = d[8] * 10 + d[9];
+	hh = d[11] * 10 + d[12];
+	mi = d[14] * 10 + d[15];
+	ss = d[17] * 10 + d[18];
+	if (y < 1 || m < 1 || m > 12 || dd < 1 || hh > 23 || mi > 59 || ss > 59)
+		return 0;
+	if (dd > 28 &&
+		dd > mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
+		return 0;
+	*year = y;
+	*mon = m;
+	*day = dd;
+	*secs = (hh * 60 + mi) * 60 + ss;
+	return 1;
+}
+
 /* Days from 2000-01-01 to y-m-d in the proleptic Gregorian calendar. */
 extern int64_t pp_days_from_2000(int y, int m, int d);
 

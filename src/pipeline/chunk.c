@@ -78,6 +78,7 @@ typedef struct ChunkExec
 	PpVecStage **vec;			/* per stage: kernels, or NULL */
 	AttrNumber *sinkcopy;		/* per target attribute: a plain column, or 0 */
 	AttrNumber	sinkmax;
+	bool		sinkdirect;		/* the last map writes the sink slots itself */
 	bool		dry;			/* evaluate only: no writes, no done mark */
 	Relation	source;
 	Relation	target;
@@ -94,6 +95,9 @@ typedef struct ChunkExec
 	CommandId	cid;
 	int			n;				/* rows in the batch */
 	TupleTableSlot **in;		/* scanned rows */
+	HeapTupleData *tup;			/* their headers, pointing into pinned pages */
+	Buffer	   *pins;			/* the pages the batch's rows are on */
+	int			npins;
 	TupleTableSlot ***out;		/* per map stage, per row */
 	TupleTableSlot **cur;		/* each row's latest version */
 	TupleTableSlot **sink;		/* rows in the target's shape */
@@ -107,6 +111,34 @@ typedef struct ChunkExec
 	int64		written;
 	int64		failed;
 } ChunkExec;
+
+/*
+ * Add the row in scanslot to the batch.  A row on a shared or local buffer
+ * page is not copied: the batch keeps one pin per page (rows of a page are
+ * consecutive, so that is a few pins per batch) and the row's slot points
+ * into the page, which cannot be pruned or moved while pinned; FlushBatch
+ * drops the pins.  Other rows are copied.
+ */
+static void
+BatchAdd(ChunkExec *x, TupleTableSlot *scanslot)
+{
+	int			r = x->n++;
+	BufferHeapTupleTableSlot *bs = (BufferHeapTupleTableSlot *) scanslot;
+
+	if (!TTS_IS_BUFFERTUPLE(scanslot) || !BufferIsValid(bs->buffer) ||
+		bs->base.tuple == NULL)
+	{
+		ExecCopySlot(x->in[r], scanslot);
+		return;
+	}
+	if (x->npins == 0 || x->pins[x->npins - 1] != bs->buffer)
+	{
+		IncrBufferRefCount(bs->buffer);
+		x->pins[x->npins++] = bs->buffer;
+	}
+	x->tup[r] = *bs->base.tuple;
+	ExecStoreHeapTuple(&x->tup[r], x->in[r], false);
+}
 
 /* Stop when the run was cancelled or a sibling failed. */
 static void
@@ -159,6 +191,8 @@ EvalSink(ChunkExec *x, int r)
 	TupleConstr *constr = RelationGetDescr(x->target)->constr;
 
 	x->econtext->ecxt_scantuple = x->cur[r];
+	if (t == x->cur[r])
+		goto checks;			/* the last map wrote the row in place */
 	ExecClearTuple(t);
 	if (x->sinkmax > 0)
 		slot_getsomeattrs(x->cur[r], x->sinkmax);
@@ -180,6 +214,7 @@ EvalSink(ChunkExec *x, int r)
 		}
 	}
 	ExecStoreVirtualTuple(t);
+checks:
 	if (x->late_checks)
 		return;
 	if (constr && constr->has_generated_stored)
@@ -497,6 +532,9 @@ FlushBatch(ChunkExec *x)
 		ExecClearTuple(x->in[r]);
 		ExecClearTuple(x->sink[r]);
 	}
+	for (int i = 0; i < x->npins; i++)
+		ReleaseBuffer(x->pins[i]);
+	x->npins = 0;
 	ResetExprContext(x->econtext);
 	ResetPerTupleExprContext(x->estate);
 	x->n = 0;
@@ -636,23 +674,38 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 			x->sinkmax = Max(x->sinkmax, v->varattno);
 		}
 	}
+	/*
+	 * When the last stage is a map whose columns are the target's, in order
+	 * and of the same types (every sink expression a plain Var of its own
+	 * position), the map writes its rows into the sink slots and the
+	 * projection onto the target is only the constraint checks.
+	 */
+	nstages = x->plan->nstages;
+	x->sinkdirect = nstages > 0 && !x->plan->stages[nstages - 1].is_filter &&
+		x->plan->stages[nstages - 1].ncols == x->plan->natts;
+	for (int a = 0; x->sinkdirect && a < x->plan->natts; a++)
+		x->sinkdirect = x->sinkcopy[a] == a + 1;
 	x->cid = GetCurrentCommandId(true);
 	x->estate->es_output_cid = x->cid;
 	InitTarget(x);
 
-	nstages = x->plan->nstages;
 	/*
-	 * Batch rows are copies, not buffer pins: a thousand pins of a few
-	 * buffers cost more than the copies (the resource owner and the private
-	 * refcount table are built for a handful of pins per backend).
+	 * Batch rows point into pinned pages, with one pin per page rather than
+	 * per row (BatchAdd): a thousand pins cost more than copying the rows
+	 * (the resource owner and the private refcount table are built for a
+	 * handful of pins per backend), a pin per page costs neither.
 	 */
 	x->in = MakeSlots(nb, RelationGetDescr(x->source), &TTSOpsHeapTuple);
+	x->tup = palloc(sizeof(HeapTupleData) * nb);
+	x->pins = palloc(sizeof(Buffer) * nb);
 	x->out = palloc0(sizeof(TupleTableSlot **) * Max(nstages, 1));
+	x->sink = MakeSlots(nb, RelationGetDescr(x->target), table_slot_callbacks(x->target));
 	for (int k = 0; k < nstages; k++)
-		if (!x->plan->stages[k].is_filter)
+		if (x->sinkdirect && k == nstages - 1)
+			x->out[k] = x->sink;
+		else if (!x->plan->stages[k].is_filter)
 			x->out[k] = MakeSlots(nb, x->plan->stages[k].outdesc, &TTSOpsVirtual);
 	x->cur = palloc(sizeof(TupleTableSlot *) * nb);
-	x->sink = MakeSlots(nb, RelationGetDescr(x->target), table_slot_callbacks(x->target));
 	x->touched = palloc(sizeof(PpDest *) * nb);
 	x->alive = palloc(sizeof(bool) * nb);
 	x->stage_in = palloc0(sizeof(uint64) * Max(nstages, 1));
@@ -672,7 +725,7 @@ ChunkExecEnd(ChunkExec *x)
 		ExecDropSingleTupleTableSlot(x->in[i]);
 		ExecDropSingleTupleTableSlot(x->sink[i]);
 		for (int k = 0; k < x->plan->nstages; k++)
-			if (x->out[k])
+			if (x->out[k] && x->out[k] != x->sink)
 				ExecDropSingleTupleTableSlot(x->out[k][i]);
 	}
 	EndTarget(x);
@@ -732,10 +785,9 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 
 		if (x.n == 0)
 			CheckRunContinues(&x);
-		/* the scan's slot points into the scan; the batch keeps a copy */
 		more = table_scan_getnextslot_tidrange(scan, ForwardScanDirection, scanslot);
 		if (more)
-			ExecCopySlot(x.in[x.n++], scanslot);
+			BatchAdd(&x, scanslot);
 		if (x.n == spec->batch_size || (!more && x.n > 0))
 		{
 			if (spec->on_error == PP_ON_ERROR_SKIP)
@@ -787,7 +839,7 @@ PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
 			CheckRunContinues(&x);
 		more = table_scan_getnextslot(scan, ForwardScanDirection, scanslot);
 		if (more)
-			ExecCopySlot(x.in[x.n++], scanslot);
+			BatchAdd(&x, scanslot);
 		if (x.n == spec->batch_size || (!more && x.n > 0))
 		{
 			EvalBatch(&x);

@@ -50,6 +50,8 @@ typedef enum VOp
 	V_FLOAT_NEG,
 	V_FLOAT_ABS,
 	V_SQRT,
+	V_F8_MATH,
+	V_F8_POW,
 	V_INT_CMP,
 	V_FLOAT_CMP,
 	V_INT_TO_INT,
@@ -325,6 +327,8 @@ typedef enum FnClass
 	FN_ABS,
 	FN_CMP,						/* sub: PpCmp */
 	FN_SQRT,
+	FN_MATH,					/* sub: PpMath */
+	FN_POW,
 	FN_CAST
 } FnClass;
 
@@ -364,6 +368,32 @@ ClassifyFunction(Oid funcid, int *sub)
 			return FN_ABS;
 		case F_DSQRT: case F_SQRT_FLOAT8:
 			return FN_SQRT;
+		case F_DCBRT: case F_CBRT:
+			*sub = PP_CBRT;
+			return FN_MATH;
+		case F_DEXP: case F_EXP_FLOAT8:
+			*sub = PP_EXP;
+			return FN_MATH;
+		case F_DLOG1: case F_LN_FLOAT8:
+			*sub = PP_LN;
+			return FN_MATH;
+		case F_DLOG10: case F_LOG_FLOAT8: case F_LOG10_FLOAT8:
+			*sub = PP_LOG10;
+			return FN_MATH;
+		case F_FLOOR_FLOAT8:
+			*sub = PP_FLOOR;
+			return FN_MATH;
+		case F_CEIL_FLOAT8: case F_CEILING_FLOAT8:
+			*sub = PP_CEIL;
+			return FN_MATH;
+		case F_DROUND: case F_ROUND_FLOAT8:
+			*sub = PP_ROUND;
+			return FN_MATH;
+		case F_DTRUNC: case F_TRUNC_FLOAT8:
+			*sub = PP_TRUNC;
+			return FN_MATH;
+		case F_DPOW: case F_POW_FLOAT8_FLOAT8: case F_POWER_FLOAT8_FLOAT8:
+			return FN_POW;
 		case F_INT2EQ: case F_INT4EQ: case F_INT8EQ: case F_INT24EQ: case F_INT42EQ:
 		case F_INT48EQ: case F_INT84EQ: case F_INT28EQ: case F_INT82EQ:
 		case F_FLOAT4EQ: case F_FLOAT8EQ: case F_FLOAT48EQ: case F_FLOAT84EQ:
@@ -483,6 +513,12 @@ CompileCall(PpVecStage *vs, Oid funcid, List *args, Oid rettype, StringInfo desc
 			break;
 		case FN_SQRT:
 			Emit(vs, V_SQRT, dst, a, -1);
+			break;
+		case FN_MATH:
+			Emit(vs, V_F8_MATH, dst, a, -1)->sub = sub;
+			break;
+		case FN_POW:
+			Emit(vs, V_F8_POW, dst, a, b);
 			break;
 		case FN_CMP:
 			in = Emit(vs, IsFloatType(ta) ? V_FLOAT_CMP : V_INT_CMP, dst, a, b);
@@ -979,6 +1015,12 @@ RunProgram(PpVecStage *vs, int n)
 			case V_SQRT:
 				pp_f8_sqrt(a, d, n);
 				break;
+			case V_F8_MATH:
+				pp_f8_math(in->sub, a, d, n);
+				break;
+			case V_F8_POW:
+				pp_f8_pow(a, b, d, n);
+				break;
 			case V_INT_CMP:
 				pp_int_cmp(in->sub, a, b, d, n);
 				break;
@@ -1061,8 +1103,11 @@ RunProgram(PpVecStage *vs, int n)
 	}
 }
 
-/* Row r of register reg as a Datum of its type (not NULL, not flagged). */
-static Datum
+/*
+ * Row r of register reg as a Datum of its type (not NULL, not flagged);
+ * text is allocated in the current memory context.
+ */
+static inline Datum
 RegDatum(VReg *reg, int r)
 {
 	switch (reg->type)
@@ -1126,6 +1171,8 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 		return;
 	}
 
+	/* text results are copied into per-tuple memory, with the batch */
+	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	for (int r = 0; r < n; r++)
 	{
 		TupleTableSlot *o;
@@ -1150,23 +1197,14 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 				VReg	   *reg = &vs->regs[ve->reg];
 
 				o->tts_isnull[c] = reg->col.null[r];
-				if (reg->col.null[r])
-					o->tts_values[c] = (Datum) 0;
-				else if (reg->kind == PP_KIND_TEXT)
-				{
-					MemoryContext m = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
-
-					o->tts_values[c] = RegDatum(reg, r);
-					MemoryContextSwitchTo(m);
-				}
-				else
-					o->tts_values[c] = RegDatum(reg, r);
+				o->tts_values[c] = reg->col.null[r] ? (Datum) 0 : RegDatum(reg, r);
 			}
 			else
-				o->tts_values[c] = ExecEvalExprSwitchContext(st->colstates[c], econtext,
-															 &o->tts_isnull[c]);
+				o->tts_values[c] = ExecEvalExpr(st->colstates[c], econtext,
+												&o->tts_isnull[c]);
 		}
 		ExecStoreVirtualTuple(o);
 		cur[r] = o;
 	}
+	MemoryContextSwitchTo(old);
 }

@@ -4,7 +4,8 @@
  *		any byte string must be refused or parsed in full, under
  *		AddressSanitizer, and what is accepted must agree with an independent
  *		reading: integers with strtoll, ISO dates and times by printing the
- *		fields back and comparing with the input.  `make fuzz` runs it.
+ *		fields back and comparing with the input; the fixed 19-byte form
+ *		(pp_parse_iso19) against the general ISO parser.  `make fuzz` runs it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -78,6 +79,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!same_text(&dt, s, size))
 			abort();
 		(void) pp_datetime_local_usecs(&dt);
+	}
+	{
+		int			y,
+					m,
+					d19,
+					secs;
+		int			fast = pp_parse_iso19(s, size, &y, &m, &d19, &secs);
+
+		/* the fixed form: accepted exactly when the general parser reads it so */
+		if (fast != (size == 19 && s[10] == ' ' && pp_parse_iso_datetime(s, size, &dt) &&
+					 !dt.has_tz && s[16] == ':'))
+			abort();
+		if (fast && (y != dt.year || m != dt.mon || d19 != dt.day ||
+					 secs != (dt.hour * 60 + dt.min) * 60 + dt.sec))
+			abort();
 	}
 	if (pp_parse_int(s, size, INT64_MIN, INT64_MAX, &v))
 	{

@@ -1358,6 +1358,59 @@ test_textparse(void)
 		CHECK(pp_days_from_2000(1, 1, 1) == -730119, "0001-01-01 is day -730119");
 	}
 
+	/*
+	 * pp_parse_iso19, the fixed form: every refused string above is refused,
+	 * and over every day of the years below and times around the edges it
+	 * accepts exactly what pp_parse_iso_datetime accepts (with no offset or
+	 * fraction), with the same fields; one byte changed is refused by both.
+	 */
+	{
+		int			bad = 0,
+					y,
+					mo,
+					dd,
+					secs;
+		static const char *times[] = {"00:00:00", "23:59:59", "12:34:56", "24:00:00",
+		"23:60:00", "23:59:60", "1a:00:00", "09:05:07"};
+		char		buf[32];
+
+		for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+			bad += pp_parse_iso19(refused[i], strlen(refused[i]), &y, &mo, &dd, &secs);
+		CHECK(bad == 0, "pp_parse_iso19 refuses what the general parser refuses");
+		for (int yy = 0; yy <= 10000; yy += (yy < 1890 || yy > 2110) ? 37 : 1)
+			for (int m = 0; m <= 13; m++)
+				for (int day = 0; day <= 32; day++)
+					for (size_t t = 0; t < sizeof(times) / sizeof(times[0]); t++)
+					{
+						int			n = snprintf(buf, sizeof(buf), "%04d-%02d-%02d %s", yy, m, day, times[t]);
+						int			fast = pp_parse_iso19(buf, n, &y, &mo, &dd, &secs);
+						int			gen = pp_parse_iso_datetime(buf, n, &dt);
+
+						if (fast != gen ||
+							(fast && (y != dt.year || mo != dt.mon || dd != dt.day ||
+									  secs != (dt.hour * 60 + dt.min) * 60 + dt.sec ||
+									  dt.has_tz || dt.usec != 0)))
+							bad++;
+						if (gen && day % 7 == 0)
+						{
+							/* a byte changed at every position */
+							for (int k = 0; k < n; k++)
+							{
+								char		save = buf[k];
+
+								buf[k] = k % 2 ? '/' : 'x';
+								bad += pp_parse_iso19(buf, n, &y, &mo, &dd, &secs);
+								buf[k] = save;
+							}
+						}
+					}
+		CHECK(bad == 0, "pp_parse_iso19 agrees with pp_parse_iso_datetime (%d differ)", bad);
+		CHECK(!pp_parse_iso19("2024-01-01T12:00:00", 19, &y, &mo, &dd, &secs) &&
+			  !pp_parse_iso19("2024-01-01 12:00:00.5", 21, &y, &mo, &dd, &secs) &&
+			  !pp_parse_iso19("2024-01-01 12:00:00", 18, &y, &mo, &dd, &secs),
+			  "pp_parse_iso19: only the 19-byte space-separated form");
+	}
+
 	CHECK(pp_parse_int("-2147483648", 11, INT32_MIN, INT32_MAX, &v) && v == INT32_MIN, "int4 min");
 	CHECK(!pp_parse_int("2147483648", 10, INT32_MIN, INT32_MAX, &v), "int4 overflow refused");
 	CHECK(pp_parse_int("+007", 4, INT16_MIN, INT16_MAX, &v) && v == 7, "sign and zeros");
@@ -1461,6 +1514,48 @@ test_batch(void)
 	pp_f8_sqrt(tcol(&a), tcol(&o), 2);
 	CHECK(o.status[0] == PP_ROW_SQRT_NEGATIVE && o.status[1] == PP_ROW_OK && signbit(o.f[1]),
 		  "sqrt(-1) flagged, sqrt(-0) is -0");
+	/* float8 functions: PostgreSQL's errors and special cases flagged */
+	a.f[0] = 0; a.f[1] = -1; a.f[2] = NAN; a.f[3] = 100; a.f[4] = 1;
+	pp_f8_math(PP_LN, tcol(&a), tcol(&o), 5);
+	CHECK(o.status[0] == PP_ROW_SPECIAL && o.status[1] == PP_ROW_SPECIAL &&
+		  o.status[2] == PP_ROW_SPECIAL && o.status[3] == PP_ROW_OK && o.f[3] == log(100.0) &&
+		  o.status[4] == PP_ROW_OK && o.f[4] == 0.0,
+		  "ln: 0, -1 and NaN flagged, ln(100), ln(1) = 0");
+	pp_f8_math(PP_LOG10, tcol(&a), tcol(&o), 5);
+	CHECK(o.status[0] == PP_ROW_SPECIAL && o.status[3] == PP_ROW_OK && o.f[3] == 2.0,
+		  "log10: 0 flagged, log10(100) = 2");
+	a.f[0] = 1000; a.f[1] = -1000; a.f[2] = INFINITY; a.f[3] = 1;
+	pp_f8_math(PP_EXP, tcol(&a), tcol(&o), 4);
+	CHECK(o.status[0] == PP_ROW_SPECIAL && o.status[1] == PP_ROW_SPECIAL &&
+		  o.status[2] == PP_ROW_SPECIAL && o.status[3] == PP_ROW_OK && o.f[3] == exp(1.0),
+		  "exp: overflow, underflow and infinity flagged, exp(1)");
+	a.f[0] = -2.5; a.f[1] = 2.5; a.f[2] = -0.5; a.f[3] = NAN;
+	pp_f8_math(PP_ROUND, tcol(&a), tcol(&o), 4);
+	CHECK(o.f[0] == -2 && o.f[1] == 2 && o.f[2] == 0 && signbit(o.f[2]) && isnan(o.f[3]),
+		  "round is rint: halves to even, -0.5 to -0");
+	pp_f8_math(PP_TRUNC, tcol(&a), tcol(&o), 4);
+	CHECK(o.f[0] == -2 && o.f[1] == 2 && o.f[2] == 0 && signbit(o.f[2]) && isnan(o.f[3]),
+		  "trunc toward zero");
+	pp_f8_math(PP_FLOOR, tcol(&a), tcol(&o), 2);
+	CHECK(o.f[0] == -3 && o.f[1] == 2, "floor");
+	pp_f8_math(PP_CEIL, tcol(&a), tcol(&o), 2);
+	CHECK(o.f[0] == -2 && o.f[1] == 3, "ceil");
+	a.f[0] = -27; a.f[1] = 1e-320;
+	pp_f8_math(PP_CBRT, tcol(&a), tcol(&o), 2);
+	CHECK(o.status[0] == PP_ROW_OK && fabs(o.f[0] + 3) < 1e-15 && o.status[1] == PP_ROW_OK,
+		  "cbrt(-27) = -3; cbrt of a subnormal is not zero");
+	a.f[0] = 2; b.f[0] = 0.5;
+	a.f[1] = 0; b.f[1] = -1;
+	a.f[2] = -8; b.f[2] = 1.0 / 3;
+	a.f[3] = 10; b.f[3] = 400;
+	a.f[4] = 10; b.f[4] = -400;
+	a.f[5] = -2; b.f[5] = 2;
+	pp_f8_pow(tcol(&a), tcol(&b), tcol(&o), 6);
+	CHECK(o.status[0] == PP_ROW_OK && o.f[0] == pow(2, 0.5) && o.status[1] == PP_ROW_SPECIAL &&
+		  o.status[2] == PP_ROW_SPECIAL && o.status[3] == PP_ROW_SPECIAL &&
+		  o.status[4] == PP_ROW_SPECIAL && o.status[5] == PP_ROW_SPECIAL,
+		  "power: 2^0.5; 0^-1, complex, overflow, underflow, negative base flagged");
+	memset(&b, 0, sizeof(b));
 	a.f[0] = 3.5e38;
 	pp_f8_to_f4(tcol(&a), tcol(&o), 1);
 	CHECK(o.status[0] == PP_ROW_FLOAT_OVERFLOW, "float8 to float4 overflow");
