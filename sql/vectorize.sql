@@ -250,6 +250,34 @@ SELECT parproc.drop_pipeline('vx');
 
 \set VERBOSITY default
 
+-- parproc.vectorize reaches the workers: with 2 workers doing every chunk,
+-- stage_stats counts the values kernels computed (on) or none (off); the
+-- numeric cast has no kernel, so PostgreSQL's evaluator computes it either way
+SELECT parproc.create_pipeline('vk', 'vx_src', 'vk_out',
+	'[{"name": "f", "filter": "f8 > 10"},
+	  {"name": "m", "map": "i8, f8 / 2 AS h, i8::numeric AS c"}]', create_target => true);
+CREATE TABLE vk_runs (mode text, run_id bigint);
+SET parproc.vectorize = on;
+INSERT INTO vk_runs SELECT 'on', run_id FROM parproc.run('vk', workers => 2);
+SET parproc.vectorize = off;
+INSERT INTO vk_runs SELECT 'off', run_id FROM parproc.run('vk', workers => 2);
+RESET parproc.vectorize;
+SELECT v.mode, s.stage, s.name, s.rows_in, s.rows_out, s.kernel_values, s.evaluator_values,
+	   s.kernel_values = CASE WHEN v.mode = 'off' THEN 0
+							  WHEN s.name = 'f' THEN s.rows_in ELSE s.rows_out END
+		   AS kernels_as_expected
+FROM vk_runs v JOIN parproc.stage_stats s USING (run_id) ORDER BY v.mode DESC, s.stage;
+-- the workers (1 and 2) read every row, the coordinator (0) none
+SELECT v.mode, r.workers_used,
+	   (SELECT sum(w.rows) FROM parproc.worker_stats w
+		WHERE w.run_id = v.run_id AND w.worker > 0) AS worker_rows,
+	   (SELECT coalesce(sum(w.rows), 0) FROM parproc.worker_stats w
+		WHERE w.run_id = v.run_id AND w.worker = 0) AS coordinator_rows,
+	   (SELECT count(*) FROM vx_src) AS source_rows
+FROM vk_runs v JOIN parproc.runs r USING (run_id) ORDER BY v.mode DESC;
+SELECT parproc.drop_pipeline('vk');
+DROP TABLE vk_out, vk_runs;
+
 -- dry_run evaluates and counts without writing
 SELECT parproc.create_pipeline('vx', 'vx_src', 'vx_out',
 	'[{"name": "f", "filter": "f8 > 10"}, {"name": "m", "map": "i2 + 1 AS a"}]');

@@ -1138,13 +1138,19 @@ RegDatum(VReg *reg, int r)
  * Evaluate stage st over the n rows of a batch: cur[r] are the rows'
  * inputs, alive[r] whether row r is still in.  A filter clears alive[r]
  * of the rows it drops; a map stores its output in out[r] and points
- * cur[r] at it.  Runs in econtext's per-tuple memory.
+ * cur[r] at it.  Runs in econtext's per-tuple memory.  Adds to
+ * *kernel_values the expression values taken from kernels and to
+ * *evaluator_values those PostgreSQL's evaluator computed (fallback
+ * expressions and flagged rows); plain input columns count in neither.
  */
 void
 PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **cur,
-		  bool *alive, int n, TupleTableSlot **out)
+		  bool *alive, int n, TupleTableSlot **out, uint64 *kernel_values,
+		  uint64 *evaluator_values)
 {
 	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+	uint64		nkernel = 0,
+				nevaluator = 0;
 
 	Assert(n <= vs->batch);
 	Deform(vs, cur, alive, n);
@@ -1161,13 +1167,19 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 			if (!alive[r])
 				continue;
 			if (res && !res->status[r])
+			{
 				alive[r] = !res->null[r] && res->i[r] != 0;
+				nkernel++;
+			}
 			else
 			{
 				econtext->ecxt_scantuple = cur[r];
+				nevaluator++;
 				alive[r] = ExecQual(st->qualstate, econtext);
 			}
 		}
+		*kernel_values += nkernel;
+		*evaluator_values += nevaluator;
 		return;
 	}
 
@@ -1198,13 +1210,19 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 
 				o->tts_isnull[c] = reg->col.null[r];
 				o->tts_values[c] = reg->col.null[r] ? (Datum) 0 : RegDatum(reg, r);
+				nkernel++;
 			}
 			else
+			{
+				nevaluator++;
 				o->tts_values[c] = ExecEvalExpr(st->colstates[c], econtext,
 												&o->tts_isnull[c]);
+			}
 		}
 		ExecStoreVirtualTuple(o);
 		cur[r] = o;
 	}
 	MemoryContextSwitchTo(old);
+	*kernel_values += nkernel;
+	*evaluator_values += nevaluator;
 }
