@@ -1797,6 +1797,11 @@ test_textfn(void)
 		  "btrim(a, set): set characters, never inside a character; non-ASCII set flagged");
 	pp_text_trim(PP_TRIM_TRAILING, tcol(&a), tcol(&b), tcol(&o), 3);
 	CHECK(is_str(&o, 1, "xxaxb"), "rtrim(a, set)");
+	/* 0xa9, the last byte of \xc3\xa9, is ')' with the high bit set */
+	set_str(&a, 0, ")\xc3\xa9)");
+	set_str(&b, 0, ")");
+	pp_text_trim(PP_TRIM_BOTH, tcol(&a), tcol(&b), tcol(&o), 1);
+	CHECK(is_str(&o, 0, "\xc3\xa9"), "trims never take bytes of a multibyte character");
 
 	/* lower/upper: ASCII letters only; non-ASCII rows flagged */
 	set_str(&a, 0, "Hello, World 09 @[`{");
