@@ -208,7 +208,7 @@ CALL vx('logic', 'f8 > f4 OR i4 / i2 > 0',
 		'CASE WHEN i2 = 0 THEN 0 ELSE i4 / i2 END AS o, '
 		'CASE i2 WHEN 0 THEN ''zero'' WHEN 1 THEN ''one'' ELSE cat END AS p, '
 		'CASE WHEN f8 > 1 THEN f8 * 2 WHEN f8 < 0 THEN sqrt(f8) END AS q');
--- text functions; lower/upper have kernels under "C" and "POSIX" only
+-- text functions; lower/upper have kernels under LC_CTYPE C or POSIX only
 CALL vx('text length, ||, md5', 'true',
 		'length(u) AS a, char_length(u) AS b, character_length(w) AS c, u || w AS d, '
 		'u || ''suffix'' AS e, ''prefix'' || u AS f, cat || u AS g, u || '''' AS h, '

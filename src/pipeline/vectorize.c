@@ -492,8 +492,9 @@ static int	CompileNode(PpVecStage *vs, Node *node, StringInfo desc, char **why);
 /*
  * Why a text function cannot run as kernels here, or NULL: characters are
  * counted only in UTF8 and single-byte encodings; lower/upper only under
- * the "C" and "POSIX" collations (where PostgreSQL maps ASCII letters
- * alone); md5 only where PostgreSQL can compute MD5 (not in FIPS mode).
+ * collations whose LC_CTYPE is C or POSIX (lc_ctype_is_c, the test
+ * str_tolower makes before mapping ASCII letters alone); md5 only where
+ * PostgreSQL can compute MD5 (not in FIPS mode).
  */
 static char *
 TextKernelMissing(FnClass cls, Oid funcid, Oid inputcollid)
@@ -512,7 +513,7 @@ TextKernelMissing(FnClass cls, Oid funcid, Oid inputcollid)
 			return NULL;
 		case FN_CASE_MAP:
 			if (!OidIsValid(inputcollid) || !lc_ctype_is_c(inputcollid))
-				return psprintf("function %s has a kernel only under the \"C\" and \"POSIX\" collations",
+				return psprintf("function %s has a kernel only under collations whose LC_CTYPE is C or POSIX",
 								format_procedure(funcid));
 			return NULL;
 		case FN_MD5:
