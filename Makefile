@@ -36,7 +36,9 @@ OBJS = \
 	src/kernels/qsketch.o \
 	src/kernels/graph.o \
 	src/kernels/batch.o \
-	src/kernels/textparse.o
+	src/kernels/textparse.o \
+	src/kernels/textfn.o \
+	src/kernels/md5.o
 
 DATA = sql/parproc--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src

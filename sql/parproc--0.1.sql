@@ -719,6 +719,8 @@ CREATE TABLE parproc.run_stages (
 	rows_out bigint NOT NULL,
 	rows_failed bigint NOT NULL,
 	time_ms double precision NOT NULL,
+	kernel_values bigint NOT NULL DEFAULT 0,
+	evaluator_values bigint NOT NULL DEFAULT 0,
 	PRIMARY KEY (run_id, stage)
 );
 SELECT pg_catalog.pg_extension_config_dump('parproc.run_stages', '');
@@ -794,7 +796,8 @@ RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'parproc_live_runs' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION parproc._live_stages(
 	OUT run_id bigint, OUT stage integer, OUT name text, OUT rows_in bigint, OUT rows_out bigint,
-	OUT rows_failed bigint, OUT time_ms double precision)
+	OUT rows_failed bigint, OUT time_ms double precision,
+	OUT kernel_values bigint, OUT evaluator_values bigint)
 RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'parproc_live_stages' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION parproc._live_workers(
@@ -843,11 +846,13 @@ SELECT l.run_id, h.pipeline, l.state, l.chunks_total, l.chunks_done,
 FROM parproc._live_runs() l JOIN parproc.run_history h ON h.run_id = l.run_id;
 
 CREATE VIEW parproc.stage_stats AS
-SELECT s.run_id, s.stage, s.name, s.rows_in, s.rows_out, s.rows_failed, s.time_ms
+SELECT s.run_id, s.stage, s.name, s.rows_in, s.rows_out, s.rows_failed, s.time_ms,
+	   s.kernel_values, s.evaluator_values
 FROM parproc.run_stages s
 WHERE NOT EXISTS (SELECT FROM parproc._live_stages() l WHERE l.run_id = s.run_id)
 UNION ALL
-SELECT l.run_id, l.stage, l.name, l.rows_in, l.rows_out, l.rows_failed, l.time_ms
+SELECT l.run_id, l.stage, l.name, l.rows_in, l.rows_out, l.rows_failed, l.time_ms,
+	   l.kernel_values, l.evaluator_values
 FROM parproc._live_stages() l;
 
 CREATE VIEW parproc.worker_stats AS

@@ -11,7 +11,7 @@ SET parproc.batch_size = 37;	-- several batches per chunk, odd sizes
 -- every column cycles through its own list, lengths co-prime, so rows mix
 -- NULLs, extremes, NaN, infinities, overflow and malformed text
 CREATE TABLE vx_src (i2 int2, i4 int4, i8 int8, f4 float4, f8 float8,
-					 t text, n text, b text, cat varchar);
+					 t text, n text, b text, cat varchar, u text, w text);
 INSERT INTO vx_src
 SELECT (ARRAY[NULL, 0, 1, -1, 32767, -32768, 182, 300, 7]::int2[])[1 + g % 9],
 	   (ARRAY[NULL, 0, 1, -1, 2147483647, -2147483648, 46341, 100000, -7, 3, 12]::int4[])[1 + g % 11],
@@ -41,7 +41,14 @@ SELECT (ARRAY[NULL, 0, 1, -1, 32767, -32768, 182, 300, 7]::int2[])[1 + g % 9],
 			  '9223372036854775807', '-9223372036854775808', '123456789012345678',
 			  '0.1', '-1.25e-3'])[1 + g % 34],
 	   (ARRAY[NULL, 't', 'true', 'f', 'false', 'yes', '1', '0', 'TRUE', 'x', 'on', ' t'])[1 + g % 12],
-	   'c' || g % 5
+	   'c' || g % 5,
+	   -- text for the text functions: multibyte characters (2, 3 and 4
+	   -- bytes), leading and trailing spaces, case, empty strings
+	   (ARRAY[NULL, '', ' ', '  padded  ', 'héllo wörld', 'ÉTÉ', '€uro', '😀 emoji 😀',
+			  'MiXeD Case 42', 'xxabcxx', E'\t tab \n', 'a', 'abcdefghij', 'ÀÉÎõü', '   ',
+			  'yxzzyx', 'Ǆ ǅ ǆ', 'ß straße', 'İstanbul'])[1 + g % 19],
+	   -- trim sets: ASCII, empty, and non-ASCII (which kernels leave to PostgreSQL)
+	   (ARRAY[NULL, '', ' ', 'x', 'xyz', 'é', ' a'])[1 + g % 7]
 FROM generate_series(1, 900) g;
 
 CREATE TABLE vx_res (mode text, r text);
@@ -201,9 +208,33 @@ CALL vx('logic', 'f8 > f4 OR i4 / i2 > 0',
 		'CASE WHEN i2 = 0 THEN 0 ELSE i4 / i2 END AS o, '
 		'CASE i2 WHEN 0 THEN ''zero'' WHEN 1 THEN ''one'' ELSE cat END AS p, '
 		'CASE WHEN f8 > 1 THEN f8 * 2 WHEN f8 < 0 THEN sqrt(f8) END AS q');
+-- text functions; lower/upper have kernels under LC_CTYPE C or POSIX only
+CALL vx('text length, ||, md5', 'true',
+		'length(u) AS a, char_length(u) AS b, character_length(w) AS c, u || w AS d, '
+		'u || ''suffix'' AS e, ''prefix'' || u AS f, cat || u AS g, u || '''' AS h, '
+		'length(u || w) AS i, md5(u) AS j, md5('''') AS k, md5(u || cat) AS l, '
+		'octet_length(u) AS m');
+CALL vx('text trims', 'true',
+		'btrim(u) AS a, ltrim(u) AS b, rtrim(u) AS c, btrim(u, w) AS d, ltrim(u, w) AS e, '
+		'rtrim(u, w) AS f, btrim(u, ''xy'') AS g, trim(both ''x'' from u) AS h, '
+		'trim(leading from u) AS i, trim(trailing '' '' from u) AS j, btrim(u, ''é'') AS k, '
+		'rtrim(u, E''\t\n '') AS l, length(btrim(u)) AS m, btrim(cat, ''c'') AS n');
+CALL vx('text case', 'length(btrim(u)) > 2',
+		'lower(u COLLATE "C") AS a, upper(u COLLATE "C") AS b, lower(u COLLATE "POSIX") AS c, '
+		'upper(cat COLLATE "C") AS d, lower(u COLLATE "und-x-icu") AS e, '
+		'upper(u || w COLLATE "C") AS f, lower(btrim(u) COLLATE "C") AS g');
+SELECT column_name, mode, detail FROM parproc.explain_pipeline('vx') WHERE kind = 'map';
+CALL vx('substr', 'true',
+		'substr(u, i4) AS a, substr(u, i4, 3) AS b, substr(u, i4, i4) AS c, '
+		'substr(u, i2, i2) AS d, substring(u from 2 for 3) AS e, substring(u from i4) AS f, '
+		'substr(u, -1, 3) AS g, substr(u, 0) AS h, substr(u, 3, 2147483647) AS i, '
+		'substr(u, 2147483647, 2147483647) AS j, substr(u, 1, 0) AS k, substr(u, -5, 7) AS l, '
+		'substr(u, 5) AS m, substr(cat, 2, 1) AS n');
+-- a negative length: PostgreSQL's error, through the fallback
+CALL vx('substr negative length', 'true', 'substr(u, 2, i4) AS a');
 -- kernels and PostgreSQL's evaluator in one stage
 CALL vx('mixed', 'i4 <> 0',
-		'upper(cat) AS a, i8 * i4 AS b, n::numeric AS c, t::timestamptz AS d, length(t) AS e, '
+		'initcap(cat) AS a, i8 * i4 AS b, n::numeric AS c, t::timestamptz AS d, length(t) AS e, '
 		'f8 * 2 AS f');
 
 SELECT * FROM vx_report;
@@ -249,6 +280,34 @@ RESET parproc.vectorize;
 SELECT parproc.drop_pipeline('vx');
 
 \set VERBOSITY default
+
+-- parproc.vectorize reaches the workers: with 2 workers doing every chunk,
+-- stage_stats counts the values kernels computed (on) or none (off); the
+-- numeric cast has no kernel, so PostgreSQL's evaluator computes it either way
+SELECT parproc.create_pipeline('vk', 'vx_src', 'vk_out',
+	'[{"name": "f", "filter": "f8 > 10"},
+	  {"name": "m", "map": "i8, f8 / 2 AS h, i8::numeric AS c"}]', create_target => true);
+CREATE TABLE vk_runs (mode text, run_id bigint);
+SET parproc.vectorize = on;
+INSERT INTO vk_runs SELECT 'on', run_id FROM parproc.run('vk', workers => 2);
+SET parproc.vectorize = off;
+INSERT INTO vk_runs SELECT 'off', run_id FROM parproc.run('vk', workers => 2);
+RESET parproc.vectorize;
+SELECT v.mode, s.stage, s.name, s.rows_in, s.rows_out, s.kernel_values, s.evaluator_values,
+	   s.kernel_values = CASE WHEN v.mode = 'off' THEN 0
+							  WHEN s.name = 'f' THEN s.rows_in ELSE s.rows_out END
+		   AS kernels_as_expected
+FROM vk_runs v JOIN parproc.stage_stats s USING (run_id) ORDER BY v.mode DESC, s.stage;
+-- the workers (1 and 2) read every row, the coordinator (0) none
+SELECT v.mode, r.workers_used,
+	   (SELECT sum(w.rows) FROM parproc.worker_stats w
+		WHERE w.run_id = v.run_id AND w.worker > 0) AS worker_rows,
+	   (SELECT coalesce(sum(w.rows), 0) FROM parproc.worker_stats w
+		WHERE w.run_id = v.run_id AND w.worker = 0) AS coordinator_rows,
+	   (SELECT count(*) FROM vx_src) AS source_rows
+FROM vk_runs v JOIN parproc.runs r USING (run_id) ORDER BY v.mode DESC;
+SELECT parproc.drop_pipeline('vk');
+DROP TABLE vk_out, vk_runs;
 
 -- dry_run evaluates and counts without writing
 SELECT parproc.create_pipeline('vx', 'vx_src', 'vx_out',

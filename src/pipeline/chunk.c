@@ -107,6 +107,8 @@ typedef struct ChunkExec
 	uint64	   *stage_out;
 	uint64	   *stage_failed;
 	uint64	   *stage_us;
+	uint64	   *stage_kernel;	/* expression values computed by kernels */
+	uint64	   *stage_evaluator;	/* ... by PostgreSQL's evaluator */
 	int64		read;
 	int64		written;
 	int64		failed;
@@ -164,6 +166,7 @@ EvalStage(ChunkExec *x, int k, int r)
 	ExprContext *econtext = x->econtext;
 
 	econtext->ecxt_scantuple = x->cur[r];
+	x->stage_evaluator[k] += st->is_filter ? 1 : st->ncols;
 	if (st->is_filter)
 	{
 		if (!ExecQual(st->qualstate, econtext))
@@ -243,7 +246,7 @@ EvalBatch(ChunkExec *x)
 			for (int r = 0; r < x->n; r++)
 				x->stage_in[k] += x->alive[r];
 			PpVecEval(x->vec[k], &x->plan->stages[k], x->econtext, x->cur, x->alive,
-					  x->n, x->out[k]);
+					  x->n, x->out[k], &x->stage_kernel[k], &x->stage_evaluator[k]);
 			for (int r = 0; r < x->n; r++)
 				x->stage_out[k] += x->alive[r];
 		}
@@ -368,6 +371,8 @@ EvalBatchCatching(ChunkExec *x)
 	FreeErrorData(edata);
 	memset(x->stage_in, 0, sizeof(uint64) * nstages);
 	memset(x->stage_out, 0, sizeof(uint64) * nstages);
+	memset(x->stage_kernel, 0, sizeof(uint64) * nstages);
+	memset(x->stage_evaluator, 0, sizeof(uint64) * nstages);
 	for (int r = 0; r < x->n; r++)
 	{
 		ExecClearTuple(x->sink[r]);
@@ -521,7 +526,10 @@ FlushBatch(ChunkExec *x)
 		pg_atomic_add_fetch_u64(&slot->stages[k].rows_out, x->stage_out[k]);
 		pg_atomic_add_fetch_u64(&slot->stages[k].rows_failed, x->stage_failed[k]);
 		pg_atomic_add_fetch_u64(&slot->stages[k].time_us, x->stage_us[k]);
+		pg_atomic_add_fetch_u64(&slot->stages[k].kernel_values, x->stage_kernel[k]);
+		pg_atomic_add_fetch_u64(&slot->stages[k].evaluator_values, x->stage_evaluator[k]);
 		x->stage_in[k] = x->stage_out[k] = x->stage_failed[k] = x->stage_us[k] = 0;
+		x->stage_kernel[k] = x->stage_evaluator[k] = 0;
 	}
 	pg_atomic_add_fetch_u64(&slot->rows_read, x->n);
 	pg_atomic_add_fetch_u64(&slot->rows_written, m);
@@ -712,6 +720,8 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	x->stage_out = palloc0(sizeof(uint64) * Max(nstages, 1));
 	x->stage_failed = palloc0(sizeof(uint64) * Max(nstages, 1));
 	x->stage_us = palloc0(sizeof(uint64) * Max(nstages, 1));
+	x->stage_kernel = palloc0(sizeof(uint64) * Max(nstages, 1));
+	x->stage_evaluator = palloc0(sizeof(uint64) * Max(nstages, 1));
 }
 
 /* Release what ChunkExecInit set up (locks stay until commit). */

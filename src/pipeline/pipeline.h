@@ -150,6 +150,8 @@ typedef struct PpStageSlot
 	pg_atomic_uint64 rows_out;
 	pg_atomic_uint64 rows_failed;
 	pg_atomic_uint64 time_us;
+	pg_atomic_uint64 kernel_values; /* expression values computed by kernels */
+	pg_atomic_uint64 evaluator_values;	/* ... by PostgreSQL's evaluator */
 } PpStageSlot;
 
 /* A run in progress. in_use and run_id change under PpShared->lock. */
@@ -233,7 +235,8 @@ extern PpVecStage *PpVecCompile(PpStage *st, int batch);
 extern bool PpVecUseful(PpVecStage *vs);
 extern bool PpVecExprInfo(PpVecStage *vs, int e, const char **detail);
 extern void PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext,
-					  TupleTableSlot **cur, bool *alive, int n, TupleTableSlot **out);
+					  TupleTableSlot **cur, bool *alive, int n, TupleTableSlot **out,
+					  uint64 *kernel_values, uint64 *evaluator_values);
 
 /* run.c */
 extern PGDLLEXPORT void PpCoordinatorMain(Datum arg);

@@ -414,9 +414,9 @@ static void
 FinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state, ErrorData *edata,
 		  TimestampTz started)
 {
-	Oid			types[8];
-	Datum		values[8];
-	char		nulls[8] = "        ";
+	Oid			types[9];
+	Datum		values[9];
+	char		nulls[9] = "         ";
 	TimestampTz now = GetCurrentTimestamp();
 
 	SPI_connect();
@@ -449,13 +449,20 @@ FinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state, ErrorData *edata,
 		RUN_ARG(4, INT8OID, Int64GetDatum(pg_atomic_read_u64(&st->rows_out)));
 		RUN_ARG(5, INT8OID, Int64GetDatum(pg_atomic_read_u64(&st->rows_failed)));
 		RUN_ARG(6, FLOAT8OID, Float8GetDatum(pg_atomic_read_u64(&st->time_us) / 1000.0));
+		RUN_ARG(7, INT8OID, Int64GetDatum(pg_atomic_read_u64(&st->kernel_values)));
+		RUN_ARG(8, INT8OID, Int64GetDatum(pg_atomic_read_u64(&st->evaluator_values)));
 		PpCatalogExec("INSERT INTO parproc.run_stages AS s"
-					  " (run_id, stage, name, rows_in, rows_out, rows_failed, time_ms)"
-					  " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id, stage) DO UPDATE"
+					  " (run_id, stage, name, rows_in, rows_out, rows_failed, time_ms,"
+					  "  kernel_values, evaluator_values)"
+					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+					  " ON CONFLICT (run_id, stage) DO UPDATE"
 					  " SET name = excluded.name, rows_in = s.rows_in + excluded.rows_in,"
 					  " rows_out = s.rows_out + excluded.rows_out,"
 					  " rows_failed = s.rows_failed + excluded.rows_failed,"
-					  " time_ms = s.time_ms + excluded.time_ms", 7, types, values, NULL, false);
+					  " time_ms = s.time_ms + excluded.time_ms,"
+					  " kernel_values = s.kernel_values + excluded.kernel_values,"
+					  " evaluator_values = s.evaluator_values + excluded.evaluator_values",
+					  9, types, values, NULL, false);
 	}
 	for (int w = 0; w <= slot->nworkers; w++)
 	{

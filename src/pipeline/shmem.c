@@ -118,6 +118,8 @@ PpSlotReserve(int64 run_id, Oid role, int attempt)
 			pg_atomic_init_u64(&s->stages[k].rows_out, 0);
 			pg_atomic_init_u64(&s->stages[k].rows_failed, 0);
 			pg_atomic_init_u64(&s->stages[k].time_us, 0);
+			pg_atomic_init_u64(&s->stages[k].kernel_values, 0);
+			pg_atomic_init_u64(&s->stages[k].evaluator_values, 0);
 		}
 		for (int w = 0; w <= PP_MAX_RUN_WORKERS; w++)
 		{
@@ -304,8 +306,8 @@ parproc_live_stages(PG_FUNCTION_ARGS)
 		for (int k = 0; k < runs[i].nstages; k++)
 		{
 			PpStageSlot *st = &runs[i].stages[k];
-			Datum		v[7];
-			bool		nulls[7] = {0};
+			Datum		v[9];
+			bool		nulls[9] = {0};
 
 			v[0] = Int64GetDatum(runs[i].run_id);
 			v[1] = Int32GetDatum(k + 1);
@@ -314,6 +316,8 @@ parproc_live_stages(PG_FUNCTION_ARGS)
 			v[4] = U64(st->rows_out);
 			v[5] = U64(st->rows_failed);
 			v[6] = Float8GetDatum(pg_atomic_read_u64(&st->time_us) / 1000.0);
+			v[7] = U64(st->kernel_values);
+			v[8] = U64(st->evaluator_values);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
 		}
 	return (Datum) 0;

@@ -25,7 +25,9 @@
 
 #include "access/detoast.h"
 #include "catalog/pg_type.h"
+#include "common/md5.h"
 #include "executor/executor.h"
+#include "mb/pg_wchar.h"
 #include "nodes/nodeFuncs.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
@@ -33,10 +35,12 @@
 #include "utils/datetime.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/pg_locale.h"
 #include "utils/regproc.h"
 #include "utils/timestamp.h"
 
 #include "kernels/batch.h"
+#include "kernels/textfn.h"
 #include "parproc.h"
 #include "pipeline/pipeline.h"
 
@@ -77,17 +81,25 @@ typedef enum VOp
 	V_TEXT_TO_BOOL,
 	V_TEXT_TO_DATE,
 	V_TEXT_TO_TS,
-	V_TEXT_TO_TSTZ
+	V_TEXT_TO_TSTZ,
+	V_TEXT_LENGTH,
+	V_TEXT_CAT,
+	V_TEXT_TRIM,
+	V_TEXT_CASE,
+	V_TEXT_SUBSTR,
+	V_TEXT_MD5
 } VOp;
 
-/* One instruction: dst = op(a, b); aux is a scratch register. */
+/* One instruction: dst = op(a, b[, c]); aux is a scratch register. */
 typedef struct VInstr
 {
 	VOp			op;
-	int			sub;			/* PpArith, PpCmp */
+	int			sub;			/* PpArith, PpCmp, PpMath, PpTrimEnds, upper */
+	int			utf8;			/* text kernels: the database encoding is UTF8 */
 	int			dst;
 	int			a;
 	int			b;
+	int			c;
 	int			aux;
 	int64		lo;				/* integer result range */
 	int64		hi;
@@ -244,6 +256,7 @@ Emit(PpVecStage *vs, VOp op, int dst, int a, int b)
 	in->dst = dst;
 	in->a = a;
 	in->b = b;
+	in->c = -1;
 	in->aux = -1;
 	return in;
 }
@@ -329,7 +342,13 @@ typedef enum FnClass
 	FN_SQRT,
 	FN_MATH,					/* sub: PpMath */
 	FN_POW,
-	FN_CAST
+	FN_CAST,
+	FN_TEXT_LENGTH,
+	FN_TEXT_CAT,
+	FN_TRIM,					/* sub: PpTrimEnds */
+	FN_CASE_MAP,				/* sub: 1 upper, 0 lower */
+	FN_SUBSTR,
+	FN_MD5
 } FnClass;
 
 /* The class of funcid, by OID. */
@@ -438,6 +457,31 @@ ClassifyFunction(Oid funcid, int *sub)
 		case F_INT2_FLOAT4: case F_INT4_FLOAT4: case F_INT8_FLOAT4:
 		case F_FLOAT8_FLOAT4: case F_FLOAT4_FLOAT8:
 			return FN_CAST;
+		case F_TEXTLEN: case F_LENGTH_TEXT: case F_CHAR_LENGTH_TEXT:
+		case F_CHARACTER_LENGTH_TEXT:
+			return FN_TEXT_LENGTH;
+		case F_TEXTCAT:
+			return FN_TEXT_CAT;
+		case F_BTRIM_TEXT: case F_BTRIM_TEXT_TEXT:
+			*sub = PP_TRIM_BOTH;
+			return FN_TRIM;
+		case F_LTRIM_TEXT: case F_LTRIM_TEXT_TEXT:
+			*sub = PP_TRIM_LEADING;
+			return FN_TRIM;
+		case F_RTRIM_TEXT: case F_RTRIM_TEXT_TEXT:
+			*sub = PP_TRIM_TRAILING;
+			return FN_TRIM;
+		case F_LOWER_TEXT:
+			*sub = 0;
+			return FN_CASE_MAP;
+		case F_UPPER_TEXT:
+			*sub = 1;
+			return FN_CASE_MAP;
+		case F_SUBSTR_TEXT_INT4: case F_SUBSTR_TEXT_INT4_INT4:
+		case F_SUBSTRING_TEXT_INT4: case F_SUBSTRING_TEXT_INT4_INT4:
+			return FN_SUBSTR;
+		case F_MD5_TEXT:
+			return FN_MD5;
 		default:
 			return FN_NONE;
 	}
@@ -445,43 +489,112 @@ ClassifyFunction(Oid funcid, int *sub)
 
 static int	CompileNode(PpVecStage *vs, Node *node, StringInfo desc, char **why);
 
+/*
+ * Why a text function cannot run as kernels here, or NULL: characters are
+ * counted only in UTF8 and single-byte encodings; lower/upper only under
+ * collations whose LC_CTYPE is C or POSIX (lc_ctype_is_c, the test
+ * str_tolower makes before mapping ASCII letters alone); md5 only where
+ * PostgreSQL can compute MD5 (not in FIPS mode).
+ */
+static char *
+TextKernelMissing(FnClass cls, Oid funcid, Oid inputcollid)
+{
+	char		hex[33];
+	const char *errstr = NULL;
+
+	switch (cls)
+	{
+		case FN_TEXT_LENGTH:
+		case FN_TRIM:
+		case FN_SUBSTR:
+			if (GetDatabaseEncoding() != PG_UTF8 && pg_database_encoding_max_length() != 1)
+				return psprintf("function %s has no kernel in encoding %s",
+								format_procedure(funcid), GetDatabaseEncodingName());
+			return NULL;
+		case FN_CASE_MAP:
+			if (!OidIsValid(inputcollid) || !lc_ctype_is_c(inputcollid))
+				return psprintf("function %s has a kernel only under collations whose LC_CTYPE is C or POSIX",
+								format_procedure(funcid));
+			return NULL;
+		case FN_MD5:
+			if (!pg_md5_hash("", 0, hex, &errstr))
+				return psprintf("function %s has no kernel: MD5 is not available",
+								format_procedure(funcid));
+			return NULL;
+		default:
+			return NULL;
+	}
+}
+
+/* Whether cls is one of the text functions. */
+static bool
+IsTextClass(FnClass cls)
+{
+	return cls == FN_TEXT_LENGTH || cls == FN_TEXT_CAT || cls == FN_TRIM ||
+		cls == FN_CASE_MAP || cls == FN_SUBSTR || cls == FN_MD5;
+}
+
 /* Compile a function call with kernels; -1 and *why if it has none. */
 static int
-CompileCall(PpVecStage *vs, Oid funcid, List *args, Oid rettype, StringInfo desc,
-			char **why)
+CompileCall(PpVecStage *vs, Oid funcid, List *args, Oid rettype, Oid inputcollid,
+			StringInfo desc, char **why)
 {
 	int			sub = 0;
 	FnClass		cls = ClassifyFunction(funcid, &sub);
 	int			nargs = list_length(args);
-	int			a = -1,
-				b = -1,
+	int			r[3] = {-1, -1, -1};
+	int			a,
+				b,
 				dst;
 	Oid			ta = InvalidOid,
 				tb = InvalidOid;
 	VInstr	   *in;
+	ListCell   *lc;
 
 	if (cls == FN_NONE)
 	{
 		*why = psprintf("function %s has no kernel", format_procedure(funcid));
 		return -1;
 	}
-	appendStringInfo(desc, "%s(", get_func_name(funcid));
-	if (nargs >= 1)
+	if (nargs > 3 || (nargs == 3 && cls != FN_SUBSTR))
 	{
-		if ((a = CompileNode(vs, linitial(args), desc, why)) < 0)
-			return -1;
-		ta = vs->regs[a].type;
+		*why = psprintf("function %s has no kernel for %d arguments",
+						format_procedure(funcid), nargs);
+		return -1;
 	}
-	if (nargs == 2)
+	if ((*why = TextKernelMissing(cls, funcid, inputcollid)) != NULL)
+		return -1;
+	appendStringInfo(desc, "%s(", get_func_name(funcid));
+	foreach(lc, args)
 	{
-		appendStringInfoString(desc, ", ");
-		if ((b = CompileNode(vs, lsecond(args), desc, why)) < 0)
+		int			k = foreach_current_index(lc);
+
+		if (k > 0)
+			appendStringInfoString(desc, ", ");
+		if ((r[k] = CompileNode(vs, lfirst(lc), desc, why)) < 0)
 			return -1;
-		tb = vs->regs[b].type;
 	}
 	appendStringInfoChar(desc, ')');
+	a = r[0];
+	b = r[1];
+	if (a >= 0)
+		ta = vs->regs[a].type;
+	if (b >= 0)
+		tb = vs->regs[b].type;
+	if (IsTextClass(cls))
+	{
+		/* the OIDs above take text, then int4 for substr; make sure */
+		for (int k = 0; k < nargs; k++)
+			if (cls == FN_SUBSTR && k > 0 ? vs->regs[r[k]].type != INT4OID :
+				vs->regs[r[k]].kind != PP_KIND_TEXT)
+			{
+				*why = psprintf("function %s has unexpected argument types",
+								format_procedure(funcid));
+				return -1;
+			}
+	}
 	/* the OIDs above take two integers or two floats; make sure */
-	if (nargs == 2 && IsFloatType(ta) != IsFloatType(tb))
+	else if (nargs == 2 && IsFloatType(ta) != IsFloatType(tb))
 	{
 		*why = psprintf("function %s mixes integer and float arguments",
 						format_procedure(funcid));
@@ -542,6 +655,26 @@ CompileCall(PpVecStage *vs, Oid funcid, List *args, Oid rettype, StringInfo desc
 			else
 				Emit(vs, V_COPY, dst, a, -1);
 			break;
+		case FN_TEXT_LENGTH:
+			Emit(vs, V_TEXT_LENGTH, dst, a, -1)->utf8 = GetDatabaseEncoding() == PG_UTF8;
+			break;
+		case FN_TEXT_CAT:
+			Emit(vs, V_TEXT_CAT, dst, a, b);
+			break;
+		case FN_TRIM:
+			Emit(vs, V_TEXT_TRIM, dst, a, b)->sub = sub;
+			break;
+		case FN_CASE_MAP:
+			Emit(vs, V_TEXT_CASE, dst, a, -1)->sub = sub;
+			break;
+		case FN_SUBSTR:
+			in = Emit(vs, V_TEXT_SUBSTR, dst, a, b);
+			in->c = r[2];
+			in->utf8 = GetDatabaseEncoding() == PG_UTF8;
+			break;
+		case FN_MD5:
+			Emit(vs, V_TEXT_MD5, dst, a, -1);
+			break;
 		case FN_NONE:
 			break;
 	}
@@ -592,7 +725,8 @@ CompileNode(PpVecStage *vs, Node *node, StringInfo desc, char **why)
 				OpExpr	   *op = (OpExpr *) node;
 
 				set_opfuncid(op);
-				return CompileCall(vs, op->opfuncid, op->args, type, desc, why);
+				return CompileCall(vs, op->opfuncid, op->args, type, op->inputcollid,
+								   desc, why);
 			}
 		case T_FuncExpr:
 			{
@@ -600,7 +734,8 @@ CompileNode(PpVecStage *vs, Node *node, StringInfo desc, char **why)
 
 				if (f->funcretset || f->funcvariadic)
 					break;
-				return CompileCall(vs, f->funcid, f->args, type, desc, why);
+				return CompileCall(vs, f->funcid, f->args, type, f->inputcollid,
+								   desc, why);
 			}
 		case T_CoerceViaIO:
 			{
@@ -976,16 +1111,31 @@ Deform(PpVecStage *vs, TupleTableSlot **cur, const bool *alive, int n)
 	}
 }
 
-/* Run the stage's instructions over n rows. */
+/*
+ * Memory for text results, in the current (per-tuple) memory context: NULL
+ * rather than an error when there is none, so the kernel flags its rows
+ * and PostgreSQL's evaluator raises whatever it raises.
+ */
+static void *
+BatchAlloc(void *arg, size_t size)
+{
+	return MemoryContextAllocExtended(CurrentMemoryContext, size,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
+/* Run the stage's instructions over n rows, in per-tuple memory. */
 static void
 RunProgram(PpVecStage *vs, int n)
 {
+	PpAlloc		mem = {BatchAlloc, NULL};
+
 	for (int k = 0; k < vs->ninstr; k++)
 	{
 		VInstr	   *in = &vs->instr[k];
 		PpCol	   *d = &vs->regs[in->dst].col;
 		PpCol	   *a = in->a >= 0 ? &vs->regs[in->a].col : NULL;
 		PpCol	   *b = in->b >= 0 ? &vs->regs[in->b].col : NULL;
+		PpCol	   *c = in->c >= 0 ? &vs->regs[in->c].col : NULL;
 		PpKind		kind = vs->regs[in->dst].kind;
 		uint8	   *decided = in->aux >= 0 ? vs->regs[in->aux].col.null : NULL;
 
@@ -1099,6 +1249,24 @@ RunProgram(PpVecStage *vs, int n)
 			case V_TEXT_TO_TSTZ:
 				pp_text_to_timestamptz(a, d, vs->tz, n);
 				break;
+			case V_TEXT_LENGTH:
+				pp_text_length(in->utf8, a, d, n);
+				break;
+			case V_TEXT_CAT:
+				pp_text_cat(a, b, d, n, &mem);
+				break;
+			case V_TEXT_TRIM:
+				pp_text_trim(in->sub, a, b, d, n);
+				break;
+			case V_TEXT_CASE:
+				pp_text_case(in->sub, a, d, n, &mem);
+				break;
+			case V_TEXT_SUBSTR:
+				pp_text_substr(in->utf8, a, b, c, d, n);
+				break;
+			case V_TEXT_MD5:
+				pp_text_md5(a, d, n, &mem);
+				break;
 		}
 	}
 }
@@ -1138,13 +1306,19 @@ RegDatum(VReg *reg, int r)
  * Evaluate stage st over the n rows of a batch: cur[r] are the rows'
  * inputs, alive[r] whether row r is still in.  A filter clears alive[r]
  * of the rows it drops; a map stores its output in out[r] and points
- * cur[r] at it.  Runs in econtext's per-tuple memory.
+ * cur[r] at it.  Runs in econtext's per-tuple memory.  Adds to
+ * *kernel_values the expression values taken from kernels and to
+ * *evaluator_values those PostgreSQL's evaluator computed (fallback
+ * expressions and flagged rows); plain input columns count in neither.
  */
 void
 PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **cur,
-		  bool *alive, int n, TupleTableSlot **out)
+		  bool *alive, int n, TupleTableSlot **out, uint64 *kernel_values,
+		  uint64 *evaluator_values)
 {
 	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+	uint64		nkernel = 0,
+				nevaluator = 0;
 
 	Assert(n <= vs->batch);
 	Deform(vs, cur, alive, n);
@@ -1161,13 +1335,19 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 			if (!alive[r])
 				continue;
 			if (res && !res->status[r])
+			{
 				alive[r] = !res->null[r] && res->i[r] != 0;
+				nkernel++;
+			}
 			else
 			{
 				econtext->ecxt_scantuple = cur[r];
+				nevaluator++;
 				alive[r] = ExecQual(st->qualstate, econtext);
 			}
 		}
+		*kernel_values += nkernel;
+		*evaluator_values += nevaluator;
 		return;
 	}
 
@@ -1198,13 +1378,19 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 
 				o->tts_isnull[c] = reg->col.null[r];
 				o->tts_values[c] = reg->col.null[r] ? (Datum) 0 : RegDatum(reg, r);
+				nkernel++;
 			}
 			else
+			{
+				nevaluator++;
 				o->tts_values[c] = ExecEvalExpr(st->colstates[c], econtext,
 												&o->tts_isnull[c]);
+			}
 		}
 		ExecStoreVirtualTuple(o);
 		cur[r] = o;
 	}
 	MemoryContextSwitchTo(old);
+	*kernel_values += nkernel;
+	*evaluator_values += nevaluator;
 }

@@ -15,10 +15,12 @@
 #include "../../src/kernels/graph.h"
 #include "../../src/kernels/histogram.h"
 #include "../../src/kernels/hll.h"
+#include "../../src/kernels/md5.h"
 #include "../../src/kernels/moments.h"
 #include "../../src/kernels/percentile.h"
 #include "../../src/kernels/qsketch.h"
 #include "../../src/kernels/sort.h"
+#include "../../src/kernels/textfn.h"
 #include "../../src/kernels/textparse.h"
 #include "../../src/kernels/topk.h"
 #include "../../src/kernels/vec.h"
@@ -1601,6 +1603,238 @@ test_batch(void)
 	CHECK(fake_lookups == 2, "one lookup per hour (%d)", fake_lookups);
 }
 
+/* An allocator over malloc for the text kernels; fail: return NULL. */
+static void *
+test_alloc(void *arg, size_t size)
+{
+	return *(int *) arg ? NULL : malloc(size);
+}
+
+/* Row i of t is the C string str (NULL: SQL NULL). */
+static void
+set_str(TestCol *t, int i, const char *str)
+{
+	t->null[i] = str == NULL;
+	t->status[i] = 0;
+	t->s[i].p = str;
+	t->s[i].len = str ? (int32_t) strlen(str) : 0;
+}
+
+/* Whether row i of t is the text str. */
+static int
+is_str(const TestCol *t, int i, const char *str)
+{
+	return t->status[i] == PP_ROW_OK && !t->null[i] &&
+		t->s[i].len == (int32_t) strlen(str) && memcmp(t->s[i].p, str, strlen(str)) == 0;
+}
+
+/* The byte offsets of the characters of valid UTF8 s, from bit patterns. */
+static int
+utf8_offsets(const char *s, int *off)
+{
+	int			n = 0;
+
+	for (int k = 0; s[k]; k++)
+		if (((unsigned char) s[k] & 0xc0) != 0x80)
+			off[n++] = k;
+	off[n] = (int) strlen(s);
+	return n;
+}
+
+static void
+test_textfn(void)
+{
+	static const char *md5_in[] = {"", "a", "abc", "message digest",
+		"abcdefghijklmnopqrstuvwxyz",
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+	"12345678901234567890123456789012345678901234567890123456789012345678901234567890"};
+	static const char *md5_out[] = {"d41d8cd98f00b204e9800998ecf8427e",
+		"0cc175b9c0f1b6a831c399e269772661", "900150983cd24fb0d6963f7d28e17f72",
+		"f96b697d7cb7938d525a2f31aaf161d0", "c3fcd3d76192e4007dfb496cca67e13b",
+		"d174ab98d277d9f5a5611c2c9f419d9f", "57edf4a22be3c955ac49da2e2107b67a"};
+	/* lengths around the padding boundaries, bytes (7k + 3) mod 256 (Python's hashlib) */
+	static const int pad_len[] = {55, 56, 63, 64, 65, 119, 120, 128};
+	static const char *pad_out[] = {"52c0e574e1198de5fe3f8f11440dcb1b",
+		"46c9907fc908ee68b1e7b8e71286a518", "a62f6d59e837867693f042f5b8f5a236",
+		"7160b8fb5e9e4023d549c3971fbaeead", "70bd662e7aefbda85a0f7244167b7897",
+		"e84905d4214f4d1ca56c2cdcc152b143", "e3eb5a6c8669ea01a8c185b8abc8a5dc",
+	"10b2da1a82f16d99a81a7203fe9f02cb"};
+	/* strings of 1- to 4-byte characters */
+	static const char *utf[] = {"", "a", "h\xc3\xa9llo", "\xe2\x82\xac", "x\xf0\x9f\x98\x80y",
+		"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z", "  pad  ", "abcdefgh"};
+	TestCol		a = {0},
+				b = {0},
+				c = {0},
+				o = {0};
+	int			fail_alloc = 0;
+	PpAlloc		mem = {test_alloc, &fail_alloc};
+	char		hex[33] = {0};
+	unsigned char pad[128];
+
+	/* md5: RFC 1321's test suite, and padding edge lengths */
+	for (int k = 0; k < 7; k++)
+	{
+		pp_md5_hex(md5_in[k], strlen(md5_in[k]), hex);
+		CHECK(strcmp(hex, md5_out[k]) == 0, "md5(\"%s\") = %s", md5_in[k], hex);
+	}
+	for (int k = 0; k < 128; k++)
+		pad[k] = (unsigned char) ((k * 7 + 3) & 255);
+	for (int k = 0; k < 8; k++)
+	{
+		pp_md5_hex(pad, pad_len[k], hex);
+		CHECK(strcmp(hex, pad_out[k]) == 0, "md5 of %d bytes = %s", pad_len[k], hex);
+	}
+	set_str(&a, 0, "abc");
+	set_str(&a, 1, NULL);
+	set_str(&a, 2, "");
+	a.status[3] = PP_ROW_UNPARSED;
+	a.null[3] = 1;
+	pp_text_md5(tcol(&a), tcol(&o), 4, &mem);
+	CHECK(is_str(&o, 0, "900150983cd24fb0d6963f7d28e17f72") && o.null[1] && !o.status[1] &&
+		  is_str(&o, 2, "d41d8cd98f00b204e9800998ecf8427e") && o.status[3] == PP_ROW_UNPARSED,
+		  "md5 column: value, NULL, empty, flag propagated");
+	fail_alloc = 1;
+	pp_text_md5(tcol(&a), tcol(&o), 4, &mem);
+	CHECK(o.status[0] == PP_ROW_SPECIAL && o.null[1] && !o.status[1],
+		  "no memory: rows with a value flagged");
+	fail_alloc = 0;
+
+	/* length: characters, against counting lead bytes */
+	for (int k = 0; k < 8; k++)
+		set_str(&a, k, utf[k]);
+	pp_text_length(1, tcol(&a), tcol(&o), 8);
+	for (int k = 0; k < 8; k++)
+	{
+		int			off[64];
+
+		CHECK(o.status[k] == PP_ROW_OK && o.i[k] == utf8_offsets(utf[k], off),
+			  "length(%s) = %lld", utf[k], (long long) o.i[k]);
+	}
+	pp_text_length(0, tcol(&a), tcol(&o), 8);
+	CHECK(o.i[2] == 6 && o.i[5] == 10, "single-byte length is bytes");
+	a.s[1].p = "\xf0\x9f";		/* a cut 4-byte character */
+	a.s[1].len = 2;
+	a.s[0].p = "a\0b";
+	a.s[0].len = 3;
+	pp_text_length(1, tcol(&a), tcol(&o), 2);
+	CHECK(o.status[0] == PP_ROW_SPECIAL && o.status[1] == PP_ROW_SPECIAL,
+		  "a NUL byte or a cut character: flagged");
+
+	/* substr: every start and count on every string, against the definition */
+	for (int k = 0; k < 8; k++)
+	{
+		int			off[64],
+					nch = utf8_offsets(utf[k], off);
+
+		for (int st = -3; st <= 10; st++)
+			for (int cnt = -2; cnt <= 12; cnt++)
+			{
+				int			big = cnt == 12;
+				int64_t		count = big ? INT32_MAX : cnt;
+				int64_t		from = st > 1 ? st : 1,
+							to = st + count;	/* exclusive */
+				char		want[64];
+				int			wlen = 0;
+
+				set_str(&a, 0, utf[k]);
+				b.i[0] = st;
+				b.null[0] = b.status[0] = 0;
+				c.i[0] = count;
+				c.null[0] = c.status[0] = 0;
+				for (int64_t p = from; p < to && p <= nch; p++)
+				{
+					memcpy(want + wlen, utf[k] + off[p - 1], off[p] - off[p - 1]);
+					wlen += off[p] - off[p - 1];
+				}
+				want[wlen] = '\0';
+				pp_text_substr(1, tcol(&a), tcol(&b), tcol(&c), tcol(&o), 1);
+				if (cnt < 0)
+					CHECK(o.status[0] == PP_ROW_SPECIAL, "negative count flagged");
+				else
+					CHECK(is_str(&o, 0, want), "substr(%s, %d, %lld)", utf[k], st,
+						  (long long) count);
+				if (cnt == 0)
+				{
+					/* no count: to the end */
+					want[0] = '\0';
+					if (from <= nch)
+						strcpy(want, utf[k] + off[from - 1]);
+					pp_text_substr(1, tcol(&a), tcol(&b), NULL, tcol(&o), 1);
+					CHECK(is_str(&o, 0, want), "substr(%s, %d)", utf[k], st);
+				}
+			}
+	}
+	set_str(&a, 0, "abc");
+	b.null[0] = 1;
+	pp_text_substr(1, tcol(&a), tcol(&b), tcol(&c), tcol(&o), 1);
+	CHECK(o.null[0] && o.status[0] == PP_ROW_OK, "NULL start: NULL");
+	b.null[0] = 0;
+
+	/* trims: default (spaces) and given ASCII sets; a non-ASCII set flagged */
+	set_str(&a, 0, "  a b  ");
+	set_str(&a, 1, "xxaxbxx");
+	set_str(&a, 2, "\xc3\xa9 x\xc3\xa9");
+	set_str(&a, 3, "");
+	set_str(&a, 4, "   ");
+	set_str(&a, 5, NULL);
+	set_str(&a, 6, "\t a\n");
+	pp_text_trim(PP_TRIM_BOTH, tcol(&a), NULL, tcol(&o), 7);
+	CHECK(is_str(&o, 0, "a b") && is_str(&o, 1, "xxaxbxx") &&
+		  is_str(&o, 2, "\xc3\xa9 x\xc3\xa9") && is_str(&o, 3, "") && is_str(&o, 4, "") &&
+		  o.null[5] && is_str(&o, 6, "\t a\n"), "btrim(a): spaces only");
+	pp_text_trim(PP_TRIM_LEADING, tcol(&a), NULL, tcol(&o), 7);
+	CHECK(is_str(&o, 0, "a b  ") && is_str(&o, 4, ""), "ltrim(a)");
+	pp_text_trim(PP_TRIM_TRAILING, tcol(&a), NULL, tcol(&o), 7);
+	CHECK(is_str(&o, 0, "  a b") && is_str(&o, 4, ""), "rtrim(a)");
+	for (int k = 0; k < 7; k++)
+		set_str(&b, k, "x ");
+	set_str(&b, 3, "");
+	set_str(&b, 5, "x");
+	set_str(&b, 6, "\xc3\xa9");
+	pp_text_trim(PP_TRIM_BOTH, tcol(&a), tcol(&b), tcol(&o), 7);
+	CHECK(is_str(&o, 0, "a b") && is_str(&o, 1, "axb") && is_str(&o, 2, "\xc3\xa9 x\xc3\xa9") &&
+		  is_str(&o, 3, "") && o.null[5] && o.status[6] == PP_ROW_SPECIAL,
+		  "btrim(a, set): set characters, never inside a character; non-ASCII set flagged");
+	pp_text_trim(PP_TRIM_TRAILING, tcol(&a), tcol(&b), tcol(&o), 3);
+	CHECK(is_str(&o, 1, "xxaxb"), "rtrim(a, set)");
+	/* 0xa9, the last byte of \xc3\xa9, is ')' with the high bit set */
+	set_str(&a, 0, ")\xc3\xa9)");
+	set_str(&b, 0, ")");
+	pp_text_trim(PP_TRIM_BOTH, tcol(&a), tcol(&b), tcol(&o), 1);
+	CHECK(is_str(&o, 0, "\xc3\xa9"), "trims never take bytes of a multibyte character");
+
+	/* lower/upper: ASCII letters only; non-ASCII rows flagged */
+	set_str(&a, 0, "Hello, World 09 @[`{");
+	set_str(&a, 1, "\xc3\x89t\xc3\xa9");
+	set_str(&a, 2, "");
+	set_str(&a, 3, NULL);
+	pp_text_case(0, tcol(&a), tcol(&o), 4, &mem);
+	CHECK(is_str(&o, 0, "hello, world 09 @[`{") && o.status[1] == PP_ROW_SPECIAL &&
+		  is_str(&o, 2, "") && o.null[3] && !o.status[3], "lower");
+	pp_text_case(1, tcol(&a), tcol(&o), 4, &mem);
+	CHECK(is_str(&o, 0, "HELLO, WORLD 09 @[`{") && o.status[1] == PP_ROW_SPECIAL, "upper");
+
+	/* concatenation: NULL either side, flags in argument order */
+	set_str(&a, 0, "ab");
+	set_str(&b, 0, "\xc3\xa9");
+	set_str(&a, 1, "");
+	set_str(&b, 1, "");
+	set_str(&a, 2, NULL);
+	b.status[2] = PP_ROW_OUT_OF_RANGE;
+	b.null[2] = 1;
+	set_str(&a, 3, "x");
+	set_str(&b, 3, NULL);
+	pp_text_cat(tcol(&a), tcol(&b), tcol(&o), 4, &mem);
+	CHECK(is_str(&o, 0, "ab\xc3\xa9") && is_str(&o, 1, "") &&
+		  o.status[2] == PP_ROW_OUT_OF_RANGE && o.null[3] && !o.status[3], "textcat");
+	a.s[1].len = PP_TEXT_MAX_LEN;	/* only its length is read */
+	b.s[1].p = "y";
+	b.s[1].len = 1;
+	pp_text_cat(tcol(&a), tcol(&b), tcol(&o), 2, &mem);
+	CHECK(o.status[1] == PP_ROW_SPECIAL && is_str(&o, 0, "ab\xc3\xa9"),
+		  "a result longer than text can be: flagged");
+}
+
 int
 main(void)
 {
@@ -1617,6 +1851,7 @@ main(void)
 	test_graph();
 	test_textparse();
 	test_batch();
+	test_textfn();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
