@@ -37,8 +37,7 @@ OBJS = \
 	src/kernels/graph.o \
 	src/kernels/batch.o \
 	src/kernels/textparse.o \
-	src/kernels/textfn.o \
-	src/kernels/md5.o
+	src/kernels/textfn.o
 
 DATA = sql/parproc--$(EXTVERSION).sql
 PG_CPPFLAGS = -I$(srcdir)/src

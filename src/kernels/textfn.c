@@ -12,7 +12,6 @@
  */
 #include <string.h>
 
-#include "md5.h"
 #include "textfn.h"
 
 /* The status of a strict function's row: the first flagged argument's. */
@@ -347,7 +346,7 @@ pp_text_substr(int utf8, const PpCol *a, const PpCol *start, const PpCol *count,
 }
 
 void
-pp_text_md5(const PpCol *a, PpCol *out, size_t n, const PpAlloc *mem)
+pp_text_md5(const PpCol *a, PpCol *out, size_t n, const PpAlloc *mem, PpHexDigest digest)
 {
 	size_t		rows = 0;
 	char	   *buf;
@@ -375,7 +374,11 @@ pp_text_md5(const PpCol *a, PpCol *out, size_t n, const PpAlloc *mem)
 	{
 		if (out->null[i])
 			continue;
-		pp_md5_hex(a->s[i].p, (size_t) a->s[i].len, buf);
+		if (!digest(a->s[i].p, (size_t) a->s[i].len, buf))
+		{
+			set_null(out, i, PP_ROW_SPECIAL);
+			continue;
+		}
 		set_text(out, i, buf, 32);
 		buf += 32;
 	}

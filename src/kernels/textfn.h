@@ -18,6 +18,8 @@
 #ifndef PARPROC_KERNELS_TEXTFN_H
 #define PARPROC_KERNELS_TEXTFN_H
 
+#include <stdbool.h>
+
 #include "batch.h"
 
 /* The longest text PostgreSQL can allocate (MaxAllocSize - VARHDRSZ). */
@@ -70,7 +72,14 @@ extern void pp_text_case(int upper, const PpCol *a, PpCol *out, size_t n,
 extern void pp_text_substr(int utf8, const PpCol *a, const PpCol *start,
 						   const PpCol *count, PpCol *out, size_t n);
 
-/* md5(a): 32 lower-case hex digits. */
-extern void pp_text_md5(const PpCol *a, PpCol *out, size_t n, const PpAlloc *mem);
+/*
+ * A digest of len bytes at p into 32 lower-case hex digits; false when it
+ * cannot be computed.  The caller's: PostgreSQL's own MD5 (pg_md5_hash).
+ */
+typedef bool (*PpHexDigest) (const void *p, size_t len, char *hex);
+
+/* md5(a) through digest; a row digest fails for is flagged (PP_ROW_SPECIAL). */
+extern void pp_text_md5(const PpCol *a, PpCol *out, size_t n, const PpAlloc *mem,
+						PpHexDigest digest);
 
 #endif							/* PARPROC_KERNELS_TEXTFN_H */

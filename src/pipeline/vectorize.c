@@ -1123,6 +1123,19 @@ BatchAlloc(void *arg, size_t size)
 									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
 }
 
+/* PostgreSQL's MD5 for the md5 kernel; errors become a flagged row. */
+static bool
+Md5Hex(const void *p, size_t len, char *hex)
+{
+	const char *errstr = NULL;
+	char		buf[33];		/* 32 hex digits and a NUL */
+
+	if (!pg_md5_hash(p, len, buf, &errstr))
+		return false;
+	memcpy(hex, buf, 32);
+	return true;
+}
+
 /* Run the stage's instructions over n rows, in per-tuple memory. */
 static void
 RunProgram(PpVecStage *vs, int n)
@@ -1265,7 +1278,7 @@ RunProgram(PpVecStage *vs, int n)
 				pp_text_substr(in->utf8, a, b, c, d, n);
 				break;
 			case V_TEXT_MD5:
-				pp_text_md5(a, d, n, &mem);
+				pp_text_md5(a, d, n, &mem, Md5Hex);
 				break;
 		}
 	}
