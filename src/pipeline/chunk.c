@@ -764,6 +764,46 @@ MarkDone(ChunkExec *x, const PpChunkRef *ref, int worker)
 }
 
 /*
+ * Read blocks first..last of x's source through the active snapshot, and
+ * evaluate and write them batch by batch.
+ */
+static void
+ProcessBlocks(ChunkExec *x, BlockNumber first, BlockNumber last)
+{
+	ItemPointerData lo,
+				hi;
+	TableScanDesc scan;
+	TupleTableSlot *scanslot;
+
+	ItemPointerSet(&lo, first, FirstOffsetNumber);
+	ItemPointerSet(&hi, last, MaxOffsetNumber);
+	scan = table_beginscan_tidrange(x->source, GetActiveSnapshot(), &lo, &hi);
+	scanslot = table_slot_create(x->source, NULL);
+	for (;;)
+	{
+		bool		more;
+
+		if (x->n == 0)
+			CheckRunContinues(x);
+		more = table_scan_getnextslot_tidrange(scan, ForwardScanDirection, scanslot);
+		if (more)
+			BatchAdd(x, scanslot);
+		if (x->n == x->spec->batch_size || (!more && x->n > 0))
+		{
+			if (x->spec->on_error == PP_ON_ERROR_SKIP)
+				EvalBatchCatching(x);
+			else
+				EvalBatch(x);
+			FlushBatch(x);
+		}
+		if (!more)
+			break;
+	}
+	ExecDropSingleTupleTableSlot(scanslot);
+	table_endscan(scan);
+}
+
+/*
  * Process chunk g of the run's chunk list in the current transaction, through
  * the active snapshot, as participant worker (0: the coordinator).
  */
@@ -778,39 +818,10 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 	ChunkExec	x = {0};
 	BlockNumber first = (BlockNumber) ref->chunk * spec->chunk_size;
 	BlockNumber last = Min((int64) first + spec->chunk_size, pt->nblocks) - 1;
-	ItemPointerData lo,
-				hi;
-	TableScanDesc scan;
-	TupleTableSlot *scanslot;
 
 	SPI_connect();
 	ChunkExecInit(&x, spec, slot, pt, PpSpecStageDefs(spec));
-	ItemPointerSet(&lo, first, FirstOffsetNumber);
-	ItemPointerSet(&hi, last, MaxOffsetNumber);
-	scan = table_beginscan_tidrange(x.source, GetActiveSnapshot(), &lo, &hi);
-	scanslot = table_slot_create(x.source, NULL);
-	for (;;)
-	{
-		bool		more;
-
-		if (x.n == 0)
-			CheckRunContinues(&x);
-		more = table_scan_getnextslot_tidrange(scan, ForwardScanDirection, scanslot);
-		if (more)
-			BatchAdd(&x, scanslot);
-		if (x.n == spec->batch_size || (!more && x.n > 0))
-		{
-			if (spec->on_error == PP_ON_ERROR_SKIP)
-				EvalBatchCatching(&x);
-			else
-				EvalBatch(&x);
-			FlushBatch(&x);
-		}
-		if (!more)
-			break;
-	}
-	ExecDropSingleTupleTableSlot(scanslot);
-	table_endscan(scan);
+	ProcessBlocks(&x, first, last);
 	ChunkExecEnd(&x);
 	MarkDone(&x, ref, worker);
 	SPI_finish();
@@ -834,32 +845,11 @@ PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	ChunkExec	x = {0};
-	TableScanDesc scan;
-	TupleTableSlot *scanslot;
 
 	x.dry = true;
 	ChunkExecInit(&x, spec, slot, pt, defs);
-	scan = table_beginscan(x.source, GetActiveSnapshot(), 0, NULL);
-	scanslot = table_slot_create(x.source, NULL);
-	for (;;)
-	{
-		bool		more;
-
-		if (x.n == 0)
-			CheckRunContinues(&x);
-		more = table_scan_getnextslot(scan, ForwardScanDirection, scanslot);
-		if (more)
-			BatchAdd(&x, scanslot);
-		if (x.n == spec->batch_size || (!more && x.n > 0))
-		{
-			EvalBatch(&x);
-			FlushBatch(&x);
-		}
-		if (!more)
-			break;
-	}
-	ExecDropSingleTupleTableSlot(scanslot);
-	table_endscan(scan);
+	if (pt->nblocks > 0)
+		ProcessBlocks(&x, 0, pt->nblocks - 1);
 	ChunkExecEnd(&x);
 	*rows_read += x.read;
 	*rows_out += x.written;
