@@ -223,6 +223,27 @@ PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target, Datum *
 	return found;
 }
 
+/*
+ * The definition of pipeline name, for a member of its owner's role who is
+ * about to act on it (verb: "run", "drop", ...); errors otherwise.
+ */
+void
+PpLookupOwnedPipeline(const char *name, const char *verb, Oid *source, Oid *target,
+					  Datum *stages)
+{
+	Oid			owner;
+
+	if (!PpLookupPipeline(name, &owner, source, target, stages))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("pipeline \"%s\" does not exist", name)));
+	if (!has_privs_of_role(GetUserId(), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be a member of the owner of pipeline \"%s\" to %s it",
+						name, verb)));
+}
+
 /* ereport unless the current user has privilege mode on relation relid. */
 static void
 CheckTablePrivilege(Oid relid, AclMode mode)
@@ -317,19 +338,11 @@ parproc_drop_pipeline(PG_FUNCTION_ARGS)
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {PG_GETARG_DATUM(0)};
-	Oid			owner,
-				source,
+	Oid			source,
 				target;
 	Datum		stages;
 
-	if (!PpLookupPipeline(name, &owner, &source, &target, &stages))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("pipeline \"%s\" does not exist", name)));
-	if (!has_privs_of_role(GetUserId(), owner))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be a member of the owner of pipeline \"%s\" to drop it", name)));
+	PpLookupOwnedPipeline(name, "drop", &source, &target, &stages);
 	SPI_connect();
 	PpCatalogExec("DELETE FROM parproc.pipeline_defs WHERE name = $1", 1, types, values,
 				  NULL, false);

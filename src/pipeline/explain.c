@@ -30,18 +30,9 @@ PG_FUNCTION_INFO_V1(parproc_dry_run);
 static List *
 LookupForCaller(const char *name, Oid *source, Oid *target)
 {
-	Oid			owner;
 	Datum		stages;
 
-	if (!PpLookupPipeline(name, &owner, source, target, &stages))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("pipeline \"%s\" does not exist", name)));
-	if (!has_privs_of_role(GetUserId(), owner))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be a member of the owner of pipeline \"%s\" to inspect it",
-						name)));
+	PpLookupOwnedPipeline(name, "inspect", source, target, &stages);
 	if (pg_class_aclcheck(*source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(*source));
 	return PpParseStages(stages);

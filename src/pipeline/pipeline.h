@@ -216,6 +216,8 @@ extern int	PpCatalogExecSnapshot(const char *sql, int nargs, Oid *types, Datum *
 extern List *PpParseStages(Datum stages);
 extern char *PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target,
 							  Datum *stages);
+extern void PpLookupOwnedPipeline(const char *name, const char *verb, Oid *source,
+								  Oid *target, Datum *stages);
 
 /* stages.c */
 extern PpPlan *PpCompile(List *defs, Relation source, Relation target);

@@ -921,7 +921,6 @@ CheckCallerLocks(Relation rel, LOCKMODE conflicting, const char *what)
 static void
 PrepareRun(RunRequest *rq)
 {
-	Oid			owner;
 	Datum		stages;
 	Relation	source,
 				target;
@@ -935,15 +934,7 @@ PrepareRun(RunRequest *rq)
 		ereport(ERROR,
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
 				 errmsg("cannot run a pipeline in a read-only transaction")));
-	if (!PpLookupPipeline(rq->pipeline, &owner, &rq->source, &rq->target, &stages))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("pipeline \"%s\" does not exist", rq->pipeline)));
-	if (!has_privs_of_role(GetUserId(), owner))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("must be a member of the owner of pipeline \"%s\" to run it",
-						rq->pipeline)));
+	PpLookupOwnedPipeline(rq->pipeline, "run", &rq->source, &rq->target, &stages);
 	if (pg_class_aclcheck(rq->source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(rq->source));
 	if (pg_class_aclcheck(rq->target, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
