@@ -20,11 +20,14 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -40,6 +43,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
+#include "utils/snapmgr.h"
 
 #include "graph/cache.h"
 #include "kernels/graph.h"
@@ -167,9 +171,10 @@ GraphKeyFor(GraphKey *key, const char *name, const GraphDef *def)
 	/*
 	 * Row-level security may show each role other rows: then each role
 	 * gets its own copy.  Otherwise every role allowed to read the table
-	 * reads the same rows, and shares one.
+	 * (owners and BYPASSRLS roles included) reads all its rows, and they
+	 * share one.
 	 */
-	key->role = def && check_enable_rls(def->edges, InvalidOid, false) != RLS_NONE ?
+	key->role = def && check_enable_rls(def->edges, InvalidOid, false) == RLS_ENABLED ?
 		GetUserId() : InvalidOid;
 }
 
@@ -281,14 +286,31 @@ EdgeListAppend(EdgeList *e, int64 s, int64 d, double w)
 	e->n++;
 }
 
-/* Read every edge as the current role (SPI connected), validating. */
+/* Error unless an edge read from relname is valid. */
+static inline void
+CheckEdge(const char *name, const GraphDef *def, const char *relname,
+		  int64 s, int64 d, double w, bool n1, bool n2, bool n3)
+{
+	if (n1 || n2)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("edge table %s of graph \"%s\" has a NULL endpoint", relname, name),
+				 errhint("Remove or fix the edges with NULL %s or %s.",
+						 quote_identifier(def->source), quote_identifier(def->target))));
+	if (n3 || !isfinite(w) || w < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("edge " INT64_FORMAT " -> " INT64_FORMAT " of graph \"%s\" has weight %s",
+						s, d, name, n3 ? "NULL" : float8out_internal(w)),
+				 errdetail("Weights must be finite and >= 0.")));
+}
+
+/* Read every edge through a query as the current role (SPI connected). */
 static void
-ReadEdges(const char *name, const GraphDef *def, EdgeList *edges)
+QueryEdges(const char *name, const GraphDef *def, const char *relname, EdgeList *edges)
 {
 	StringInfoData q;
 	Portal		portal;
-	char	   *relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(def->edges)),
-													 get_rel_name(def->edges));
 
 	initStringInfo(&q);
 	appendStringInfo(&q, "SELECT %s::int8, %s::int8, %s::float8 FROM %s",
@@ -311,27 +333,118 @@ ReadEdges(const char *name, const GraphDef *def, EdgeList *edges)
 						n3;
 			int64		s = DatumGetInt64(SPI_getbinval(tup, desc, 1, &n1));
 			int64		d = DatumGetInt64(SPI_getbinval(tup, desc, 2, &n2));
-			double		w;
+			double		w = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &n3));
 
-			w = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &n3));
-			if (n1 || n2)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("edge table %s of graph \"%s\" has a NULL endpoint", relname, name),
-						 errhint("Remove or fix the edges with NULL %s or %s.",
-								 quote_identifier(def->source), quote_identifier(def->target))));
-			if (n3 || !isfinite(w) || w < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("edge " INT64_FORMAT " -> " INT64_FORMAT " of graph \"%s\" has weight %s",
-								s, d, name, n3 ? "NULL" : float8out_internal(w)),
-						 errdetail("Weights must be finite and >= 0.")));
+			CheckEdge(name, def, relname, s, d, w, n1, n2, n3);
 			EdgeListAppend(edges, s, d, w);
 		}
 		SPI_freetuptable(SPI_tuptable);
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(portal);
+}
+
+/* A node id of one of the integer types ValidateDef allows. */
+static inline int64
+NodeDatum(Datum d, Oid type)
+{
+	return type == INT8OID ? DatumGetInt64(d) :
+		type == INT4OID ? (int64) DatumGetInt32(d) : (int64) DatumGetInt16(d);
+}
+
+/* A weight of one of the number types ValidateDef allows. */
+static inline double
+WeightDatum(Datum d, Oid type)
+{
+	switch (type)
+	{
+		case FLOAT8OID:
+			return DatumGetFloat8(d);
+		case FLOAT4OID:
+			return (double) DatumGetFloat4(d);
+		case INT8OID:
+			return (double) DatumGetInt64(d);
+		case INT4OID:
+			return (double) DatumGetInt32(d);
+		case INT2OID:
+			return (double) DatumGetInt16(d);
+		default:
+			return DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+	}
+}
+
+/*
+ * Read every edge by scanning the table itself, in the current snapshot:
+ * what the query in QueryEdges returns, without forming and copying a
+ * result tuple per edge (most of the load time through SPI).  Only for a
+ * plain table or populated materialized view without row-level security
+ * for this role: the caller's SELECT privilege on it was checked, and
+ * nothing else stands between a query and the rows.
+ */
+static void
+ScanEdges(const char *name, const GraphDef *def, const char *relname, Relation rel,
+		  EdgeList *edges)
+{
+	AttrNumber	as = get_attnum(def->edges, def->source),
+				ad = get_attnum(def->edges, def->target),
+				aw = def->weight ? get_attnum(def->edges, def->weight) : InvalidAttrNumber;
+	Oid			ts = get_atttype(def->edges, as),
+				td = get_atttype(def->edges, ad),
+				tw = def->weight ? get_atttype(def->edges, aw) : InvalidOid;
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	uint64		rows = 0;
+
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		bool		n1,
+					n2,
+					n3 = false;
+		Datum		ds = slot_getattr(slot, as, &n1),
+					dd = slot_getattr(slot, ad, &n2),
+					dw = aw != InvalidAttrNumber ? slot_getattr(slot, aw, &n3) : (Datum) 0;
+		int64		s = n1 ? 0 : NodeDatum(ds, ts),
+					d = n2 ? 0 : NodeDatum(dd, td);
+		double		w = aw == InvalidAttrNumber ? 1.0 : n3 ? 0 : WeightDatum(dw, tw);
+
+		CheckEdge(name, def, relname, s, d, w, n1, n2, n3);
+		EdgeListAppend(edges, s, d, w);
+		if ((++rows & 65535) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+}
+
+/*
+ * Read every edge as the current role (SPI connected), validating: by a
+ * scan of the table where that returns what a query would, else by a
+ * query (partitioned tables, row-level security).
+ */
+static void
+ReadEdges(const char *name, const GraphDef *def, EdgeList *edges)
+{
+	char	   *relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(def->edges)),
+													 get_rel_name(def->edges));
+	Relation	rel = table_open(def->edges, AccessShareLock);
+	Size		room;
+
+	/* the planner's row estimate sizes the arrays, saving copies as they grow */
+	room = rel->rd_rel->reltuples > 0 ? (Size) (rel->rd_rel->reltuples * 1.05) + 1024 : 0;
+	if (room > edges->room && room <= MaxAllocHugeSize / sizeof(int64))
+	{
+		edges->src = ParprocAllocHuge(CurrentMemoryContext, room * sizeof(int64));
+		edges->dst = ParprocAllocHuge(CurrentMemoryContext, room * sizeof(int64));
+		edges->w = ParprocAllocHuge(CurrentMemoryContext, room * sizeof(double));
+		edges->room = room;
+	}
+	if ((rel->rd_rel->relkind == RELKIND_RELATION ||
+		 (rel->rd_rel->relkind == RELKIND_MATVIEW && RelationIsPopulated(rel))) &&
+		check_enable_rls(def->edges, InvalidOid, false) != RLS_ENABLED)
+		ScanEdges(name, def, relname, rel, edges);
+	else
+		QueryEdges(name, def, relname, edges);
+	table_close(rel, AccessShareLock);
 }
 
 /* The edge table's file node and its count of changed tuples (SPI connected). */
