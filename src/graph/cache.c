@@ -417,6 +417,12 @@ GraphCachePin(const GraphKey *key, GraphPin *pin, bool may_wait)
  * Memory for the graph this process claimed: bytes in the DSA area (or
  * this process's memory), evicting unpinned versions to make room, else
  * an error naming the graph.
+ *
+ * The graphs' bytes are what parproc.graph_memory bounds, counted here
+ * and reserved under the lock so that concurrent loads cannot overshoot.
+ * The DSA area's own size limit is only a backstop a little above it:
+ * the area adds bookkeeping (its first segment, page rounding), and keeps
+ * segments grown under an earlier, larger limit.
  */
 void *
 GraphCacheAllocate(GraphPin *pin, Size bytes, const char *name)
@@ -429,32 +435,36 @@ GraphCacheAllocate(GraphPin *pin, Size bytes, const char *name)
 	for (;;)
 	{
 		uint64		block = 0;
-		int			victim;
+		int			victim = -1;
 		Size		used;
 
-		if (bytes <= limit)
+		CacheLock(LW_EXCLUSIVE);
+		if (bytes <= limit && cache->used + bytes <= limit)
 		{
+			cache->used += bytes;
+			CacheUnlock();
 			if (cache_shared)
 			{
-				/* parproc.graph_memory may have changed (reload) */
-				dsa_set_size_limit(area, limit);
+				dsa_set_size_limit(area, limit + limit / 32 + 2 * 1024 * 1024);
 				block = dsa_allocate_extended(area, bytes, DSA_ALLOC_HUGE | DSA_ALLOC_NO_OOM);
 			}
-			else if (cache->used + bytes <= limit)
+			else
 				block = (uint64) (uintptr_t)
 					MemoryContextAllocExtended(TopMemoryContext, bytes,
 											   MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+			CacheLock(LW_EXCLUSIVE);
+			if (block != 0)
+			{
+				s->block = block;
+				s->bytes = bytes;
+				CacheUnlock();
+				return SlotAddress(s);
+			}
+			/* the area or the system is short of memory even so */
+			cache->used -= bytes;
 		}
-		CacheLock(LW_EXCLUSIVE);
-		if (block != 0)
-		{
-			s->block = block;
-			s->bytes = bytes;
-			cache->used += bytes;
-			CacheUnlock();
-			return SlotAddress(s);
-		}
-		victim = bytes <= limit ? EvictionVictim() : -1;
+		if (bytes <= limit)
+			victim = EvictionVictim();
 		if (victim >= 0)
 		{
 			FreeSlot(&cache->slots[victim]);
