@@ -99,6 +99,7 @@ static PpSpreadScratch scratch;
 static void *scratch_block = NULL;
 static bool scratch_dirty = false;	/* a query was interrupted mid-way */
 
+/* Relcache callback: graph_defs (or every relation) may have changed. */
 static void
 GraphDefsInvalidated(Datum arg, Oid relid)
 {
