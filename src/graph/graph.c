@@ -393,8 +393,17 @@ ScanEdges(const char *name, const GraphDef *def, const char *relname, Relation r
 				td = get_atttype(def->edges, ad),
 				tw = def->weight ? get_atttype(def->edges, aw) : InvalidOid;
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	TableScanDesc scan;
 	uint64		rows = 0;
+	bool		pushed = false;
+
+	/* the snapshot a query would read with (SPI pushes one when none is) */
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed = true;
+	}
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
 
 	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 	{
@@ -415,6 +424,8 @@ ScanEdges(const char *name, const GraphDef *def, const char *relname, Relation r
 	}
 	table_endscan(scan);
 	ExecDropSingleTupleTableSlot(slot);
+	if (pushed)
+		PopActiveSnapshot();
 }
 
 /*
@@ -445,7 +456,8 @@ ReadEdges(const char *name, const GraphDef *def, EdgeList *edges)
 		ScanEdges(name, def, relname, rel, edges);
 	else
 		QueryEdges(name, def, relname, edges);
-	table_close(rel, AccessShareLock);
+	/* keep the lock to the end of the transaction, as a query does */
+	table_close(rel, NoLock);
 }
 
 /* The edge table's file node and its count of changed tuples (SPI connected). */
