@@ -156,6 +156,7 @@ GraphShmemRequest(void)
 	shmem_startup_hook = GraphShmemStartupHook;
 }
 
+/* Take the slots' lock (no lock without preload: one process). */
 static void
 CacheLock(LWLockMode mode)
 {
@@ -163,6 +164,7 @@ CacheLock(LWLockMode mode)
 		LWLockAcquire(cache->lock, mode);
 }
 
+/* Release the slots' lock. */
 static void
 CacheUnlock(void)
 {
@@ -249,6 +251,7 @@ FreeSlot(GraphSlot *s)
 	s->loader_pid = 0;
 }
 
+/* Same version of the same graph for the same rows. */
 static bool
 KeyEqual(const GraphKey *a, const GraphKey *b)
 {

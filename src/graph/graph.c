@@ -557,7 +557,11 @@ GraphBuild(const char *name, const GraphDef *def, GraphPin *pin)
 	ReadEdges(name, def, &edges);
 	CHECK_FOR_INTERRUPTS();
 
-	/* node numbers: the ids in ascending order (a radix sort, ~40 ms per 1M edges) */
+	/*
+	 * node numbers: the ids in ascending order, by a radix sort of every
+	 * endpoint (the one step without interrupt checks inside; linear in
+	 * the edges, a small part of a load)
+	 */
 	ids = ParprocAllocHuge(context, Max(2 * edges.n, 1) * sizeof(int64));
 	tmp = ParprocAllocHuge(context, Max(2 * edges.n, 1) * sizeof(uint64));
 	nnodes = pp_graph_distinct_ids(edges.src, edges.dst, edges.n, ids, tmp);
