@@ -19,6 +19,7 @@ OBJS = \
 	src/agg/topk.o \
 	src/agg/qsketch.o \
 	src/graph/graph.o \
+	src/graph/cache.o \
 	src/pipeline/catalog.o \
 	src/pipeline/stages.o \
 	src/pipeline/chunk.o \

@@ -130,6 +130,75 @@ SELECT parproc.refresh_graph('kg');
 SELECT name, nodes, edges, stale, queries FROM parproc.graphs WHERE name = 'kg';
 SELECT node FROM parproc.spread_activation('kg', ARRAY[13]) ORDER BY node;
 
+-- a partitioned edge table (read through a query) and a plain one (read
+-- by scanning it) give the same graph
+TRUNCATE sa_edges;
+INSERT INTO sa_edges SELECT * FROM kg;
+CREATE TABLE kg_part (src int, dst int, w float8) PARTITION BY RANGE (src);
+CREATE TABLE kg_part_low PARTITION OF kg_part FOR VALUES FROM (MINVALUE) TO (6);
+CREATE TABLE kg_part_high PARTITION OF kg_part FOR VALUES FROM (6) TO (MAXVALUE);
+INSERT INTO kg_part SELECT * FROM kg;
+SELECT parproc.create_graph('kg_part', 'kg_part', 'src', 'dst', 'w');
+SELECT sa_check('kg_part', true, ARRAY[1]) AS partitioned,
+	   sa_check('kg_part', true, ARRAY[6, 10], inhibition => 0.2) AS partitioned_inhibited;
+
+-- row-level security: a role the policy shows fewer edges gets its own
+-- copy of the graph, with only those edges; the owner's copy is shared
+-- by every role that sees all rows
+CREATE ROLE sa_limited;
+GRANT USAGE ON SCHEMA parproc TO sa_limited;
+CREATE TABLE kg_rls AS SELECT * FROM kg;
+ALTER TABLE kg_rls ENABLE ROW LEVEL SECURITY;
+CREATE POLICY low_sources ON kg_rls FOR SELECT TO sa_limited USING (src < 5);
+GRANT SELECT ON kg_rls TO sa_limited;
+SELECT parproc.create_graph('kg_rls', 'kg_rls', 'src', 'dst', 'w');
+SELECT sa_check('kg_rls', true, ARRAY[1]) AS owner_sees_all;
+SET ROLE sa_limited;
+CREATE TEMP TABLE rls_got AS SELECT * FROM parproc.spread_activation('kg_rls', ARRAY[1]);
+RESET ROLE;
+TRUNCATE sa_edges;
+INSERT INTO sa_edges SELECT * FROM kg WHERE src < 5;
+SELECT count(*) AS nodes,
+	   count(*) FILTER (WHERE g.node IS NULL OR r.node IS NULL OR abs(g.activation - r.activation) > 1e-9
+						OR g.iteration_reached <> r.iteration_reached) AS mismatches
+FROM rls_got g FULL JOIN sa_ref(true, ARRAY[1], NULL, 1.0, 0.8, 0.2, 0.01, 0.0, true, 10, 1e-6, 100) r
+	USING (node);
+SELECT name, nodes, edges, loaded_as FROM parproc.graphs WHERE name = 'kg_rls'
+ORDER BY loaded_as NULLS FIRST;
+SELECT parproc.drop_graph('kg_rls');
+SELECT parproc.drop_graph('kg_part');
+DROP TABLE kg_rls, kg_part, rls_got;
+REVOKE USAGE ON SCHEMA parproc FROM sa_limited;
+DROP ROLE sa_limited;
+
+-- loading is interruptible: statement_timeout stops the load of a larger
+-- graph (here defined directly, so the first query loads it), and leaves
+-- nothing behind: the next query loads it once, and one step from one
+-- seed without decay or normalization gives each out-neighbour the sum of
+-- its edge weights (at most 1), as computed directly
+CREATE TABLE big_edges AS
+SELECT g % 200000 AS src, (g * 7919 + g / 200000 * 31) % 200000 AS dst, (g / 7 % 10) / 10.0::float8 AS w
+FROM generate_series(1, 2000000::bigint) g;
+INSERT INTO parproc.graph_defs (name, edges, source, target, weight, directed)
+VALUES ('big', 'big_edges', 'src', 'dst', 'w', true);
+SET statement_timeout = '100ms';
+SELECT count(*) FROM parproc.spread_activation('big', ARRAY[1]);
+RESET statement_timeout;
+WITH a AS (SELECT node, activation
+		   FROM parproc.spread_activation('big', ARRAY[1], spread => 1, decay => 0, threshold => 0,
+										  "normalize" => false, max_iterations => 1, max_nodes => 1000)),
+	 b AS (SELECT 1::bigint AS node, 1::float8 AS activation
+		   UNION ALL
+		   SELECT dst, least(1, sum(w)) FROM big_edges WHERE src = 1 AND dst <> 1
+		   GROUP BY dst HAVING sum(w) > 0)
+SELECT count(*) AS nodes,
+	   count(*) FILTER (WHERE a.node IS NULL OR b.node IS NULL OR abs(a.activation - b.activation) > 1e-9)
+		   AS mismatches
+FROM a FULL JOIN b USING (node);
+SELECT nodes, edges, loads, queries FROM parproc.graphs WHERE name = 'big';
+SELECT parproc.drop_graph('big');
+DROP TABLE big_edges;
+
 -- bad input
 CREATE TABLE bad_edges (a bigint, b bigint, w float8, t text, f float8);
 INSERT INTO bad_edges VALUES (1, 2, 1, 'x', 1), (2, NULL, 1, 'y', 1), (3, 4, -1, 'z', 'NaN');

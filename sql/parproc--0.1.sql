@@ -627,7 +627,8 @@ RETURNS SETOF record
 
 CREATE FUNCTION parproc._graph_cache(OUT name text, OUT generation bigint, OUT nodes bigint,
 	OUT edges bigint, OUT bytes bigint, OUT loaded_at timestamptz, OUT filenode oid,
-	OUT changes bigint, OUT queries bigint, OUT total_ms double precision, OUT p99_ms double precision)
+	OUT changes bigint, OUT queries bigint, OUT total_ms double precision, OUT p99_ms double precision,
+	OUT loads bigint, OUT loaded_as oid)
 RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'parproc_graph_cache' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 
@@ -639,7 +640,8 @@ SELECT d.name, d.edges AS edge_table, d.directed, c.nodes, c.edges, c.bytes, c.l
 		   OR c.changes <> pg_catalog.pg_stat_get_tuples_inserted(d.edges)
 							+ pg_catalog.pg_stat_get_tuples_updated(d.edges)
 							+ pg_catalog.pg_stat_get_tuples_deleted(d.edges) END AS stale,
-	   c.queries, c.total_ms / NULLIF(c.queries, 0) AS mean_ms, c.p99_ms
+	   c.queries, c.total_ms / NULLIF(c.queries, 0) AS mean_ms, c.p99_ms, c.loads,
+	   c.loaded_as::regrole AS loaded_as
 FROM parproc.graph_defs d LEFT JOIN parproc._graph_cache() c ON c.name = d.name;
 GRANT SELECT ON parproc.graphs TO PUBLIC;
 
@@ -653,7 +655,7 @@ COMMENT ON FUNCTION parproc.spread_activation(text, bigint[], double precision, 
 	integer, double precision[]) IS
 'spreading activation from seed nodes; see the README for the exact definition';
 COMMENT ON VIEW parproc.graphs IS
-'defined graphs; nodes, edges, bytes, staleness and query statistics of those loaded in this session (NULL for the others)';
+'defined graphs; nodes, edges, bytes, staleness and query statistics of those loaded (in shared memory with preload, else in this session; NULL for the others)';
 
 -- pipelines: parallel, exactly-once transforms between tables ---------------
 

@@ -36,16 +36,24 @@ DefineGucs(void)
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
+	/*
+	 * With preload the graphs live in one DSA area shared by all sessions,
+	 * whose size limit this is: one value for the server, changed by a
+	 * reload (the area grows on demand, so nothing is reserved at start
+	 * and a restart is not needed).  Without preload each session caches
+	 * its own graphs and a superuser may set the limit per session.
+	 */
 	DefineCustomIntVariable("parproc.graph_memory",
 							"Sets the maximum memory of the graphs loaded for spread_activation.",
-							"A graph takes about 24 bytes per edge in each direction and 24 bytes "
-							"per node; loading a graph that would take the graphs of this process "
-							"past the limit fails with an error.",
+							"A graph takes 24 bytes per edge (an undirected edge counts twice) and 32 "
+							"bytes per node. With parproc in shared_preload_libraries the limit applies to "
+							"the graphs shared by all sessions, else to each session's own; a "
+							"graph that does not fit evicts graphs not in use, then fails.",
 							&parproc_graph_memory,
 							1024 * 1024,
 							64,
 							MAX_KILOBYTES,
-							PGC_SUSET,
+							parproc_preloaded ? PGC_SIGHUP : PGC_SUSET,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 

@@ -11,6 +11,7 @@
 
 #include "miscadmin.h"
 
+#include "graph/cache.h"
 #include "parproc.h"
 #include "pipeline/pipeline.h"
 
@@ -27,5 +28,8 @@ _PG_init(void)
 	parproc_preloaded = process_shared_preload_libraries_in_progress;
 	DefineGucs();
 	if (parproc_preloaded)
+	{
 		PipelineShmemRequest();
+		GraphShmemRequest();
+	}
 }

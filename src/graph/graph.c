@@ -4,27 +4,35 @@
  *		(kernels/graph.c), and parproc.spread_activation over them.
  *
  * Definitions live in the table parproc.graph_defs; each definition has a
- * generation that refresh_graph increments.  This process keeps the
- * graphs it has used in a cache (name -> CSR block), reloading one when
- * its generation changed, so a refresh in any session reaches every
- * session at its next query.  Loading runs the edge query as the calling
- * role, and every query checks that the caller may still read the edge
- * table.  The spreading-activation scratch arrays are kept between calls
- * and cleaned by the kernel, so a query costs what its frontier touches.
+ * generation that refresh_graph makes new.  Loaded versions live in the
+ * graph cache (cache.c: shared memory with preload, else this process's),
+ * keyed by name and generation.  This process remembers the definitions
+ * it has read, and reads one again only after graph_defs changed (a
+ * trigger sends a relcache invalidation), so a refresh in any session
+ * reaches every session at its next query.  Loading runs the edge query
+ * as the calling role, and every query checks that the caller may still
+ * read the edge table.  The spreading-activation scratch arrays are kept
+ * between calls and cleaned by the kernel, so a query costs what its
+ * frontier touches.
  */
 #include "postgres.h"
 
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -34,8 +42,10 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/timestamp.h"
+#include "utils/rls.h"
+#include "utils/snapmgr.h"
 
+#include "graph/cache.h"
 #include "kernels/graph.h"
 #include "parproc.h"
 
@@ -47,11 +57,15 @@
 PG_FUNCTION_INFO_V1(parproc_graph_load);
 PG_FUNCTION_INFO_V1(parproc_graph_unload);
 PG_FUNCTION_INFO_V1(parproc_spread_activation);
-PG_FUNCTION_INFO_V1(parproc_graph_cache);
 PG_FUNCTION_INFO_V1(parproc_graph_defs_changed);
 
-#define LATENCY_RING 1024		/* p99 over this many latest queries */
 #define FETCH_ROWS 10000
+
+/*
+ * Loading works on slices of this many edges, checking for interrupts
+ * between them, so cancel and statement_timeout stop a load promptly.
+ */
+#define LOAD_SLICE (1024 * 1024)
 
 typedef struct GraphDef
 {
@@ -63,40 +77,29 @@ typedef struct GraphDef
 	int64		generation;
 } GraphDef;
 
-typedef struct GraphEntry
+/* A definition this process has read, valid while defs_epoch is unchanged. */
+typedef struct KnownGraph
 {
 	char		name[NAMEDATALEN];	/* hash key */
-	int64		generation;
-	Oid			edges;			/* the edge table */
-	Oid			loaded_by;		/* role whose view of the table was read */
-	uint64		defs_epoch;		/* defs_epoch when last checked against graph_defs */
-	MemoryContext context;		/* owns block */
-	void	   *block;
-	Size		bytes;
-	PpGraph		g;
-	TimestampTz loaded_at;
-	Oid			filenode;		/* of the edge table at load */
-	int64		changes;		/* its inserted + updated + deleted tuples at load */
-	int64		queries;
-	double		total_ms;
-	double		latency[LATENCY_RING];
-} GraphEntry;
+	GraphDef	def;			/* strings in TopMemoryContext */
+	uint64		defs_epoch;		/* defs_epoch when read */
+} KnownGraph;
 
-static HTAB *graph_cache = NULL;
+static HTAB *known_graphs = NULL;
 
 /*
  * Bumped whenever parproc.graph_defs may have changed: its trigger sends a
  * relcache invalidation, which every session receives at its next
- * transaction.  Until then a cached graph is used without reading its
- * definition again.
+ * transaction.  Until then a known definition is used without reading it
+ * again.
  */
 static uint64 defs_epoch = 1;
 static Oid	defs_relid = InvalidOid;
-static Size graph_cache_bytes = 0;
 static PpSpreadScratch scratch;
 static void *scratch_block = NULL;
 static bool scratch_dirty = false;	/* a query was interrupted mid-way */
 
+/* Relcache callback: graph_defs (or every relation) may have changed. */
 static void
 GraphDefsInvalidated(Datum arg, Oid relid)
 {
@@ -120,24 +123,61 @@ GraphDefsRelid(void)
 	}
 }
 
-/* The cache, created on first use. */
+/* The known definitions, created on first use. */
 static HTAB *
-GraphCache(void)
+KnownGraphs(void)
 {
-	if (graph_cache == NULL)
+	if (known_graphs == NULL)
 	{
 		HASHCTL		ctl;
 
 		CacheRegisterRelcacheCallback(GraphDefsInvalidated, (Datum) 0);
 
 		ctl.keysize = NAMEDATALEN;
-		ctl.entrysize = sizeof(GraphEntry);
-		graph_cache = hash_create("parproc graphs", 16, &ctl, HASH_ELEM | HASH_STRINGS);
+		ctl.entrysize = sizeof(KnownGraph);
+		known_graphs = hash_create("parproc graph definitions", 16, &ctl,
+								   HASH_ELEM | HASH_STRINGS);
 	}
-	return graph_cache;
+	return known_graphs;
 }
 
-static void GraphEvict(const char *name);
+/* Forget a known definition. */
+static void
+ForgetGraph(const char *name)
+{
+	KnownGraph *known;
+
+	if (known_graphs == NULL)
+		return;
+	known = hash_search(known_graphs, name, HASH_FIND, NULL);
+	if (known == NULL)
+		return;
+	pfree(known->def.source);
+	pfree(known->def.target);
+	if (known->def.weight)
+		pfree(known->def.weight);
+	hash_search(known_graphs, name, HASH_REMOVE, NULL);
+}
+
+/* The cache key of a graph's version for the current role. */
+static void
+GraphKeyFor(GraphKey *key, const char *name, const GraphDef *def)
+{
+	memset(key, 0, sizeof(GraphKey));
+	key->dbid = MyDatabaseId;
+	key->defs = defs_relid;
+	strlcpy(key->name, name, NAMEDATALEN);
+	key->generation = def ? def->generation : 0;
+
+	/*
+	 * Row-level security may show each role other rows: then each role
+	 * gets its own copy.  Otherwise every role allowed to read the table
+	 * (owners and BYPASSRLS roles included) reads all its rows, and they
+	 * share one.
+	 */
+	key->role = def && check_enable_rls(def->edges, InvalidOid, false) == RLS_ENABLED ?
+		GetUserId() : InvalidOid;
+}
 
 /* Error for a name that cannot be a graph's. */
 static void
@@ -150,9 +190,13 @@ CheckGraphName(const char *name)
 				 errdetail("Graph names are at most %d bytes.", NAMEDATALEN - 1)));
 }
 
-/* Read a definition (SPI connected); error if there is none. */
+/*
+ * Read a definition (SPI connected); error if there is none.  *committed
+ * says whether the row is another transaction's (so committed, as this
+ * snapshot sees it) rather than this transaction's own change.
+ */
 static GraphDef *
-GraphDefFetch(const char *name)
+GraphDefFetch(const char *name, bool *committed)
 {
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		args[1];
@@ -163,13 +207,13 @@ GraphDefFetch(const char *name)
 	MemoryContext caller = CurrentMemoryContext;
 
 	args[0] = CStringGetTextDatum(name);
-	if (SPI_execute_with_args("SELECT edges::oid, source::text, target::text, weight::text, directed, generation "
-							  "FROM parproc.graph_defs WHERE name = $1",
+	if (SPI_execute_with_args("SELECT edges::oid, source::text, target::text, weight::text, directed, "
+							  "generation, xmin FROM parproc.graph_defs WHERE name = $1",
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read parproc.graph_defs");
 	if (SPI_processed == 0)
 	{
-		GraphEvict(name);
+		ForgetGraph(name);
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("graph \"%s\" does not exist", name),
@@ -185,6 +229,8 @@ GraphDefFetch(const char *name)
 		def->weight = MemoryContextStrdup(caller, SPI_getvalue(tup, desc, 4));
 	def->directed = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
 	def->generation = DatumGetInt64(SPI_getbinval(tup, desc, 6, &isnull));
+	*committed = !TransactionIdIsCurrentTransactionId(DatumGetTransactionId(SPI_getbinval(tup, desc, 7,
+																						   &isnull)));
 	return def;
 }
 
@@ -223,15 +269,15 @@ EdgeListAppend(EdgeList *e, int64 s, int64 d, double w)
 
 		if (e->room == 0)
 		{
-			e->src = palloc_extended(room * sizeof(int64), MCXT_ALLOC_HUGE);
-			e->dst = palloc_extended(room * sizeof(int64), MCXT_ALLOC_HUGE);
-			e->w = palloc_extended(room * sizeof(double), MCXT_ALLOC_HUGE);
+			e->src = ParprocAllocHuge(CurrentMemoryContext, room * sizeof(int64));
+			e->dst = ParprocAllocHuge(CurrentMemoryContext, room * sizeof(int64));
+			e->w = ParprocAllocHuge(CurrentMemoryContext, room * sizeof(double));
 		}
 		else
 		{
-			e->src = repalloc_huge(e->src, room * sizeof(int64));
-			e->dst = repalloc_huge(e->dst, room * sizeof(int64));
-			e->w = repalloc_huge(e->w, room * sizeof(double));
+			e->src = ParprocReallocHuge(e->src, e->room * sizeof(int64), room * sizeof(int64));
+			e->dst = ParprocReallocHuge(e->dst, e->room * sizeof(int64), room * sizeof(int64));
+			e->w = ParprocReallocHuge(e->w, e->room * sizeof(double), room * sizeof(double));
 		}
 		e->room = room;
 	}
@@ -241,14 +287,31 @@ EdgeListAppend(EdgeList *e, int64 s, int64 d, double w)
 	e->n++;
 }
 
-/* Read every edge as the current role (SPI connected), validating. */
+/* Error unless an edge read from relname is valid. */
+static inline void
+CheckEdge(const char *name, const GraphDef *def, const char *relname,
+		  int64 s, int64 d, double w, bool n1, bool n2, bool n3)
+{
+	if (n1 || n2)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("edge table %s of graph \"%s\" has a NULL endpoint", relname, name),
+				 errhint("Remove or fix the edges with NULL %s or %s.",
+						 quote_identifier(def->source), quote_identifier(def->target))));
+	if (n3 || !isfinite(w) || w < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("edge " INT64_FORMAT " -> " INT64_FORMAT " of graph \"%s\" has weight %s",
+						s, d, name, n3 ? "NULL" : float8out_internal(w)),
+				 errdetail("Weights must be finite and >= 0.")));
+}
+
+/* Read every edge through a query as the current role (SPI connected). */
 static void
-ReadEdges(const char *name, const GraphDef *def, EdgeList *edges)
+QueryEdges(const char *name, const GraphDef *def, const char *relname, EdgeList *edges)
 {
 	StringInfoData q;
 	Portal		portal;
-	char	   *relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(def->edges)),
-													 get_rel_name(def->edges));
 
 	initStringInfo(&q);
 	appendStringInfo(&q, "SELECT %s::int8, %s::int8, %s::float8 FROM %s",
@@ -271,27 +334,130 @@ ReadEdges(const char *name, const GraphDef *def, EdgeList *edges)
 						n3;
 			int64		s = DatumGetInt64(SPI_getbinval(tup, desc, 1, &n1));
 			int64		d = DatumGetInt64(SPI_getbinval(tup, desc, 2, &n2));
-			double		w;
+			double		w = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &n3));
 
-			w = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &n3));
-			if (n1 || n2)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("edge table %s of graph \"%s\" has a NULL endpoint", relname, name),
-						 errhint("Remove or fix the edges with NULL %s or %s.",
-								 quote_identifier(def->source), quote_identifier(def->target))));
-			if (n3 || !isfinite(w) || w < 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("edge " INT64_FORMAT " -> " INT64_FORMAT " of graph \"%s\" has weight %s",
-								s, d, name, n3 ? "NULL" : float8out_internal(w)),
-						 errdetail("Weights must be finite and >= 0.")));
+			CheckEdge(name, def, relname, s, d, w, n1, n2, n3);
 			EdgeListAppend(edges, s, d, w);
 		}
 		SPI_freetuptable(SPI_tuptable);
 		CHECK_FOR_INTERRUPTS();
 	}
 	SPI_cursor_close(portal);
+}
+
+/* A node id of one of the integer types ValidateDef allows. */
+static inline int64
+NodeDatum(Datum d, Oid type)
+{
+	return type == INT8OID ? DatumGetInt64(d) :
+		type == INT4OID ? (int64) DatumGetInt32(d) : (int64) DatumGetInt16(d);
+}
+
+/* A weight of one of the number types ValidateDef allows. */
+static inline double
+WeightDatum(Datum d, Oid type)
+{
+	switch (type)
+	{
+		case FLOAT8OID:
+			return DatumGetFloat8(d);
+		case FLOAT4OID:
+			return (double) DatumGetFloat4(d);
+		case INT8OID:
+			return (double) DatumGetInt64(d);
+		case INT4OID:
+			return (double) DatumGetInt32(d);
+		case INT2OID:
+			return (double) DatumGetInt16(d);
+		default:
+			return DatumGetFloat8(DirectFunctionCall1(numeric_float8, d));
+	}
+}
+
+/*
+ * Read every edge by scanning the table itself, in the current snapshot:
+ * what the query in QueryEdges returns, without forming and copying a
+ * result tuple per edge (most of the load time through SPI).  Only for a
+ * plain table or populated materialized view without row-level security
+ * for this role: the caller's SELECT privilege on it was checked, and
+ * nothing else stands between a query and the rows.
+ */
+static void
+ScanEdges(const char *name, const GraphDef *def, const char *relname, Relation rel,
+		  EdgeList *edges)
+{
+	AttrNumber	as = get_attnum(def->edges, def->source),
+				ad = get_attnum(def->edges, def->target),
+				aw = def->weight ? get_attnum(def->edges, def->weight) : InvalidAttrNumber;
+	Oid			ts = get_atttype(def->edges, as),
+				td = get_atttype(def->edges, ad),
+				tw = def->weight ? get_atttype(def->edges, aw) : InvalidOid;
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	TableScanDesc scan;
+	uint64		rows = 0;
+	bool		pushed = false;
+
+	/* the snapshot a query would read with (SPI pushes one when none is) */
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed = true;
+	}
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		bool		n1,
+					n2,
+					n3 = false;
+		Datum		ds = slot_getattr(slot, as, &n1),
+					dd = slot_getattr(slot, ad, &n2),
+					dw = aw != InvalidAttrNumber ? slot_getattr(slot, aw, &n3) : (Datum) 0;
+		int64		s = n1 ? 0 : NodeDatum(ds, ts),
+					d = n2 ? 0 : NodeDatum(dd, td);
+		double		w = aw == InvalidAttrNumber ? 1.0 : n3 ? 0 : WeightDatum(dw, tw);
+
+		CheckEdge(name, def, relname, s, d, w, n1, n2, n3);
+		EdgeListAppend(edges, s, d, w);
+		if ((++rows & 65535) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	if (pushed)
+		PopActiveSnapshot();
+}
+
+/*
+ * Read every edge as the current role (SPI connected), validating: by a
+ * scan of the table where that returns what a query would, else by a
+ * query (partitioned tables, row-level security).
+ */
+static void
+ReadEdges(const char *name, const GraphDef *def, EdgeList *edges)
+{
+	char	   *relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(def->edges)),
+													 get_rel_name(def->edges));
+	Relation	rel = table_open(def->edges, AccessShareLock);
+	Size		room;
+
+	/* the planner's row estimate sizes the arrays, saving copies as they grow */
+	room = rel->rd_rel->reltuples > 0 ? (Size) (rel->rd_rel->reltuples * 1.05) + 1024 : 0;
+	if (room > edges->room && room <= MaxAllocHugeSize / sizeof(int64))
+	{
+		edges->src = ParprocAllocHuge(CurrentMemoryContext, room * sizeof(int64));
+		edges->dst = ParprocAllocHuge(CurrentMemoryContext, room * sizeof(int64));
+		edges->w = ParprocAllocHuge(CurrentMemoryContext, room * sizeof(double));
+		edges->room = room;
+	}
+	if ((rel->rd_rel->relkind == RELKIND_RELATION ||
+		 (rel->rd_rel->relkind == RELKIND_MATVIEW && RelationIsPopulated(rel))) &&
+		check_enable_rls(def->edges, InvalidOid, false) != RLS_ENABLED)
+		ScanEdges(name, def, relname, rel, edges);
+	else
+		QueryEdges(name, def, relname, edges);
+	/* keep the lock to the end of the transaction, as a query does */
+	table_close(rel, NoLock);
 }
 
 /* The edge table's file node and its count of changed tuples (SPI connected). */
@@ -311,22 +477,6 @@ EdgeTableVersion(Oid edges, Oid *filenode, int64 *changes)
 	if (isnull)
 		*filenode = InvalidOid;
 	*changes = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-}
-
-/* Forget a cached graph. */
-static void
-GraphEvict(const char *name)
-{
-	GraphEntry *entry;
-
-	if (graph_cache == NULL)
-		return;
-	entry = hash_search(graph_cache, name, HASH_FIND, NULL);
-	if (entry == NULL)
-		return;
-	graph_cache_bytes -= entry->bytes;
-	MemoryContextDelete(entry->context);
-	hash_search(graph_cache, name, HASH_REMOVE, NULL);
 }
 
 /* Whether column colname of relid has one of the types. */
@@ -374,33 +524,49 @@ ValidateDef(const char *name, const GraphDef *def)
 						 "drop the graph and create it again.")));
 }
 
-/* Load (or reload) a graph into the cache (SPI connected). */
-static GraphEntry *
-GraphLoad(const char *name, const GraphDef *def)
+/*
+ * Build the graph of def into the cache slot pin claimed, and publish it
+ * (SPI connected).  The edges are read and numbered in this process's
+ * memory, in a context of its own freed at the end; the rows are built
+ * in place in the cache's block.  Every step works in slices with
+ * interrupt checks between them.
+ */
+static void
+GraphBuild(const char *name, const GraphDef *def, GraphPin *pin)
 {
+	MemoryContext context = AllocSetContextCreate(CurrentMemoryContext, "parproc graph load",
+												  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(context);
 	EdgeList	edges = {0};
 	int64	   *ids;
 	uint64	   *tmp;
+	uint32	   *index = NULL,
+			   *src,
+			   *dst;
 	uint64		nnodes,
 				nedges;
 	Size		bytes,
-				limit = (Size) parproc_graph_memory * 1024,
-				others;
-	MemoryContext context;
-	GraphEntry *entry = NULL;
-	GraphEntry *old;
+				index_bytes,
+				i;
 	void	   *block;
 	PpGraph		g;
-	Oid			filenode;
-	int64		changes;
+	GraphInfo	info;
 
 	CheckEdgeTable(name, def->edges);
 	ValidateDef(name, def);
 	ReadEdges(name, def, &edges);
-	ids = palloc_extended(Max(2 * edges.n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	tmp = palloc_extended(Max(2 * edges.n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
+	CHECK_FOR_INTERRUPTS();
+
+	/*
+	 * node numbers: the ids in ascending order, by a radix sort of every
+	 * endpoint (the one step without interrupt checks inside; linear in
+	 * the edges, a small part of a load)
+	 */
+	ids = ParprocAllocHuge(context, Max(2 * edges.n, 1) * sizeof(int64));
+	tmp = ParprocAllocHuge(context, Max(2 * edges.n, 1) * sizeof(uint64));
 	nnodes = pp_graph_distinct_ids(edges.src, edges.dst, edges.n, ids, tmp);
 	pfree(tmp);
+	CHECK_FOR_INTERRUPTS();
 	if (nnodes > PP_GRAPH_MAX_NODES)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -410,75 +576,185 @@ GraphLoad(const char *name, const GraphDef *def)
 	nedges = def->directed ? edges.n : 2 * edges.n;
 	bytes = pp_graph_size(nnodes, nedges);
 
-	old = graph_cache ? hash_search(graph_cache, name, HASH_FIND, NULL) : NULL;
-	others = graph_cache_bytes - (old ? old->bytes : 0);
-	if (others + bytes > limit)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("graph \"%s\" does not fit in parproc.graph_memory", name),
-				 errdetail("It needs %zu kB; graphs already loaded take %zu kB of the %d kB limit.",
-						   bytes / 1024, others / 1024, parproc_graph_memory),
-				 errhint("Raise parproc.graph_memory.")));
+	/* each endpoint's node number, through a direct table when ids are dense */
+	index_bytes = pp_graph_index_size(ids, nnodes);
+	if (index_bytes > 0)
+	{
+		index = ParprocAllocHuge(context, index_bytes);
+		pp_graph_index(ids, nnodes, index);
+	}
+	src = ParprocAllocHuge(context, Max(edges.n, 1) * sizeof(uint32));
+	dst = ParprocAllocHuge(context, Max(edges.n, 1) * sizeof(uint32));
+	for (i = 0; i < edges.n; i += LOAD_SLICE)
+	{
+		Size		k = Min(LOAD_SLICE, edges.n - i);
 
-	/*
-	 * Build beside the old graph; everything that can fail happens before
-	 * the old one is replaced.
-	 */
-	EdgeTableVersion(def->edges, &filenode, &changes);
-	context = AllocSetContextCreate(TopMemoryContext, "parproc graph", ALLOCSET_DEFAULT_SIZES);
+		pp_graph_number(ids, nnodes, index, edges.src + i, src + i, k);
+		pp_graph_number(ids, nnodes, index, edges.dst + i, dst + i, k);
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (index)
+		pfree(index);
+	pfree(edges.src);
+	pfree(edges.dst);
+
+	/* the rows, in the cache's memory (an error if they cannot fit) */
+	block = GraphCacheAllocate(pin, bytes, name);
+	ParprocPrefault(block, bytes);
+	pp_graph_layout(&g, block, nnodes, nedges);
+	pp_graph_begin(&g, ids);
+	for (i = 0; i < edges.n; i += LOAD_SLICE)
+	{
+		pp_graph_count(&g, src + i, dst + i, Min(LOAD_SLICE, edges.n - i), def->directed);
+		CHECK_FOR_INTERRUPTS();
+	}
+	pp_graph_offsets(&g);
+	for (i = 0; i < edges.n; i += LOAD_SLICE)
+	{
+		pp_graph_fill(&g, src + i, dst + i, edges.w + i, Min(LOAD_SLICE, edges.n - i),
+					  def->directed);
+		CHECK_FOR_INTERRUPTS();
+	}
+	pp_graph_finish(&g);
+
+	info.edges = def->edges;
+	EdgeTableVersion(def->edges, &info.filenode, &info.changes);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(context);
+	GraphCachePublish(pin, nnodes, nedges, &info);
+}
+
+/*
+ * Whether this transaction holds a lock a loader in another process would
+ * wait for: the loader reads graph_defs and the edge table with
+ * AccessShareLock, which only AccessExclusiveLock blocks.  Such a caller
+ * must not wait for that loader (an undetected deadlock); it loads the
+ * graph itself.
+ */
+static bool
+MayWaitForLoader(Oid edges)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, edges);
+	if (LockHeldByMe(&tag, AccessExclusiveLock))
+		return false;
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, defs_relid);
+	return !LockHeldByMe(&tag, AccessExclusiveLock);
+}
+
+/*
+ * Pin the version of graph name that def describes, loading it when no
+ * process has (connecting SPI then, unless *spi says it is).  The caller
+ * releases the pin.
+ */
+static void
+GraphPinVersion(const char *name, const GraphDef *def, GraphPin *pin, bool *spi)
+{
+	GraphKey	key;
+
+	GraphKeyFor(&key, name, def);
+	if (GraphCachePin(&key, pin, MayWaitForLoader(def->edges)))
+		return;
+	if (!*spi)
+	{
+		SPI_connect();
+		*spi = true;
+	}
 	PG_TRY();
 	{
-		block = MemoryContextAllocExtended(context, Max(bytes, 1), MCXT_ALLOC_HUGE);
-		pp_graph_layout(&g, block, nnodes, nedges);
-		pp_graph_build(&g, ids, edges.src, edges.dst, edges.w, edges.n, def->directed);
-		GraphEvict(name);
-		entry = hash_search(GraphCache(), name, HASH_ENTER, NULL);
+		GraphBuild(name, def, pin);
 	}
 	PG_CATCH();
 	{
-		MemoryContextDelete(context);
+		GraphCacheRelease(pin, -1);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-
-	memset(((char *) entry) + NAMEDATALEN, 0, sizeof(GraphEntry) - NAMEDATALEN);
-	entry->context = context;
-	entry->block = block;
-	entry->bytes = bytes;
-	graph_cache_bytes += bytes;
-	entry->g = g;
-	entry->generation = def->generation;
-	entry->edges = def->edges;
-	entry->loaded_by = GetUserId();
-	entry->loaded_at = GetCurrentTimestamp();
-	entry->filenode = filenode;
-	entry->changes = changes;
-	return entry;
 }
 
-/* parproc._graph_load(name): (re)load a graph into this process's cache. */
+/*
+ * The definition of graph name (SPI connected when it must be read): the
+ * one this process knows while graph_defs is unchanged, else read again.
+ * The epoch is taken first, so a change arriving while we read is seen by
+ * the next query.  A definition of another transaction makes the cached
+ * versions of older generations useless: they are retired.
+ */
+static GraphDef *
+GraphDefGet(const char *name, bool force, bool *spi)
+{
+	KnownGraph *known;
+	uint64		epoch;
+	bool		found,
+				committed;
+	GraphDef   *def;
+
+	KnownGraphs();
+	GraphDefsRelid();
+	known = hash_search(known_graphs, name, HASH_FIND, NULL);
+	if (known != NULL && known->defs_epoch == defs_epoch && !force)
+		return &known->def;
+
+	epoch = defs_epoch;
+	if (!*spi)
+	{
+		SPI_connect();
+		*spi = true;
+	}
+	def = GraphDefFetch(name, &committed);
+	if (committed)
+	{
+		GraphKey	key;
+
+		GraphKeyFor(&key, name, NULL);
+		key.generation = def->generation;
+		GraphCacheRetire(&key, false);
+	}
+	ForgetGraph(name);
+	known = hash_search(known_graphs, name, HASH_ENTER, &found);
+	known->def = *def;
+	known->def.source = MemoryContextStrdup(TopMemoryContext, def->source);
+	known->def.target = MemoryContextStrdup(TopMemoryContext, def->target);
+	if (def->weight)
+		known->def.weight = MemoryContextStrdup(TopMemoryContext, def->weight);
+	known->defs_epoch = epoch;
+	return &known->def;
+}
+
+/* parproc._graph_load(name): load a graph's current version into the cache. */
 Datum
 parproc_graph_load(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	GraphDef   *def;
+	GraphPin	pin;
+	bool		spi = true;
 
 	CheckGraphName(name);
 	SPI_connect();
-	def = GraphDefFetch(name);
-	GraphLoad(name, def);
+	def = GraphDefGet(name, true, &spi);
+	CheckEdgeTable(name, def->edges);
+	GraphPinVersion(name, def, &pin, &spi);
+	GraphCacheRelease(&pin, -1);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
 
-/* parproc._graph_unload(name): drop a graph from this process's cache. */
+/*
+ * parproc._graph_unload(name): retire every cached version of a graph
+ * (freed at once unless a query is using it).
+ */
 Datum
 parproc_graph_unload(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	GraphKey	key;
 
 	CheckGraphName(name);
-	GraphEvict(name);
+	GraphDefsRelid();
+	ForgetGraph(name);
+	GraphKeyFor(&key, name, NULL);
+	GraphCacheRetire(&key, true);
 	PG_RETURN_VOID();
 }
 
@@ -488,9 +764,10 @@ Scratch(uint64 room)
 {
 	if (scratch_block == NULL || scratch.room < room)
 	{
-		void	   *block = MemoryContextAllocExtended(TopMemoryContext,
-													   pp_spread_scratch_size(room),
-													   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		/* faulted in at once: page by page, zeroing 49 MB per 1M nodes is slow */
+		void	   *block = ParprocAllocHuge(TopMemoryContext, pp_spread_scratch_size(room));
+
+		memset(block, 0, pp_spread_scratch_size(room));
 
 		if (scratch_block)
 			pfree(scratch_block);
@@ -541,6 +818,11 @@ CheckInterrupts(void)
 	CHECK_FOR_INTERRUPTS();
 }
 
+static void GraphSpread(FunctionCallInfo fcinfo, const char *name, const PpGraph *g,
+						PpSpreadParams *pp, double initial, int32 max_nodes,
+						Datum *seed_datums, bool *seed_nulls, int nseeds_in,
+						Datum *weight_datums, bool *weight_nulls);
+
 /*
  * spread_activation(name, seeds, initial, spread, decay, threshold,
  * inhibition, normalize, max_iterations, epsilon, max_nodes, seed_weights)
@@ -548,7 +830,6 @@ CheckInterrupts(void)
 Datum
 parproc_spread_activation(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *name;
 	ArrayType  *seeds_arr;
 	Datum	   *seed_datums,
@@ -556,26 +837,16 @@ parproc_spread_activation(PG_FUNCTION_ARGS)
 	bool	   *seed_nulls,
 			   *weight_nulls = NULL;
 	int			nseeds_in,
-				nweights = 0,
-				i;
+				nweights = 0;
 	double		initial;
 	PpSpreadParams p;
 	int32		max_nodes;
 	GraphDef   *def;
-	GraphEntry *entry;
-	uint32	   *seeds;
-	double	   *a0;
-	size_t		nseeds = 0,
-				nout;
-	PpSpreadResult *out;
-	SeedWeight *pairs;
-	int			npairs = 0;
-	int32		iterations,
-				dense;
+	GraphPin	pin;
+	bool		spi = false;
 	instr_time	start,
 				elapsed;
-	int			missing = 0;
-	StringInfoData missing_ids;
+	volatile double elapsed_ms = -1;
 
 	INSTR_TIME_SET_CURRENT(start);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -626,31 +897,55 @@ parproc_spread_activation(PG_FUNCTION_ARGS)
 					 errdetail("Give one weight per seed.")));
 	}
 
-	GraphCache();
-	GraphDefsRelid();
-	entry = hash_search(graph_cache, name, HASH_FIND, NULL);
-	if (entry == NULL || entry->defs_epoch != defs_epoch || entry->loaded_by != GetUserId())
-	{
-		/*
-		 * graph_defs may have changed since: read the definition.  The
-		 * epoch is taken first, so a change arriving while we read is
-		 * seen by the next query.  A graph loaded by another role (SET
-		 * ROLE) is read again: row-level security may show that role
-		 * other rows.
-		 */
-		uint64		epoch = defs_epoch;
-
-		SPI_connect();
-		def = GraphDefFetch(name);
-		CheckEdgeTable(name, def->edges);
-		if (entry == NULL || entry->generation != def->generation ||
-			entry->edges != def->edges || entry->loaded_by != GetUserId())
-			entry = GraphLoad(name, def);
-		entry->defs_epoch = epoch;
+	def = GraphDefGet(name, false, &spi);
+	CheckEdgeTable(name, def->edges);
+	GraphPinVersion(name, def, &pin, &spi);
+	if (spi)
 		SPI_finish();
+
+	/*
+	 * From here on the version is pinned: release it however the query
+	 * ends, and count the query when it succeeds.
+	 */
+	PG_TRY();
+	{
+		GraphSpread(fcinfo, name, &pin.g, &p, initial, max_nodes, seed_datums, seed_nulls,
+					nseeds_in, weight_datums, weight_nulls);
+		INSTR_TIME_SET_CURRENT(elapsed);
+		INSTR_TIME_SUBTRACT(elapsed, start);
+		elapsed_ms = INSTR_TIME_GET_MILLISEC(elapsed);
 	}
-	else
-		CheckEdgeTable(name, entry->edges);
+	PG_FINALLY();
+	{
+		GraphCacheRelease(&pin, elapsed_ms);
+	}
+	PG_END_TRY();
+	return (Datum) 0;
+}
+
+/*
+ * The query proper, on a pinned graph: seeds to node numbers, the kernel,
+ * the result rows.
+ */
+static void
+GraphSpread(FunctionCallInfo fcinfo, const char *name, const PpGraph *g, PpSpreadParams *pp,
+			double initial, int32 max_nodes, Datum *seed_datums, bool *seed_nulls, int nseeds_in,
+			Datum *weight_datums, bool *weight_nulls)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PpSpreadParams p = *pp;
+	uint32	   *seeds;
+	double	   *a0;
+	size_t		nseeds = 0,
+				nout;
+	PpSpreadResult *out;
+	SeedWeight *pairs;
+	int			npairs = 0,
+				i;
+	int32		iterations,
+				dense;
+	int			missing = 0;
+	StringInfoData missing_ids;
 
 	/* seeds: node numbers, sorted, the largest weight of a repeated seed */
 	seeds = palloc(Max(nseeds_in, 1) * sizeof(uint32));
@@ -670,7 +965,7 @@ parproc_spread_activation(PG_FUNCTION_ARGS)
 			if (!(isfinite(w) && w >= 0))
 				BadParameter("seed_weights", "finite and >= 0");
 		}
-		node = pp_graph_find(&entry->g, DatumGetInt64(seed_datums[i]));
+		node = pp_graph_find(g, DatumGetInt64(seed_datums[i]));
 		if (node < 0)
 		{
 			if (missing++ < 10)
@@ -697,17 +992,17 @@ parproc_spread_activation(PG_FUNCTION_ARGS)
 				(errmsg("%d seed%s not in graph \"%s\": %s%s", missing, missing > 1 ? "s are" : " is",
 						name, missing_ids.data, missing > 10 ? ", ..." : "")));
 
-	out = palloc(Max(Min((uint64) max_nodes, entry->g.nnodes), 1) * sizeof(PpSpreadResult));
+	out = palloc(Max(Min((uint64) max_nodes, g->nnodes), 1) * sizeof(PpSpreadResult));
 	p.check = CheckInterrupts;
 	{
-		PpSpreadScratch *sc = Scratch(entry->g.nnodes);
+		PpSpreadScratch *sc = Scratch(g->nnodes);
 
 		/* an interrupted query leaves the scratch dirty: clean it all */
 		if (scratch_dirty)
 			memset(scratch_block, 0, pp_spread_scratch_size(sc->room));
 		scratch_dirty = true;
-		nout = pp_spread(&entry->g, sc, &p, seeds, a0, nseeds, out,
-						 Min((uint64) max_nodes, entry->g.nnodes), &iterations, &dense);
+		nout = pp_spread(g, sc, &p, seeds, a0, nseeds, out,
+						 Min((uint64) max_nodes, g->nnodes), &iterations, &dense);
 		scratch_dirty = false;
 	}
 
@@ -717,18 +1012,12 @@ parproc_spread_activation(PG_FUNCTION_ARGS)
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
-		values[0] = Int64GetDatum(entry->g.ids[out[i].node]);
+		values[0] = Int64GetDatum(g->ids[out[i].node]);
 		values[1] = Float8GetDatum(out[i].activation);
 		values[2] = Int32GetDatum(out[i].iteration);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 
-	INSTR_TIME_SET_CURRENT(elapsed);
-	INSTR_TIME_SUBTRACT(elapsed, start);
-	entry->latency[entry->queries % LATENCY_RING] = INSTR_TIME_GET_MILLISEC(elapsed);
-	entry->queries++;
-	entry->total_ms += INSTR_TIME_GET_MILLISEC(elapsed);
-	return (Datum) 0;
 }
 
 /* Trigger on parproc.graph_defs: tell every session to re-read it. */
@@ -741,55 +1030,4 @@ parproc_graph_defs_changed(PG_FUNCTION_ARGS)
 		elog(ERROR, "parproc_graph_defs_changed: not called by trigger manager");
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
 	return PointerGetDatum(NULL);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* parproc._graph_cache(): the graphs loaded in this process. */
-Datum
-parproc_graph_cache(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	HASH_SEQ_STATUS status;
-	GraphEntry *entry;
-
-	InitMaterializedSRF(fcinfo, 0);
-	if (graph_cache == NULL)
-		return (Datum) 0;
-	hash_seq_init(&status, graph_cache);
-	while ((entry = hash_seq_search(&status)) != NULL)
-	{
-		Datum		values[11];
-		bool		nulls[11] = {0};
-		int			n = (int) Min(entry->queries, LATENCY_RING);
-		double		sorted[LATENCY_RING];
-
-		values[0] = CStringGetTextDatum(entry->name);
-		values[1] = Int64GetDatum(entry->generation);
-		values[2] = Int64GetDatum((int64) entry->g.nnodes);
-		values[3] = Int64GetDatum((int64) entry->g.nedges);
-		values[4] = Int64GetDatum((int64) entry->bytes);
-		values[5] = TimestampTzGetDatum(entry->loaded_at);
-		values[6] = ObjectIdGetDatum(entry->filenode);
-		values[7] = Int64GetDatum(entry->changes);
-		values[8] = Int64GetDatum(entry->queries);
-		values[9] = Float8GetDatum(entry->total_ms);
-		if (n > 0)
-		{
-			memcpy(sorted, entry->latency, n * sizeof(double));
-			qsort(sorted, n, sizeof(double), cmp_double);
-			values[10] = Float8GetDatum(sorted[Min(n - 1, (int) ceil(0.99 * n) - 1)]);
-		}
-		else
-			nulls[10] = true;
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	return (Datum) 0;
 }

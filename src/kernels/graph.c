@@ -100,12 +100,129 @@ pp_graph_find(const PpGraph *g, int64_t id)
 	return lo < g->nnodes && g->ids[lo] == id ? (int64_t) lo : -1;
 }
 
-/* Append edge u -> v of weight w to the rows; pos[] are the next free slots. */
-static inline void
-put_edge(PpGraph *g, uint64_t *out_pos, uint64_t *in_pos, uint32_t u, uint32_t v, double w)
+/*
+ * A direct table costs 4 bytes per id in the range; past 4 ids of range
+ * per node (16 bytes a node, half what the graph itself takes) binary
+ * search is used instead.
+ */
+#define INDEX_RANGE_PER_NODE 4
+
+/* Ids in [ids[0], ids[n - 1]], as an unsigned count (no overflow). */
+static uint64_t
+id_range(const int64_t *ids, uint64_t n)
 {
-	uint64_t	o = out_pos[u]++,
-				i = in_pos[v]++;
+	return (uint64_t) ids[n - 1] - (uint64_t) ids[0] + 1;
+}
+
+size_t
+pp_graph_index_size(const int64_t *ids, uint64_t nnodes)
+{
+	uint64_t	range;
+
+	if (nnodes == 0)
+		return 0;
+	range = id_range(ids, nnodes);
+	if (range == 0 || range / INDEX_RANGE_PER_NODE > nnodes || range > UINT32_MAX)
+		return 0;
+	return (size_t) range * sizeof(uint32_t);
+}
+
+void
+pp_graph_index(const int64_t *ids, uint64_t nnodes, uint32_t *index)
+{
+	uint64_t	u;
+
+	memset(index, 0xff, (size_t) id_range(ids, nnodes) * sizeof(uint32_t));
+	for (u = 0; u < nnodes; u++)
+		index[(uint64_t) ids[u] - (uint64_t) ids[0]] = (uint32_t) u;
+}
+
+/* Node number of an id known to be among ids[0..n). */
+static inline uint32_t
+search_id(const int64_t *ids, uint64_t n, int64_t id)
+{
+	uint64_t	lo = 0,
+				hi = n;
+
+	while (lo < hi)
+	{
+		uint64_t	mid = lo + (hi - lo) / 2;
+
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (uint32_t) lo;
+}
+
+void
+pp_graph_number(const int64_t *ids, uint64_t nnodes, const uint32_t *index,
+				const int64_t *in, uint32_t *out, size_t count)
+{
+	size_t		i;
+
+	if (index)
+	{
+		uint64_t	base = (uint64_t) ids[0];
+
+		for (i = 0; i < count; i++)
+			out[i] = index[(uint64_t) in[i] - base];
+	}
+	else
+		for (i = 0; i < count; i++)
+			out[i] = search_id(ids, nnodes, in[i]);
+}
+
+void
+pp_graph_begin(PpGraph *g, const int64_t *ids)
+{
+	memcpy(g->ids, ids, g->nnodes * sizeof(int64_t));
+	memset(g->out_off, 0, (g->nnodes + 1) * sizeof(uint64_t));
+	memset(g->in_off, 0, (g->nnodes + 1) * sizeof(uint64_t));
+}
+
+/* Degrees, counted one place up: prefix sums make off[u] row u's start. */
+void
+pp_graph_count(PpGraph *g, const uint32_t *src, const uint32_t *dst,
+			   size_t count, bool directed)
+{
+	size_t		i;
+
+	for (i = 0; i < count; i++)
+	{
+		g->out_off[src[i] + 1]++;
+		g->in_off[dst[i] + 1]++;
+		if (!directed)
+		{
+			g->out_off[dst[i] + 1]++;
+			g->in_off[src[i] + 1]++;
+		}
+	}
+}
+
+/*
+ * Prefix sums of the degrees.  Until pp_graph_finish, off[u] serves as row
+ * u's fill cursor and ends at row u + 1's start.
+ */
+void
+pp_graph_offsets(PpGraph *g)
+{
+	uint64_t	u;
+
+	for (u = 1; u <= g->nnodes; u++)
+	{
+		g->out_off[u] += g->out_off[u - 1];
+		g->in_off[u] += g->in_off[u - 1];
+	}
+}
+
+/* Append edge u -> v of weight w at the rows' cursors. */
+static inline void
+put_edge(PpGraph *g, uint32_t u, uint32_t v, double w)
+{
+	uint64_t	o = g->out_off[u]++,
+				i = g->in_off[v]++;
 
 	g->out_dst[o] = v;
 	g->out_w[o] = w;
@@ -114,45 +231,26 @@ put_edge(PpGraph *g, uint64_t *out_pos, uint64_t *in_pos, uint32_t u, uint32_t v
 }
 
 void
-pp_graph_build(PpGraph *g, const int64_t *ids, const int64_t *src,
-			   const int64_t *dst, const double *w, size_t m, bool directed)
+pp_graph_fill(PpGraph *g, const uint32_t *src, const uint32_t *dst,
+			  const double *w, size_t count, bool directed)
+{
+	size_t		i;
+
+	for (i = 0; i < count; i++)
+	{
+		put_edge(g, src[i], dst[i], w ? w[i] : 1.0);
+		if (!directed)
+			put_edge(g, dst[i], src[i], w ? w[i] : 1.0);
+	}
+}
+
+/* Cursors back to row starts; the out-weight sums. */
+void
+pp_graph_finish(PpGraph *g)
 {
 	uint64_t	n = g->nnodes,
 				u;
-	size_t		i;
 
-	memcpy(g->ids, ids, n * sizeof(int64_t));
-	memset(g->out_off, 0, (n + 1) * sizeof(uint64_t));
-	memset(g->in_off, 0, (n + 1) * sizeof(uint64_t));
-	/* degrees, counted one place up; prefix sums make off[u] row u's start */
-	for (i = 0; i < m; i++)
-	{
-		uint64_t	s = (uint64_t) pp_graph_find(g, src[i]),
-					d = (uint64_t) pp_graph_find(g, dst[i]);
-
-		g->out_off[s + 1]++;
-		g->in_off[d + 1]++;
-		if (!directed)
-		{
-			g->out_off[d + 1]++;
-			g->in_off[s + 1]++;
-		}
-	}
-	for (u = 1; u <= n; u++)
-	{
-		g->out_off[u] += g->out_off[u - 1];
-		g->in_off[u] += g->in_off[u - 1];
-	}
-	/* fill with off[u] as row u's cursor, which ends at row u + 1's start */
-	for (i = 0; i < m; i++)
-	{
-		uint32_t	s = (uint32_t) pp_graph_find(g, src[i]),
-					d = (uint32_t) pp_graph_find(g, dst[i]);
-
-		put_edge(g, g->out_off, g->in_off, s, d, w ? w[i] : 1.0);
-		if (!directed)
-			put_edge(g, g->out_off, g->in_off, d, s, w ? w[i] : 1.0);
-	}
 	for (u = n; u > 0; u--)
 	{
 		g->out_off[u] = g->out_off[u - 1];
@@ -168,6 +266,20 @@ pp_graph_build(PpGraph *g, const int64_t *ids, const int64_t *src,
 			sum += g->out_w[e];
 		g->out_sum[u] = sum;
 	}
+}
+
+void
+pp_graph_build(PpGraph *g, const int64_t *ids, const int64_t *src,
+			   const int64_t *dst, const double *w, size_t m, bool directed,
+			   uint32_t *src_nodes, uint32_t *dst_nodes)
+{
+	pp_graph_number(ids, g->nnodes, NULL, src, src_nodes, m);
+	pp_graph_number(ids, g->nnodes, NULL, dst, dst_nodes, m);
+	pp_graph_begin(g, ids);
+	pp_graph_count(g, src_nodes, dst_nodes, m, directed);
+	pp_graph_offsets(g);
+	pp_graph_fill(g, src_nodes, dst_nodes, w, m, directed);
+	pp_graph_finish(g);
 }
 
 size_t

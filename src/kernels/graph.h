@@ -54,13 +54,40 @@ extern uint64_t pp_graph_distinct_ids(const int64_t *src, const int64_t *dst, si
 									  int64_t *ids, uint64_t *tmp);
 
 /*
- * Fill a graph laid out by pp_graph_layout (with nnodes from
- * pp_graph_distinct_ids, whose ids are copied, and nedges = m, or 2m when
- * undirected) from m edges.  Edges keep their input order within a row,
- * so the result is deterministic.
+ * Building a graph in steps, each linear in the edges it is given, so that
+ * a caller can check for interrupts between slices of the edges:
+ *
+ *	pp_graph_index_size / pp_graph_index: an optional direct table from id
+ *		to node number, when the ids are dense enough for one (else 0 bytes);
+ *	pp_graph_number: node numbers of a slice of endpoints (through the
+ *		table, else by binary search over the ids);
+ *	pp_graph_begin, then pp_graph_count over every slice, pp_graph_offsets,
+ *		pp_graph_fill over the same slices in the same order, pp_graph_finish.
+ *
+ * g is laid out by pp_graph_layout with nnodes from pp_graph_distinct_ids
+ * and nedges = m, or 2m when undirected.  Edges keep their input order
+ * within a row, so the result is deterministic.
+ */
+extern size_t pp_graph_index_size(const int64_t *ids, uint64_t nnodes);
+extern void pp_graph_index(const int64_t *ids, uint64_t nnodes, uint32_t *index);
+extern void pp_graph_number(const int64_t *ids, uint64_t nnodes, const uint32_t *index,
+							const int64_t *in, uint32_t *out, size_t count);
+extern void pp_graph_begin(PpGraph *g, const int64_t *ids);
+extern void pp_graph_count(PpGraph *g, const uint32_t *src, const uint32_t *dst,
+						   size_t count, bool directed);
+extern void pp_graph_offsets(PpGraph *g);
+extern void pp_graph_fill(PpGraph *g, const uint32_t *src, const uint32_t *dst,
+						  const double *w, size_t count, bool directed);
+extern void pp_graph_finish(PpGraph *g);
+
+/*
+ * All the steps at once, from ids (for tests): src, dst and w are m
+ * edges' endpoint ids and weights (w NULL: every weight 1); src_nodes and
+ * dst_nodes (room m) receive their node numbers.
  */
 extern void pp_graph_build(PpGraph *g, const int64_t *ids, const int64_t *src,
-						   const int64_t *dst, const double *w, size_t m, bool directed);
+						   const int64_t *dst, const double *w, size_t m, bool directed,
+						   uint32_t *src_nodes, uint32_t *dst_nodes);
 
 /* Node number of an id, or -1. */
 extern int64_t pp_graph_find(const PpGraph *g, int64_t id);

@@ -1,0 +1,53 @@
+/*
+ * cache.h
+ *		The graph cache (cache.c) as graph.c uses it.
+ *
+ * A cached graph is one version of one definition: the key says which
+ * (database, parproc.graph_defs table, name, generation, and the role
+ * whose view of the edge table was read when row-level security makes
+ * that matter).  With parproc preloaded the versions live in a DSA area
+ * shared by every backend; otherwise in this backend's memory.  Either
+ * way a version in use is pinned, and a version that a newer generation
+ * replaced is freed when its last pin goes.
+ */
+#ifndef PARPROC_GRAPH_CACHE_H
+#define PARPROC_GRAPH_CACHE_H
+
+#include "datatype/timestamp.h"
+
+#include "kernels/graph.h"
+
+typedef struct GraphKey
+{
+	Oid			dbid;
+	Oid			defs;			/* parproc.graph_defs: new after re-creating the extension */
+	char		name[NAMEDATALEN];
+	int64		generation;
+	Oid			role;			/* InvalidOid: the same rows for every role */
+} GraphKey;
+
+/* What a loader knows about the version it built. */
+typedef struct GraphInfo
+{
+	Oid			edges;			/* the edge table */
+	Oid			filenode;		/* its file node at load */
+	int64		changes;		/* its inserted + updated + deleted tuples at load */
+} GraphInfo;
+
+/* A version pinned (or claimed for loading) by this process. */
+typedef struct GraphPin
+{
+	int			slot;			/* -1: none */
+	bool		loading;		/* claimed: this process builds it */
+	PpGraph		g;				/* when pinned: arrays mapped in this process */
+} GraphPin;
+
+extern void GraphShmemRequest(void);
+extern bool GraphCachePin(const GraphKey *key, GraphPin *pin, bool may_wait);
+extern void *GraphCacheAllocate(GraphPin *pin, Size bytes, const char *name);
+extern void GraphCachePublish(GraphPin *pin, uint64 nnodes, uint64 nedges,
+							  const GraphInfo *info);
+extern void GraphCacheRelease(GraphPin *pin, double elapsed_ms);
+extern void GraphCacheRetire(const GraphKey *key, bool all);
+
+#endif							/* PARPROC_GRAPH_CACHE_H */

@@ -1,0 +1,206 @@
+# Graphs in shared memory: with parproc preloaded, backends share one
+# loaded copy of a graph (loaded once, counted once, statistics across
+# sessions), see each other's refreshes, evict and refuse by
+# parproc.graph_memory, and recover from a backend killed mid-load.
+# Without preload each session keeps its own copy.
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+# 50k nodes, 1M edges: a 26 MB graph, far more than a backend's own memory
+my $setup = q{
+	CREATE EXTENSION parproc;
+	CREATE TABLE edges AS
+	SELECT g % 50000 AS src, (g * 7919 + g / 50000) % 50000 AS dst, (g % 10) / 10.0 AS w
+	FROM generate_series(1, 1000000::bigint) g;
+	CREATE TABLE small AS SELECT g AS src, g + 1 AS dst FROM generate_series(1, 1000) g;
+	ANALYZE edges, small;
+};
+
+# the reference for one step from seed 1 (no decay, no normalization):
+# each out-neighbour gets the sum of its edge weights, at most 1
+my $one_step_matches = q{
+	WITH a AS (SELECT node, activation
+			   FROM parproc.spread_activation('g', ARRAY[1], spread => 1, decay => 0, threshold => 0,
+											  "normalize" => false, max_iterations => 1, max_nodes => 1000)),
+		 b AS (SELECT 1::bigint AS node, 1::float8 AS activation
+			   UNION ALL
+			   SELECT dst, least(1, sum(w))::float8 FROM edges WHERE src = 1 AND dst <> 1
+			   GROUP BY dst HAVING sum(w) > 0)
+	SELECT count(*) > 1 AND count(*) FILTER (WHERE a.node IS NULL OR b.node IS NULL
+											 OR abs(a.activation - b.activation) > 1e-9) = 0
+	FROM a FULL JOIN b USING (node)};
+
+my $node = PostgreSQL::Test::Cluster->new('graph_shared');
+$node->init;
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'parproc'");
+$node->append_conf('postgresql.conf', "restart_after_crash = on");
+$node->start;
+$node->safe_psql('postgres', $setup);
+
+# 1. one backend loads the graph and queries it
+$node->safe_psql('postgres', q{
+	SELECT parproc.create_graph('g', 'edges', 'src', 'dst', 'w');
+	SELECT count(*) FROM parproc.spread_activation('g', ARRAY[1]);
+	SELECT count(*) FROM parproc.spread_activation('g', ARRAY[2]);
+	SELECT count(*) FROM parproc.spread_activation('g', ARRAY[3]);
+});
+my $bytes = $node->safe_psql('postgres', "SELECT bytes FROM parproc.graphs WHERE name = 'g'");
+ok($bytes > 24_000_000, "the graph takes $bytes bytes");
+
+# a second backend sees it loaded before its first query, with the first
+# one's queries; its own queries use that copy: no second load, its own
+# memory stays far below one copy, the statistics count every session's
+is( $node->safe_psql('postgres',
+		"SELECT nodes || ' ' || edges || ' ' || loads || ' ' || queries FROM parproc.graphs WHERE name = 'g'"),
+	'50000 1000000 1 3',
+	'second backend sees the loaded graph and the first backend\'s queries');
+my $second = $node->safe_psql('postgres', qq{
+	SELECT (count(*) > 0)::text FROM parproc.spread_activation('g', ARRAY[4]);
+	SELECT ($one_step_matches)::text;
+	SELECT (sum(total_bytes) < $bytes / 2)::text FROM pg_backend_memory_contexts;
+	SELECT loads || ' ' || queries || ' ' || bytes FROM parproc.graphs WHERE name = 'g';
+});
+is($second, "true\ntrue\ntrue\n1 5 $bytes",
+	'second backend answers from the shared copy (exact), without a copy of its own; loaded once');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) || ' ' || sum(bytes) FROM parproc.graphs WHERE bytes IS NOT NULL"),
+	"1 $bytes", 'memory counted once');
+like(
+	$node->safe_psql('postgres',
+		"SELECT mean_ms > 0 AND p99_ms >= mean_ms / 2 FROM parproc.graphs WHERE name = 'g'"),
+	qr/^t$/, 'mean and p99 latencies across sessions');
+
+# 2. a session that stays connected sees another session's refresh at its
+# next query; the old version is gone from the view, the new one loaded once
+my $s1 = $node->background_psql('postgres');
+$s1->query_safe('SET client_min_messages = warning');
+is($s1->query_safe(
+		"SELECT count(*) FROM parproc.spread_activation('g', ARRAY[60000])"),
+	'0', 'node 60000 not in the graph yet');
+$node->safe_psql('postgres', q{
+	INSERT INTO edges VALUES (60000, 60001, 1);
+	SELECT parproc.refresh_graph('g');
+});
+is($s1->query_safe(
+		"SELECT string_agg(node::text, ',' ORDER BY node) FROM parproc.spread_activation('g', ARRAY[60000])"),
+	'60000,60001', 'refresh in one session reaches the other at its next query');
+is($s1->query_safe(
+		"SELECT count(*) || ' ' || min(nodes) || ' ' || min(loads) || ' ' || min(queries) FROM parproc.graphs WHERE name = 'g'"),
+	'1 50002 2 1', 'the new version loaded once, shown alone');
+$s1->quit;
+
+# 3. parproc.graph_memory bounds the shared memory: set by a reload only;
+# a graph that does not fit evicts the unused ones, and one larger than
+# the limit fails naming its size
+my ($ret, $stdout, $stderr) =
+  $node->psql('postgres', "SET parproc.graph_memory = '1GB'");
+like($stderr, qr/cannot be changed now/, 'graph_memory is not a session setting with preload');
+$node->append_conf('postgresql.conf', "parproc.graph_memory = '40MB'");
+$node->reload;
+$node->poll_query_until('postgres', "SELECT current_setting('parproc.graph_memory') = '40MB'")
+  or die 'graph_memory not reloaded';
+$node->safe_psql('postgres', q{
+	CREATE TABLE edges2 AS SELECT * FROM edges;
+	SELECT parproc.create_graph('g2', 'edges2', 'src', 'dst', 'w');
+});
+is( $node->safe_psql('postgres',
+		"SELECT string_agg(name || ':' || (nodes IS NOT NULL), ' ' ORDER BY name) FROM parproc.graphs"),
+	'g:false g2:true', 'loading g2 evicted g, unused');
+$node->safe_psql('postgres', q{
+	CREATE TABLE edges3 AS SELECT src, dst, w FROM edges UNION ALL SELECT dst, src, w FROM edges;
+	INSERT INTO parproc.graph_defs (name, edges, source, target, weight, directed)
+	VALUES ('g3', 'edges3', 'src', 'dst', 'w', true);
+});
+($ret, $stdout, $stderr) = $node->psql(
+	'postgres', q{
+	\set VERBOSITY verbose
+	SELECT count(*) FROM parproc.spread_activation('g3', ARRAY[1]);
+});
+like(
+	$stderr,
+	qr/ERROR:  53200: graph "g3" does not fit in parproc.graph_memory\nDETAIL:  It needs \d+ kB; .*\nHINT:  Raise parproc.graph_memory/,
+	'a graph larger than the limit fails with 53200, its size and a hint');
+is($node->safe_psql('postgres', "SELECT ($one_step_matches)::text"),
+	'true', 'after the failure the evicted graph loads again and answers exactly');
+$node->append_conf('postgresql.conf', "parproc.graph_memory = '1GB'");
+$node->reload;
+$node->poll_query_until('postgres', "SELECT current_setting('parproc.graph_memory') = '1GB'")
+  or die 'graph_memory not reloaded';
+
+# 4. two sessions wanting a graph nobody has loaded: one loads it (held up
+# here by a lock on the edge table), the other waits for that load
+# instead of loading it too
+my $locker = $node->background_psql('postgres');
+$locker->query_safe('BEGIN; LOCK TABLE edges3 IN ACCESS EXCLUSIVE MODE');
+my @waiters = map { $node->background_psql('postgres') } 1 .. 2;
+my @pids = map { $_->query_safe('SELECT pg_backend_pid()') } @waiters;
+$_->query_until(qr/sent/, "\\echo sent\nSELECT count(*) FROM parproc.spread_activation('g3', ARRAY[1]);\n")
+  foreach @waiters;
+$node->poll_query_until('postgres', qq{
+	SELECT string_agg(wait_event_type, ' ' ORDER BY wait_event_type) = 'Extension Lock'
+	FROM pg_stat_activity WHERE pid IN ($pids[0], $pids[1])})
+  or die 'the sessions are not loading and waiting';
+$locker->query_safe('COMMIT');
+$node->poll_query_until('postgres', "SELECT queries = 2 FROM parproc.graphs WHERE name = 'g3'")
+  or die 'the queries did not finish';
+is($node->safe_psql('postgres', "SELECT loads FROM parproc.graphs WHERE name = 'g3'"),
+	'1', 'two sessions wanting the same graph at once load it once');
+$_->quit foreach @waiters;
+
+# 5. kill -9 of a backend in the middle of a load: the server restarts
+# with empty shared memory, and the cache works again
+$node->safe_psql('postgres', q{
+	INSERT INTO parproc.graph_defs (name, edges, source, target, weight, directed)
+	VALUES ('g4', 'edges3', 'src', 'dst', 'w', false);
+});
+$locker->query_safe('BEGIN; LOCK TABLE edges3 IN ACCESS EXCLUSIVE MODE');
+my $loader = $node->background_psql('postgres');
+my $pid = $loader->query_safe('SELECT pg_backend_pid()');
+$loader->query_until(qr/sent/, "\\echo sent\nSELECT count(*) FROM parproc.spread_activation('g4', ARRAY[1]);\n");
+$node->poll_query_until('postgres',
+	"SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $pid")
+  or die 'the load did not start';
+kill 'KILL', $pid;
+$loader->{run}->kill_kill;
+$locker->{run}->kill_kill;
+$node->poll_query_until('postgres', 'SELECT true') or die 'server did not come back';
+like(slurp_file($node->logfile), qr/terminated by signal 9/,
+	'the loading backend was killed and the server restarted');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) FILTER (WHERE nodes IS NOT NULL) FROM parproc.graphs"),
+	'0', 'after the restart nothing is loaded');
+is($node->safe_psql('postgres', "SELECT ($one_step_matches)::text"),
+	'true', 'after the restart a graph loads again and answers exactly');
+is( $node->safe_psql('postgres', q{
+		SELECT count(*) > 0 FROM parproc.spread_activation('g4', ARRAY[1]);
+		SELECT loads FROM parproc.graphs WHERE name = 'g4'}),
+	"t\n1", 'the graph being loaded at the kill loads again');
+$node->stop;
+
+# 6. without preload: each session loads its own copy, with the same API
+my $plain = PostgreSQL::Test::Cluster->new('graph_plain');
+$plain->init;
+$plain->start;
+$plain->safe_psql('postgres', $setup);
+$plain->safe_psql('postgres', "SELECT parproc.create_graph('g', 'edges', 'src', 'dst', 'w')");
+is( $plain->safe_psql('postgres',
+		"SELECT nodes IS NULL FROM parproc.graphs WHERE name = 'g'"),
+	't', 'without preload a new session has not loaded the graph');
+is( $plain->safe_psql('postgres', qq{
+		SELECT ($one_step_matches)::text;
+		SELECT nodes || ' ' || loads || ' ' || queries FROM parproc.graphs WHERE name = 'g'}),
+	"true\n50000 1 1", 'without preload a session loads its own copy and answers exactly');
+($ret, $stdout, $stderr) = $plain->psql(
+	'postgres', q{
+	SET parproc.graph_memory = '1MB';
+	SELECT count(*) FROM parproc.spread_activation('g', ARRAY[1]);
+});
+like($stderr, qr/graph "g" does not fit in parproc.graph_memory/,
+	'without preload the limit is a session setting');
+$plain->stop;
+
+done_testing();
