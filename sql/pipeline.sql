@@ -68,9 +68,10 @@ SELECT stage, name, rows_in, rows_out, rows_failed FROM parproc.stage_stats
 WHERE run_id = (SELECT max(run_id) FROM parproc.runs) ORDER BY stage;
 
 -- on_error => 'abort': the error reaches the caller; committed chunks stay
+-- (one worker: chunks in order, so the first error is the first failing row's)
 TRUNCATE pl_bad_dst;
 \set VERBOSITY default
-SELECT * FROM parproc.run('parse', workers => 2);
+SELECT * FROM parproc.run('parse', workers => 1);
 \set VERBOSITY terse
 SELECT state, sqlstate, error FROM parproc.runs WHERE run_id = (SELECT max(run_id) FROM parproc.runs);
 -- fix the data, resume: the target then holds what INSERT ... SELECT would write
