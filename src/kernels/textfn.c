@@ -47,6 +47,22 @@ set_null(PpCol *out, size_t i, uint8_t st)
 	}
 }
 
+/*
+ * size bytes for the results of a call; without them every row that has a
+ * value is flagged (PostgreSQL then computes it) and NULL is returned.
+ */
+static char *
+alloc_or_flag(const PpAlloc *mem, size_t size, PpCol *out, size_t n)
+{
+	char	   *buf = mem->alloc(mem->arg, size > 0 ? size : 1);
+
+	if (buf == NULL)
+		for (size_t i = 0; i < n; i++)
+			if (!out->null[i])
+				set_null(out, i, PP_ROW_SPECIAL);
+	return buf;
+}
+
 /* Row i of out is the text [p, p + len). */
 static inline void
 set_text(PpCol *out, size_t i, const char *p, int32_t len)
@@ -155,14 +171,9 @@ pp_text_cat(const PpCol *a, const PpCol *b, PpCol *out, size_t n,
 			total += (size_t) a->s[i].len + b->s[i].len;
 		}
 	}
-	buf = mem->alloc(mem->arg, total > 0 ? total : 1);
+	buf = alloc_or_flag(mem, total, out, n);
 	if (buf == NULL)
-	{
-		for (size_t i = 0; i < n; i++)
-			if (!out->null[i])
-				set_null(out, i, PP_ROW_SPECIAL);
 		return;
-	}
 	for (size_t i = 0; i < n; i++)
 	{
 		int32_t		la = a->s[i].len,
@@ -253,14 +264,9 @@ pp_text_case(int upper, const PpCol *a, PpCol *out, size_t n, const PpAlloc *mem
 			total += a->s[i].len;
 		}
 	}
-	buf = mem->alloc(mem->arg, total > 0 ? total : 1);
+	buf = alloc_or_flag(mem, total, out, n);
 	if (buf == NULL)
-	{
-		for (size_t i = 0; i < n; i++)
-			if (!out->null[i])
-				set_null(out, i, PP_ROW_SPECIAL);
 		return;
-	}
 	for (size_t i = 0; i < n; i++)
 	{
 		const char *s = a->s[i].p;
@@ -362,14 +368,9 @@ pp_text_md5(const PpCol *a, PpCol *out, size_t n, const PpAlloc *mem, PpHexDiges
 			rows++;
 		}
 	}
-	buf = mem->alloc(mem->arg, rows > 0 ? rows * 32 : 1);
+	buf = alloc_or_flag(mem, rows * 32, out, n);
 	if (buf == NULL)
-	{
-		for (size_t i = 0; i < n; i++)
-			if (!out->null[i])
-				set_null(out, i, PP_ROW_SPECIAL);
 		return;
-	}
 	for (size_t i = 0; i < n; i++)
 	{
 		if (out->null[i])
