@@ -120,6 +120,17 @@ CREATE TRIGGER c BEFORE INSERT ON pw_part_a FOR EACH ROW EXECUTE FUNCTION pw_mov
 TRUNCATE pw_part;
 SELECT * FROM pw_outcome('pw_p', 0);
 DROP TRIGGER c ON pw_part_a;
+-- a partition as the target keeps its bounds, as INSERT into it does
+SELECT parproc.create_pipeline('pw_direct', 'pw_src', 'pw_part_a',
+	'[{"name": "m", "map": "id, grp, label"}]');
+SELECT * FROM pw_outcome('pw_direct', 0);
+SET parproc.max_error_rows = 10000;
+SELECT state, rows_written, rows_failed FROM parproc.run('pw_direct', workers => 2, on_error => 'skip');
+RESET parproc.max_error_rows;
+SELECT count(*), min(id), max(id) FROM pw_part_a;
+SELECT stage, sqlstate, message, count(*) FROM parproc.errors
+WHERE run_id = (SELECT max(run_id) FROM parproc.runs) GROUP BY 1, 2, 3;
+TRUNCATE pw_part;
 
 -- foreign keys are checked in the chunk's transaction
 CREATE TABLE pw_grp (grp int PRIMARY KEY);

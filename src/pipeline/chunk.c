@@ -224,6 +224,9 @@ checks:
 		ExecComputeStoredGenerated(x->rri, x->estate, t, CMD_INSERT);
 	if (constr)
 		ExecConstraints(x->rri, t, x->estate);
+	/* a partition written directly keeps its bounds, as with INSERT */
+	if (x->target->rd_rel->relispartition)
+		ExecPartitionCheck(x->rri, t, x->estate, true);
 }
 
 /* Evaluate the whole batch stage by stage; counts go to the stage_* arrays. */
@@ -479,8 +482,11 @@ WriteRows(ChunkExec *x, PpDest *d)
 				ExecComputeStoredGenerated(rri, x->estate, s, CMD_INSERT);
 			if (constr)
 				ExecConstraints(rri, s, x->estate);
-			/* a trigger may have moved the row out of its partition */
-			if (d->rowwise && rel->rd_rel->relispartition)
+			/*
+			 * A trigger may have moved a routed row out of its partition;
+			 * rows written to a partition directly are always checked.
+			 */
+			if ((d->rowwise || !x->proute) && rel->rd_rel->relispartition)
 				ExecPartitionCheck(rri, s, x->estate, true);
 		}
 		if (d->rowwise)
