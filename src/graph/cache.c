@@ -32,6 +32,7 @@
 #include "port/pg_bitutils.h"
 #include "storage/condition_variable.h"
 #include "storage/ipc.h"
+#include "storage/lock.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
 #include "utils/builtins.h"
@@ -232,9 +233,10 @@ FreeBlock(GraphSlot *s)
 {
 	if (s->bytes == 0)
 		return;
-	if (cache_shared)
+	/* no block: bytes reserved by a load that failed while allocating */
+	if (s->block != 0 && cache_shared)
 		dsa_free(area, (dsa_pointer) s->block);
-	else
+	else if (s->block != 0)
 		pfree((void *) (uintptr_t) s->block);
 	cache->used -= s->bytes;
 	s->block = 0;
@@ -334,6 +336,25 @@ PinSlot(int i, GraphPin *pin)
 }
 
 /*
+ * Whether process pid waits for a lock on an object this process holds a
+ * lock on.  A loader waiting for us while we wait for it on a condition
+ * variable is a deadlock the deadlock detector cannot see; may_wait only
+ * rules out the locks callers know of (an edge table's partitions, or what
+ * its row-level security policies read, are not among them), so a waiter
+ * looks again every second.
+ */
+static bool
+LoaderWaitsForUs(int pid)
+{
+	BlockedProcsData *data = GetBlockerStatusData(pid);
+	bool		found = false;
+
+	for (int i = 0; i < data->nlocks && !found; i++)
+		found = data->locks[i].pid == MyProcPid && data->locks[i].holdMask != 0;
+	return found;
+}
+
+/*
  * Pin the version key.  When no process has it, claim a slot for this
  * process to load it and return false (then GraphCacheAllocate, build,
  * GraphCachePublish, or GraphCacheRelease to give up).  While another
@@ -370,10 +391,16 @@ GraphCachePin(const GraphKey *key, GraphPin *pin, bool may_wait)
 		if (i >= 0 && may_wait)
 		{
 			/* loading elsewhere (never here: a claim ends before the next) */
+			int			loader = cache->slots[i].loader_pid;
+
 			Assert(cache_shared);
 			CacheUnlock();
-			ConditionVariableSleep(&cache->loaded, PG_WAIT_EXTENSION);
 			waited = true;
+			if (!ConditionVariableTimedSleep(&cache->loaded, 1000, PG_WAIT_EXTENSION) ||
+				!LoaderWaitsForUs(loader))
+				continue;
+			/* it waits for a lock of ours: load a copy of our own instead */
+			may_wait = false;
 			continue;
 		}
 		for (i = 0; i < GRAPH_SLOTS && cache->slots[i].state != SLOT_FREE; i++)
@@ -444,7 +471,9 @@ GraphCacheAllocate(GraphPin *pin, Size bytes, const char *name)
 		CacheLock(LW_EXCLUSIVE);
 		if (bytes <= limit && cache->used + bytes <= limit)
 		{
+			/* reserved in the slot, so an error while allocating gives it back */
 			cache->used += bytes;
+			s->bytes = bytes;
 			CacheUnlock();
 			if (cache_shared)
 			{
@@ -459,12 +488,12 @@ GraphCacheAllocate(GraphPin *pin, Size bytes, const char *name)
 			if (block != 0)
 			{
 				s->block = block;
-				s->bytes = bytes;
 				CacheUnlock();
 				return SlotAddress(s);
 			}
 			/* the area or the system is short of memory even so */
 			cache->used -= bytes;
+			s->bytes = 0;
 		}
 		if (bytes <= limit)
 			victim = EvictionVictim();
