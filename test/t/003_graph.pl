@@ -151,6 +151,33 @@ is($node->safe_psql('postgres', "SELECT loads FROM parproc.graphs WHERE name = '
 	'1', 'two sessions wanting the same graph at once load it once');
 $_->quit foreach @waiters;
 
+# 4b. a session holding a lock the loader waits for (here on a partition of
+# the edge table, which the caller's checks do not know of) does not wait
+# for that load, which would never end: it loads a copy of its own
+$node->safe_psql('postgres', q{
+	CREATE TABLE pedges (src bigint, dst bigint, w float8) PARTITION BY RANGE (src);
+	CREATE TABLE pedges_1 PARTITION OF pedges FOR VALUES FROM (MINVALUE) TO (MAXVALUE);
+	INSERT INTO pedges SELECT src, dst, w FROM edges WHERE src < 5000;
+	INSERT INTO parproc.graph_defs (name, edges, source, target, weight, directed)
+	VALUES ('g5', 'pedges', 'src', 'dst', 'w', true);
+});
+my $answer = q{SELECT string_agg(node || ':' || round(activation::numeric, 9), ',' ORDER BY node)
+	FROM parproc.spread_activation('g5', ARRAY[1])};
+$locker->query_safe('BEGIN; LOCK TABLE pedges_1 IN ACCESS EXCLUSIVE MODE');
+my $blocked = $node->background_psql('postgres');
+my $bpid = $blocked->query_safe('SELECT pg_backend_pid()');
+$blocked->query_until(qr/sent/, "\\echo sent\n$answer;\n");
+$node->poll_query_until('postgres',
+	"SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $bpid")
+  or die 'the load did not start';
+my $own = $locker->query_safe($answer);
+$locker->query_safe('COMMIT');
+$node->poll_query_until('postgres', "SELECT queries >= 2 FROM parproc.graphs WHERE name = 'g5'")
+  or die 'the blocked load did not finish';
+is($node->safe_psql('postgres', $answer), $own,
+	'the lock holder answered with a copy of its own, the same answer');
+$blocked->quit;
+
 # 5. kill -9 of a backend in the middle of a load: the server restarts
 # with empty shared memory, and the cache works again
 $node->safe_psql('postgres', q{
