@@ -127,39 +127,19 @@ parproc_dry_run(PG_FUNCTION_ARGS)
 	spec->on_error = PP_ON_ERROR_ABORT;
 	spec->batch_size = parproc_batch_size;
 	spec->max_error_rows = parproc_max_error_rows;
-	pg_atomic_init_u32(&slot->cancel, 0);
-	pg_atomic_init_u32(&slot->failed, 0);
-	pg_atomic_init_u64(&slot->rows_read, 0);
-	pg_atomic_init_u64(&slot->rows_written, 0);
-	pg_atomic_init_u64(&slot->rows_failed, 0);
-	for (int k = 0; k < PP_MAX_STAGES; k++)
-	{
-		pg_atomic_init_u64(&slot->stages[k].rows_in, 0);
-		pg_atomic_init_u64(&slot->stages[k].rows_out, 0);
-		pg_atomic_init_u64(&slot->stages[k].rows_failed, 0);
-		pg_atomic_init_u64(&slot->stages[k].time_us, 0);
-	}
+	PpSlotInit(slot);
 
-	if (get_rel_relkind(source_id) == RELKIND_PARTITIONED_TABLE)
-		relids = find_all_inheritors(source_id, AccessShareLock, NULL);
-	else
-		relids = list_make1_oid(source_id);
+	relids = PpSourceParts(source_id);
 	INSTR_TIME_SET_CURRENT(t0);
 	foreach(lc, relids)
 	{
 		PpPart		part = {0};
+		Relation	rel = table_open(lfirst_oid(lc), AccessShareLock);
 
-		if (!RELKIND_HAS_STORAGE(get_rel_relkind(lfirst_oid(lc))))
-			continue;
-		part.relid = lfirst_oid(lc);
-		part.filenode = InvalidOid;
-		{
-			Relation	rel = table_open(part.relid, AccessShareLock);
-
-			part.filenode = rel->rd_node.relNode;
-			part.nblocks = RelationGetNumberOfBlocks(rel);
-			table_close(rel, NoLock);
-		}
+		part.relid = RelationGetRelid(rel);
+		part.filenode = rel->rd_node.relNode;
+		part.nblocks = RelationGetNumberOfBlocks(rel);
+		table_close(rel, NoLock);
 		PpDryRun(spec, slot, defs, &part, &read, &out);
 	}
 	INSTR_TIME_SET_CURRENT(t1);

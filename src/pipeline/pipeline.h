@@ -196,6 +196,7 @@ extern PpSharedState *PpShared;
 extern void PipelineShmemRequest(void);
 extern void PipelineShmemInit(void);
 extern void PpRequirePreload(void);
+extern void PpSlotInit(PpRunSlot *s);
 extern int	PpSlotReserve(int64 run_id, Oid role, int attempt);
 extern void PpSlotRelease(int slotno);
 extern PpRunSlot *PpSlotFind(int64 run_id, int *slotno);
@@ -228,6 +229,7 @@ extern char *PpTargetColumns(List *defs, Relation source);
 
 /* chunk.c */
 extern void PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker);
+extern List *PpSourceParts(Oid source);
 extern void PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
 					 int64 *rows_read, int64 *rows_out);
 

@@ -190,8 +190,8 @@ BecomeCaller(PpRunSpec *spec)
 /* ----------------------------------------------------------- catalog */
 
 /* The source's relations with storage: the table, or its leaf partitions. */
-static List *
-SourceParts(Oid source)
+List *
+PpSourceParts(Oid source)
 {
 	List	   *parts = NIL;
 
@@ -219,7 +219,7 @@ SourceParts(Oid source)
 static void
 RegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 {
-	List	   *relids = SourceParts(spec->source);
+	List	   *relids = PpSourceParts(spec->source);
 	int			n = list_length(relids);
 	Datum	   *oids = palloc(sizeof(Datum) * n);
 	Datum	   *nodes = palloc(sizeof(Datum) * n);

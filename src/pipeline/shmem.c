@@ -83,6 +83,47 @@ PpRequirePreload(void)
 						 "restart the server.")));
 }
 
+/*
+ * The state and every counter of slot s as for a new run (also for the
+ * private slot of a dry run).
+ */
+void
+PpSlotInit(PpRunSlot *s)
+{
+	pg_atomic_init_u32(&s->state, PP_STATE_QUEUED);
+	pg_atomic_init_u32(&s->cancel, 0);
+	pg_atomic_init_u32(&s->failed, 0);
+	s->coordinator_pid = 0;
+	s->started_at = GetCurrentTimestamp();
+	s->nworkers = 0;
+	pg_atomic_init_u64(&s->chunks_total, 0);
+	pg_atomic_init_u64(&s->chunks_done, 0);
+	pg_atomic_init_u64(&s->rows_read, 0);
+	pg_atomic_init_u64(&s->rows_written, 0);
+	pg_atomic_init_u64(&s->rows_failed, 0);
+	s->nstages = 0;
+	for (int k = 0; k < PP_MAX_STAGES; k++)
+	{
+		s->stages[k].name[0] = '\0';
+		pg_atomic_init_u64(&s->stages[k].rows_in, 0);
+		pg_atomic_init_u64(&s->stages[k].rows_out, 0);
+		pg_atomic_init_u64(&s->stages[k].rows_failed, 0);
+		pg_atomic_init_u64(&s->stages[k].time_us, 0);
+		pg_atomic_init_u64(&s->stages[k].kernel_values, 0);
+		pg_atomic_init_u64(&s->stages[k].evaluator_values, 0);
+	}
+	for (int w = 0; w <= PP_MAX_RUN_WORKERS; w++)
+	{
+		s->workers[w].pid = 0;
+		s->workers[w].started_at = 0;
+		pg_atomic_init_u64(&s->workers[w].chunks, 0);
+		pg_atomic_init_u64(&s->workers[w].rows, 0);
+		pg_atomic_init_u64(&s->workers[w].busy_us, 0);
+	}
+	s->err_code = 0;
+	s->err_message[0] = s->err_detail[0] = '\0';
+}
+
 /* Take a free slot for run_id; returns its number. */
 int
 PpSlotReserve(int64 run_id, Oid role, int attempt)
@@ -99,38 +140,7 @@ PpSlotReserve(int64 run_id, Oid role, int attempt)
 		s->role = role;
 		s->attempt = attempt;
 		s->registered = false;
-		pg_atomic_init_u32(&s->state, PP_STATE_QUEUED);
-		pg_atomic_init_u32(&s->cancel, 0);
-		pg_atomic_init_u32(&s->failed, 0);
-		s->coordinator_pid = 0;
-		s->started_at = GetCurrentTimestamp();
-		s->nworkers = 0;
-		pg_atomic_init_u64(&s->chunks_total, 0);
-		pg_atomic_init_u64(&s->chunks_done, 0);
-		pg_atomic_init_u64(&s->rows_read, 0);
-		pg_atomic_init_u64(&s->rows_written, 0);
-		pg_atomic_init_u64(&s->rows_failed, 0);
-		s->nstages = 0;
-		for (int k = 0; k < PP_MAX_STAGES; k++)
-		{
-			s->stages[k].name[0] = '\0';
-			pg_atomic_init_u64(&s->stages[k].rows_in, 0);
-			pg_atomic_init_u64(&s->stages[k].rows_out, 0);
-			pg_atomic_init_u64(&s->stages[k].rows_failed, 0);
-			pg_atomic_init_u64(&s->stages[k].time_us, 0);
-			pg_atomic_init_u64(&s->stages[k].kernel_values, 0);
-			pg_atomic_init_u64(&s->stages[k].evaluator_values, 0);
-		}
-		for (int w = 0; w <= PP_MAX_RUN_WORKERS; w++)
-		{
-			s->workers[w].pid = 0;
-			s->workers[w].started_at = 0;
-			pg_atomic_init_u64(&s->workers[w].chunks, 0);
-			pg_atomic_init_u64(&s->workers[w].rows, 0);
-			pg_atomic_init_u64(&s->workers[w].busy_us, 0);
-		}
-		s->err_code = 0;
-		s->err_message[0] = s->err_detail[0] = '\0';
+		PpSlotInit(s);
 		LWLockRelease(PpShared->lock);
 		return i;
 	}
