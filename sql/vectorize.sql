@@ -71,10 +71,11 @@ CREATE FUNCTION vx_err_diff(a text, b text) RETURNS bigint LANGUAGE sql AS $$
 						   EXCEPT ALL
 						   SELECT c, stage, sqlstate, message FROM vx_err WHERE mode = a)) d $$;
 
--- The pipeline "vx": filter flt, then map sel, run with vectorize on (in
+-- The pipeline "vx" from src: filter flt, then map sel, run with vectorize on (in
 -- batches of 1 and 37 rows) and off (on_error => 'skip'), and the same evaluated row by row by SELECT
 -- with an exception block per row; the differences go to vx_report.
-CREATE PROCEDURE vx(label text, flt text, sel text, nworkers int DEFAULT 0)
+CREATE PROCEDURE vx(label text, flt text, sel text, nworkers int DEFAULT 0,
+				   src regclass DEFAULT 'vx_src')
 LANGUAGE plpgsql AS $$
 DECLARE
 	enc text;
@@ -88,7 +89,7 @@ DECLARE
 BEGIN
 	PERFORM parproc.drop_pipeline('vx') FROM parproc.pipelines WHERE name = 'vx';
 	DROP TABLE IF EXISTS vx_out;
-	PERFORM parproc.create_pipeline('vx', 'vx_src', 'vx_out',
+	PERFORM parproc.create_pipeline('vx', src, 'vx_out',
 		jsonb_build_array(jsonb_build_object('name', 'f', 'filter', flt),
 						  jsonb_build_object('name', 'm', 'map', sel)),
 		create_target => true);
@@ -117,9 +118,9 @@ BEGIN
 	END LOOP;
 	RESET parproc.vectorize;
 	RESET parproc.batch_size;
-	FOR row_ IN SELECT ctid AS c FROM vx_src LOOP
+	FOR row_ IN EXECUTE format('SELECT ctid AS c FROM %s', src) LOOP
 		BEGIN
-			EXECUTE format('SELECT (%s) FROM vx_src WHERE ctid = $1', flt) INTO keep USING row_.c;
+			EXECUTE format('SELECT (%s) FROM %s WHERE ctid = $1', flt, src) INTO keep USING row_.c;
 		EXCEPTION WHEN OTHERS THEN
 			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
 			INSERT INTO vx_err VALUES ('select', row_.c, 'f', st, msg);
@@ -127,8 +128,8 @@ BEGIN
 		END;
 		CONTINUE WHEN keep IS NOT TRUE;
 		BEGIN
-			EXECUTE format('INSERT INTO vx_res SELECT %L, ROW(%s)::text FROM (SELECT %s FROM vx_src WHERE ctid = $1) s',
-						   'select', enc, sel) USING row_.c;
+			EXECUTE format('INSERT INTO vx_res SELECT %L, ROW(%s)::text FROM (SELECT %s FROM %s WHERE ctid = $1) s',
+						   'select', enc, sel, src) USING row_.c;
 		EXCEPTION WHEN OTHERS THEN
 			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
 			INSERT INTO vx_err VALUES ('select', row_.c, 'm', st, msg);
@@ -241,6 +242,35 @@ SELECT * FROM vx_report;
 
 -- which expressions are kernels, and why the others are not
 SELECT stage_no, stage, kind, column_name, mode, detail FROM parproc.explain_pipeline('vx');
+
+-- kernels read their columns straight from the page, without a slot: tuple
+-- layouts that test that reader (NULL bitmaps, alignment after varlenas,
+-- short and 4-byte varlena headers, a dropped column, attributes added
+-- after rows were stored, compressed and out-of-line values)
+CREATE TABLE vx_lay (a text, b int8, c int2, d float8, e text, f int4, x int2);
+INSERT INTO vx_lay
+SELECT CASE WHEN g % 7 = 0 THEN NULL ELSE repeat('a', g % 5) END,
+	   CASE WHEN g % 5 = 0 THEN NULL ELSE g END, g % 300,
+	   CASE WHEN g % 11 = 0 THEN NULL ELSE g / 3.0 END,
+	   CASE WHEN g % 13 = 0 THEN NULL WHEN g % 17 = 0 THEN repeat('long', 40) ELSE 'e' || g END,
+	   CASE WHEN g % 3 = 0 THEN NULL ELSE g * 10 END, g % 2
+FROM generate_series(1, 500) g;
+ALTER TABLE vx_lay DROP COLUMN c;
+ALTER TABLE vx_lay ADD COLUMN h int8 DEFAULT 7, ADD COLUMN i text DEFAULT 'dflt';
+INSERT INTO vx_lay (a, b, d, e, f, x, h, i)
+SELECT 'z' || g, g, g * 1.5, CASE WHEN g % 4 = 0 THEN NULL ELSE 'n' || g END, g, 1,
+	   CASE WHEN g % 6 = 0 THEN NULL ELSE -g END, CASE WHEN g % 9 = 0 THEN NULL ELSE 'i' || g END
+FROM generate_series(1, 300) g;
+-- compressed, and stored out of line
+INSERT INTO vx_lay (a, b, d, e, f, x, h, i)
+SELECT repeat('c', 5000 + g), g, g, repeat('zz', 3000), g, 1, g,
+	   (SELECT string_agg(md5((g * 1000 + k)::text), '') FROM generate_series(1, 200) k)
+FROM generate_series(1, 20) g;
+CALL vx('tuple layouts', 'b IS NULL OR b % 3 <> 1 OR x = 1',
+		'length(a) AS la, b * 2 AS b2, d + 1 AS d1, e, length(e) AS le, f - 1 AS f1, '
+		'h + 1 AS h1, i, length(i) AS li, a', 0, 'vx_lay');
+CALL vx('tuple layouts, one column', 'h > 0', 'h * 3 AS h3', 0, 'vx_lay');
+SELECT * FROM vx_report WHERE label LIKE 'tuple layouts%';
 SET parproc.vectorize = off;
 SELECT DISTINCT mode, detail FROM parproc.explain_pipeline('vx');
 RESET parproc.vectorize;
@@ -317,7 +347,7 @@ FROM parproc.dry_run('vx');
 SELECT count(*) FROM vx_out;
 
 SELECT parproc.drop_pipeline('vx');
-DROP TABLE vx_src, vx_ord, vx_out, vx_res, vx_err, vx_report;
+DROP TABLE vx_src, vx_lay, vx_ord, vx_out, vx_res, vx_err, vx_report;
 DROP PROCEDURE vx;
 DROP FUNCTION vx_diff, vx_err_diff;
 RESET TimeZone;

@@ -96,6 +96,7 @@ typedef struct ChunkExec
 	int			n;				/* rows in the batch */
 	TupleTableSlot **in;		/* scanned rows */
 	HeapTupleData *tup;			/* their headers, pointing into pinned pages */
+	HeapTuple  *raw;			/* &tup[r], or NULL for a copied row */
 	Buffer	   *pins;			/* the pages the batch's rows are on */
 	int			npins;
 	TupleTableSlot ***out;		/* per map stage, per row */
@@ -131,6 +132,7 @@ BatchAdd(ChunkExec *x, TupleTableSlot *scanslot)
 		bs->base.tuple == NULL)
 	{
 		ExecCopySlot(x->in[r], scanslot);
+		x->raw[r] = NULL;
 		return;
 	}
 	if (x->npins == 0 || x->pins[x->npins - 1] != bs->buffer)
@@ -139,6 +141,7 @@ BatchAdd(ChunkExec *x, TupleTableSlot *scanslot)
 		x->pins[x->npins++] = bs->buffer;
 	}
 	x->tup[r] = *bs->base.tuple;
+	x->raw[r] = &x->tup[r];
 	ExecStoreHeapTuple(&x->tup[r], x->in[r], false);
 }
 
@@ -235,6 +238,7 @@ EvalBatch(ChunkExec *x)
 {
 	instr_time	t0,
 				t1;
+	bool		raw = true;		/* cur[r] are the scanned rows */
 
 	for (int r = 0; r < x->n; r++)
 	{
@@ -248,8 +252,9 @@ EvalBatch(ChunkExec *x)
 		{
 			for (int r = 0; r < x->n; r++)
 				x->stage_in[k] += x->alive[r];
-			PpVecEval(x->vec[k], &x->plan->stages[k], x->econtext, x->cur, x->alive,
-					  x->n, x->out[k], &x->stage_kernel[k], &x->stage_evaluator[k]);
+			PpVecEval(x->vec[k], &x->plan->stages[k], x->econtext, x->cur,
+					  raw ? x->raw : NULL, x->alive, x->n, x->out[k],
+					  &x->stage_kernel[k], &x->stage_evaluator[k]);
 			for (int r = 0; r < x->n; r++)
 				x->stage_out[k] += x->alive[r];
 		}
@@ -264,6 +269,7 @@ EvalBatch(ChunkExec *x)
 		INSTR_TIME_SET_CURRENT(t1);
 		INSTR_TIME_SUBTRACT(t1, t0);
 		x->stage_us[k] += INSTR_TIME_GET_MICROSEC(t1);
+		raw &= x->plan->stages[k].is_filter;
 	}
 	for (int r = 0; r < x->n; r++)
 		if (x->alive[r])
@@ -711,6 +717,7 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	 */
 	x->in = MakeSlots(nb, RelationGetDescr(x->source), &TTSOpsHeapTuple);
 	x->tup = palloc(sizeof(HeapTupleData) * nb);
+	x->raw = palloc(sizeof(HeapTuple) * nb);
 	x->pins = palloc(sizeof(Buffer) * nb);
 	x->out = palloc0(sizeof(TupleTableSlot **) * Max(nstages, 1));
 	x->sink = MakeSlots(nb, RelationGetDescr(x->target), table_slot_callbacks(x->target));

@@ -239,8 +239,9 @@ extern PpVecStage *PpVecCompile(PpStage *st, int batch);
 extern bool PpVecUseful(PpVecStage *vs);
 extern bool PpVecExprInfo(PpVecStage *vs, int e, const char **detail);
 extern void PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext,
-					  TupleTableSlot **cur, bool *alive, int n, TupleTableSlot **out,
-					  uint64 *kernel_values, uint64 *evaluator_values);
+					  TupleTableSlot **cur, HeapTuple *raw, bool *alive, int n,
+					  TupleTableSlot **out, uint64 *kernel_values,
+					  uint64 *evaluator_values);
 
 /* run.c */
 extern PGDLLEXPORT void PpCoordinatorMain(Datum arg);

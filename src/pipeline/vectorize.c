@@ -134,7 +134,16 @@ struct PpVecStage
 	int			ninputs;		/* deformed columns */
 	AttrNumber *input_att;
 	int		   *input_reg;
-	AttrNumber	maxatt;			/* slot_getsomeattrs bound */
+	AttrNumber	maxatt;			/* last input attribute the stage reads */
+	int		   *need;			/* per attribute below maxatt: its column in
+								 * vals/nulls, or -1 */
+	int			nneed;
+	bool		fallback;		/* a map column without kernels */
+	uint8	   *flagged;		/* per row: a map column's kernels flagged it */
+	Datum	   *vals;			/* per needed attribute, batch values */
+	bool	   *nulls;
+	int		   *fixoff;			/* per attribute: its offset in every tuple
+								 * without NULLs, or -1 (after a varlena) */
 	PpTzCache  *tz;
 	TupleDesc	indesc;
 	int			casetest;		/* register of the CASE operand being compiled */
@@ -968,6 +977,58 @@ CompileExpr(PpVecStage *vs, VExpr *ve, Expr *e, bool filter)
 	ve->detail = desc.data;
 }
 
+/*
+ * Prepare the reading of the attributes the stage needs (kernel inputs and
+ * plain input columns), once per batch: their columns in vals/nulls, and
+ * the offsets of the leading attributes, which every tuple without NULLs
+ * has in the same place.
+ */
+static void
+PrepareDeform(PpVecStage *vs)
+{
+	TupleDesc	desc = vs->indesc;
+	int			off = 0;
+
+	vs->need = palloc(sizeof(int) * Max(vs->maxatt, 1));
+	vs->fixoff = palloc(sizeof(int) * Max(vs->maxatt, 1));
+	for (int a = 0; a < vs->maxatt; a++)
+		vs->need[a] = -1;
+	for (int j = 0; j < vs->ninputs; j++)
+		vs->need[vs->input_att[j] - 1] = 0;
+	for (int e = 0; e < vs->nexprs; e++)
+		if (vs->exprs[e].copy > 0)
+			vs->need[vs->exprs[e].copy - 1] = 0;
+	for (int a = 0; a < vs->maxatt; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+
+		if (vs->need[a] == 0)
+			vs->need[a] = vs->nneed++;
+		/* as slot_deform_heap_tuple caches them: fixed up to the first varlena */
+		if (off >= 0 && att->attlen > 0)
+		{
+			off = att_align_nominal(off, att->attalign);
+			vs->fixoff[a] = off;
+			off += att->attlen;
+		}
+		else if (off >= 0 && off == att_align_nominal(off, att->attalign))
+		{
+			vs->fixoff[a] = off;	/* aligned: no padding, short header or not */
+			off = -1;
+		}
+		else
+		{
+			vs->fixoff[a] = -1;
+			off = -1;
+		}
+	}
+	for (int e = 0; e < vs->nexprs; e++)
+		vs->fallback |= vs->exprs[e].reg < 0 && vs->exprs[e].copy == 0;
+	vs->flagged = palloc(vs->batch);
+	vs->vals = palloc(sizeof(Datum) * Max(vs->nneed, 1) * vs->batch);
+	vs->nulls = palloc(sizeof(bool) * Max(vs->nneed, 1) * vs->batch);
+}
+
 /* Time zone offsets for the kernels: DetermineTimeZoneOffset at both ends of an hour. */
 static int
 TzLookup(void *arg, int64_t hour, int64_t *gmtoff)
@@ -1017,6 +1078,7 @@ PpVecCompile(PpStage *st, int batch)
 	else
 		for (int c = 0; c < st->ncols; c++)
 			CompileExpr(vs, &vs->exprs[c], st->cols[c], false);
+	PrepareDeform(vs);
 	for (int k = 0; k < vs->ninstr; k++)
 		if (vs->instr[k].op == V_TEXT_TO_TSTZ && vs->tz == NULL)
 		{
@@ -1046,67 +1108,140 @@ PpVecExprInfo(PpVecStage *vs, int e, const char **detail)
 
 /* --------------------------------------------------------- execution */
 
-/* Deform the input columns of the live rows into their registers. */
-static void
-Deform(PpVecStage *vs, TupleTableSlot **cur, const bool *alive, int n)
+/*
+ * Read the needed attributes of heap tuple t into row r of vals/nulls, as
+ * slot_deform_heap_tuple reads them (without a slot, and only up to
+ * maxatt).  False if the tuple lacks attributes (added by ALTER TABLE
+ * since), which the slot fills in.
+ */
+static bool
+DeformHeapRow(PpVecStage *vs, HeapTuple t, int r)
 {
+	TupleDesc	desc = vs->indesc;
+	HeapTupleHeader tup = t->t_data;
+	bool		hasnulls = HeapTupleHasNulls(t);
+	bits8	   *bp = tup->t_bits;
+	char	   *tp = (char *) tup + tup->t_hoff;
+	uint32		off = 0;
+	bool		slow = false;
+	int			nb = vs->batch;
+
+	if (HeapTupleHeaderGetNatts(tup) < vs->maxatt)
+		return false;
+	for (int a = 0; a < vs->maxatt; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+		int			k = vs->need[a];
+
+		if (hasnulls && att_isnull(a, bp))
+		{
+			if (k >= 0)
+				vs->nulls[k * nb + r] = true;
+			slow = true;
+			continue;
+		}
+		if (!slow && vs->fixoff[a] >= 0)
+			off = vs->fixoff[a];
+		else if (att->attlen == -1)
+			off = att_align_pointer(off, att->attalign, -1, tp + off);
+		else
+			off = att_align_nominal(off, att->attalign);
+		if (k >= 0)
+		{
+			vs->nulls[k * nb + r] = false;
+			vs->vals[k * nb + r] = fetchatt(att, tp + off);
+		}
+		off = att_addlength_pointer(off, att->attlen, tp + off);
+		if (att->attlen <= 0)
+			slow = true;
+	}
+	return true;
+}
+
+/*
+ * Deform the needed attributes of the live rows into vals/nulls: straight
+ * from the heap tuple raw[r] that is row r's slot's, if given, from the
+ * slot otherwise.  Then convert the kernels' inputs into their registers.
+ */
+static void
+Deform(PpVecStage *vs, TupleTableSlot **cur, HeapTuple *raw, const bool *alive, int n)
+{
+	int			nb = vs->batch;
+
 	for (int r = 0; r < n; r++)
-		if (alive[r])
-			slot_getsomeattrs(cur[r], vs->maxatt);
+	{
+		TupleTableSlot *slot;
+
+		if (!alive[r])
+			continue;
+		if (raw && raw[r] && DeformHeapRow(vs, raw[r], r))
+			continue;
+		slot = cur[r];
+		slot_getsomeattrs(slot, vs->maxatt);
+		for (int a = 0; a < vs->maxatt; a++)
+			if (vs->need[a] >= 0)
+			{
+				vs->vals[vs->need[a] * nb + r] = slot->tts_values[a];
+				vs->nulls[vs->need[a] * nb + r] = slot->tts_isnull[a];
+			}
+	}
 	for (int j = 0; j < vs->ninputs; j++)
 	{
-		int			att = vs->input_att[j] - 1;
+		int			k = vs->need[vs->input_att[j] - 1];
+		const Datum *v = &vs->vals[k * nb];
+		const bool *isnull = &vs->nulls[k * nb];
 		VReg	   *reg = &vs->regs[vs->input_reg[j]];
 		PpCol	   *col = &reg->col;
 
 		memset(col->status, 0, n);
 		for (int r = 0; r < n; r++)
+			col->null[r] = !alive[r] || isnull[r];
+		switch (reg->type)
 		{
-			Datum		d;
+			case BOOLOID:
+				for (int r = 0; r < n; r++)
+					col->i[r] = col->null[r] ? 0 : DatumGetBool(v[r]);
+				break;
+			case INT2OID:
+				for (int r = 0; r < n; r++)
+					col->i[r] = col->null[r] ? 0 : DatumGetInt16(v[r]);
+				break;
+			case INT4OID:
+				for (int r = 0; r < n; r++)
+					col->i[r] = col->null[r] ? 0 : DatumGetInt32(v[r]);
+				break;
+			case DATEOID:
+				for (int r = 0; r < n; r++)
+					col->i[r] = col->null[r] ? 0 : DatumGetDateADT(v[r]);
+				break;
+			case INT8OID:
+			case TIMESTAMPOID:
+			case TIMESTAMPTZOID:
+				for (int r = 0; r < n; r++)
+					col->i[r] = col->null[r] ? 0 : DatumGetInt64(v[r]);
+				break;
+			case FLOAT4OID:
+				for (int r = 0; r < n; r++)
+					col->f[r] = col->null[r] ? 0 : DatumGetFloat4(v[r]);
+				break;
+			case FLOAT8OID:
+				for (int r = 0; r < n; r++)
+					col->f[r] = col->null[r] ? 0 : DatumGetFloat8(v[r]);
+				break;
+			default:
+				for (int r = 0; r < n; r++)
+				{
+					struct varlena *t;
 
-			if (!alive[r] || cur[r]->tts_isnull[att])
-			{
-				col->null[r] = 1;
-				continue;
-			}
-			col->null[r] = 0;
-			d = cur[r]->tts_values[att];
-			switch (reg->type)
-			{
-				case BOOLOID:
-					col->i[r] = DatumGetBool(d);
-					break;
-				case INT2OID:
-					col->i[r] = DatumGetInt16(d);
-					break;
-				case INT4OID:
-					col->i[r] = DatumGetInt32(d);
-					break;
-				case DATEOID:
-					col->i[r] = DatumGetDateADT(d);
-					break;
-				case INT8OID:
-				case TIMESTAMPOID:
-				case TIMESTAMPTZOID:
-					col->i[r] = DatumGetInt64(d);
-					break;
-				case FLOAT4OID:
-					col->f[r] = DatumGetFloat4(d);
-					break;
-				case FLOAT8OID:
-					col->f[r] = DatumGetFloat8(d);
-					break;
-				default:
-					{
-						struct varlena *v = (struct varlena *) DatumGetPointer(d);
-
-						if (VARATT_IS_EXTERNAL(v) || VARATT_IS_COMPRESSED(v))
-							v = detoast_attr(v);
-						col->s[r].p = VARDATA_ANY(v);
-						col->s[r].len = VARSIZE_ANY_EXHDR(v);
-					}
-					break;
-			}
+					if (col->null[r])
+						continue;
+					t = (struct varlena *) DatumGetPointer(v[r]);
+					if (VARATT_IS_EXTERNAL(t) || VARATT_IS_COMPRESSED(t))
+						t = detoast_attr(t);
+					col->s[r].p = VARDATA_ANY(t);
+					col->s[r].len = VARSIZE_ANY_EXHDR(t);
+				}
+				break;
 		}
 	}
 }
@@ -1316,8 +1451,50 @@ RegDatum(VReg *reg, int r)
 }
 
 /*
+ * Column c of the live rows' output slots from register reg, where the
+ * kernels did not flag the row (noted in flagged[r]); returns how many
+ * values it stored.
+ */
+static uint64
+StoreColumn(VReg *reg, int c, TupleTableSlot **out, const bool *alive,
+			uint8 *flagged, int n)
+{
+	const PpCol *col = &reg->col;
+	uint64		stored = 0;
+
+#define STORE_LOOP(expr) \
+	for (int r = 0; r < n; r++) \
+	{ \
+		flagged[r] |= col->status[r]; \
+		if (!alive[r] || col->status[r]) \
+			continue; \
+		out[r]->tts_isnull[c] = col->null[r]; \
+		out[r]->tts_values[c] = col->null[r] ? (Datum) 0 : (expr); \
+		stored++; \
+	}
+	switch (reg->type)
+	{
+		case INT8OID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			STORE_LOOP(Int64GetDatum(col->i[r]));
+			break;
+		case FLOAT8OID:
+			STORE_LOOP(Float8GetDatum(col->f[r]));
+			break;
+		default:
+			STORE_LOOP(RegDatum(reg, r));
+			break;
+	}
+#undef STORE_LOOP
+	return stored;
+}
+
+/*
  * Evaluate stage st over the n rows of a batch: cur[r] are the rows'
- * inputs, alive[r] whether row r is still in.  A filter clears alive[r]
+ * inputs, alive[r] whether row r is still in; raw, if not NULL, has for
+ * each row the heap tuple in its slot, if any, to deform without the
+ * slot.  A filter clears alive[r]
  * of the rows it drops; a map stores its output in out[r] and points
  * cur[r] at it.  Runs in econtext's per-tuple memory.  Adds to
  * *kernel_values the expression values taken from kernels and to
@@ -1326,15 +1503,15 @@ RegDatum(VReg *reg, int r)
  */
 void
 PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **cur,
-		  bool *alive, int n, TupleTableSlot **out, uint64 *kernel_values,
-		  uint64 *evaluator_values)
+		  HeapTuple *raw, bool *alive, int n, TupleTableSlot **out,
+		  uint64 *kernel_values, uint64 *evaluator_values)
 {
 	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	uint64		nkernel = 0,
 				nevaluator = 0;
 
 	Assert(n <= vs->batch);
-	Deform(vs, cur, alive, n);
+	Deform(vs, cur, raw, alive, n);
 	RunProgram(vs, n);
 	MemoryContextSwitchTo(old);
 
@@ -1367,41 +1544,54 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 	/* text results are copied into per-tuple memory, with the batch */
 	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	for (int r = 0; r < n; r++)
-	{
-		TupleTableSlot *o;
-		TupleTableSlot *in = cur[r];
+		if (alive[r])
+			ExecClearTuple(out[r]);
+	memset(vs->flagged, 0, vs->batch);
 
+	/*
+	 * Column by column, what raises no error: plain input columns and the
+	 * kernels' values.
+	 */
+	for (int c = 0; c < st->ncols; c++)
+	{
+		VExpr	   *ve = &vs->exprs[c];
+
+		if (ve->copy > 0)
+		{
+			int			k = vs->need[ve->copy - 1];
+
+			for (int r = 0; r < n; r++)
+				if (alive[r])
+				{
+					out[r]->tts_values[c] = vs->vals[k * vs->batch + r];
+					out[r]->tts_isnull[c] = vs->nulls[k * vs->batch + r];
+				}
+		}
+		else if (ve->reg >= 0)
+			nkernel += StoreColumn(&vs->regs[ve->reg], c, out, alive, vs->flagged, n);
+	}
+
+	/*
+	 * Row by row, in PostgreSQL's order, what its evaluator computes:
+	 * fallback expressions and flagged rows.
+	 */
+	for (int r = 0; r < n; r++)
+	{
 		if (!alive[r])
 			continue;
-		o = out[r];
-		ExecClearTuple(o);
-		econtext->ecxt_scantuple = in;
-		for (int c = 0; c < st->ncols; c++)
+		econtext->ecxt_scantuple = cur[r];
+		for (int c = 0; (vs->fallback || vs->flagged[r]) && c < st->ncols; c++)
 		{
 			VExpr	   *ve = &vs->exprs[c];
 
-			if (ve->copy > 0)
-			{
-				o->tts_values[c] = in->tts_values[ve->copy - 1];
-				o->tts_isnull[c] = in->tts_isnull[ve->copy - 1];
-			}
-			else if (ve->reg >= 0 && !vs->regs[ve->reg].col.status[r])
-			{
-				VReg	   *reg = &vs->regs[ve->reg];
-
-				o->tts_isnull[c] = reg->col.null[r];
-				o->tts_values[c] = reg->col.null[r] ? (Datum) 0 : RegDatum(reg, r);
-				nkernel++;
-			}
-			else
-			{
-				nevaluator++;
-				o->tts_values[c] = ExecEvalExpr(st->colstates[c], econtext,
-												&o->tts_isnull[c]);
-			}
+			if (ve->copy > 0 || (ve->reg >= 0 && !vs->regs[ve->reg].col.status[r]))
+				continue;
+			nevaluator++;
+			out[r]->tts_values[c] = ExecEvalExpr(st->colstates[c], econtext,
+												 &out[r]->tts_isnull[c]);
 		}
-		ExecStoreVirtualTuple(o);
-		cur[r] = o;
+		ExecStoreVirtualTuple(out[r]);
+		cur[r] = out[r];
 	}
 	MemoryContextSwitchTo(old);
 	*kernel_values += nkernel;
