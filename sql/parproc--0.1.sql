@@ -721,6 +721,8 @@ CREATE TABLE parproc.run_stages (
 	rows_out bigint NOT NULL,
 	rows_failed bigint NOT NULL,
 	time_ms double precision NOT NULL,
+	deform_ms double precision NOT NULL DEFAULT 0,
+	kernel_ms double precision NOT NULL DEFAULT 0,
 	kernel_values bigint NOT NULL DEFAULT 0,
 	evaluator_values bigint NOT NULL DEFAULT 0,
 	PRIMARY KEY (run_id, stage)
@@ -735,6 +737,10 @@ CREATE TABLE parproc.run_workers (
 	rows bigint NOT NULL,
 	busy_ms double precision NOT NULL,
 	wait_ms double precision NOT NULL,
+	read_ms double precision NOT NULL DEFAULT 0,
+	eval_ms double precision NOT NULL DEFAULT 0,
+	write_ms double precision NOT NULL DEFAULT 0,
+	wal_bytes bigint NOT NULL DEFAULT 0,
 	PRIMARY KEY (run_id, attempt, worker)
 );
 SELECT pg_catalog.pg_extension_config_dump('parproc.run_workers', '');
@@ -799,13 +805,16 @@ RETURNS SETOF record
 CREATE FUNCTION parproc._live_stages(
 	OUT run_id bigint, OUT stage integer, OUT name text, OUT rows_in bigint, OUT rows_out bigint,
 	OUT rows_failed bigint, OUT time_ms double precision,
+	OUT deform_ms double precision, OUT kernel_ms double precision,
 	OUT kernel_values bigint, OUT evaluator_values bigint)
 RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'parproc_live_stages' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION parproc._live_workers(
 	OUT run_id bigint, OUT attempt integer, OUT worker integer, OUT pid integer,
 	OUT chunks bigint, OUT rows bigint,
-	OUT busy_ms double precision, OUT wait_ms double precision)
+	OUT busy_ms double precision, OUT wait_ms double precision,
+	OUT read_ms double precision, OUT eval_ms double precision,
+	OUT write_ms double precision, OUT wal_bytes bigint)
 RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'parproc_live_workers' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 
@@ -849,19 +858,21 @@ FROM parproc._live_runs() l JOIN parproc.run_history h ON h.run_id = l.run_id;
 
 CREATE VIEW parproc.stage_stats AS
 SELECT s.run_id, s.stage, s.name, s.rows_in, s.rows_out, s.rows_failed, s.time_ms,
-	   s.kernel_values, s.evaluator_values
+	   s.deform_ms, s.kernel_ms, s.kernel_values, s.evaluator_values
 FROM parproc.run_stages s
 WHERE NOT EXISTS (SELECT FROM parproc._live_stages() l WHERE l.run_id = s.run_id)
 UNION ALL
 SELECT l.run_id, l.stage, l.name, l.rows_in, l.rows_out, l.rows_failed, l.time_ms,
-	   l.kernel_values, l.evaluator_values
+	   l.deform_ms, l.kernel_ms, l.kernel_values, l.evaluator_values
 FROM parproc._live_stages() l;
 
 CREATE VIEW parproc.worker_stats AS
-SELECT w.run_id, w.attempt, w.worker, w.pid, w.chunks, w.rows, w.busy_ms, w.wait_ms
+SELECT w.run_id, w.attempt, w.worker, w.pid, w.chunks, w.rows, w.busy_ms, w.wait_ms,
+	   w.read_ms, w.eval_ms, w.write_ms, w.wal_bytes
 FROM parproc.run_workers w
 UNION ALL
-SELECT l.run_id, l.attempt, l.worker, l.pid, l.chunks, l.rows, l.busy_ms, l.wait_ms
+SELECT l.run_id, l.attempt, l.worker, l.pid, l.chunks, l.rows, l.busy_ms, l.wait_ms,
+	   l.read_ms, l.eval_ms, l.write_ms, l.wal_bytes
 FROM parproc._live_workers() l;
 
 CREATE VIEW parproc.errors AS

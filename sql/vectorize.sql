@@ -326,8 +326,22 @@ RESET parproc.vectorize;
 SELECT v.mode, s.stage, s.name, s.rows_in, s.rows_out, s.kernel_values, s.evaluator_values,
 	   s.kernel_values = CASE WHEN v.mode = 'off' THEN 0
 							  WHEN s.name = 'f' THEN s.rows_in ELSE s.rows_out END
-		   AS kernels_as_expected
+		   AS kernels_as_expected,
+	   -- the time reading columns for kernels and running them is part of
+	   -- the stage's, and none without kernels
+	   CASE WHEN v.mode = 'off' THEN s.deform_ms = 0 AND s.kernel_ms = 0
+			ELSE s.deform_ms >= 0 AND s.kernel_ms >= 0 AND s.deform_ms + s.kernel_ms <= s.time_ms
+	   END AS kernel_time_in_stage_time
 FROM vk_runs v JOIN parproc.stage_stats s USING (run_id) ORDER BY v.mode DESC, s.stage;
+-- reading, evaluating and writing are parts of a participant's time in
+-- chunks (each chunk's busy time may round down by a microsecond), and a
+-- participant that wrote rows wrote WAL
+SELECT v.mode, count(*) AS participants,
+	   bool_and(w.read_ms >= 0 AND w.eval_ms >= 0 AND w.write_ms >= 0 AND
+				w.read_ms + w.eval_ms + w.write_ms <= w.busy_ms + w.chunks * 0.001)
+		   AS parts_of_busy_ms,
+	   bool_and((w.wal_bytes > 0) = (w.rows > 0)) AS wal_if_rows
+FROM vk_runs v JOIN parproc.worker_stats w USING (run_id) GROUP BY v.mode ORDER BY v.mode DESC;
 -- the workers (1 and 2) read every row, the coordinator (0) none
 SELECT v.mode, r.workers_used,
 	   (SELECT sum(w.rows) FROM parproc.worker_stats w

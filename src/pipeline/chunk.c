@@ -38,6 +38,7 @@
 #include "commands/trigger.h"
 #include "executor/execPartition.h"
 #include "executor/executor.h"
+#include "executor/instrument.h"
 #include "executor/nodeModifyTable.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -108,8 +109,10 @@ typedef struct ChunkExec
 	uint64	   *stage_out;
 	uint64	   *stage_failed;
 	uint64	   *stage_us;
-	uint64	   *stage_kernel;	/* expression values computed by kernels */
-	uint64	   *stage_evaluator;	/* ... by PostgreSQL's evaluator */
+	PpVecCounters *stage_vec;	/* values by kernels and by the evaluator */
+	uint64		read_us;		/* the chunk's time reading the source, */
+	uint64		eval_us;		/* evaluating, */
+	uint64		write_us;		/* and inserting */
 	int64		read;
 	int64		written;
 	int64		failed;
@@ -169,7 +172,7 @@ EvalStage(ChunkExec *x, int k, int r)
 	ExprContext *econtext = x->econtext;
 
 	econtext->ecxt_scantuple = x->cur[r];
-	x->stage_evaluator[k] += st->is_filter ? 1 : st->ncols;
+	x->stage_vec[k].evaluator_values += st->is_filter ? 1 : st->ncols;
 	if (st->is_filter)
 	{
 		if (!ExecQual(st->qualstate, econtext))
@@ -253,8 +256,7 @@ EvalBatch(ChunkExec *x)
 			for (int r = 0; r < x->n; r++)
 				x->stage_in[k] += x->alive[r];
 			PpVecEval(x->vec[k], &x->plan->stages[k], x->econtext, x->cur,
-					  raw ? x->raw : NULL, x->alive, x->n, x->out[k],
-					  &x->stage_kernel[k], &x->stage_evaluator[k]);
+					  raw ? x->raw : NULL, x->alive, x->n, x->out[k], &x->stage_vec[k]);
 			for (int r = 0; r < x->n; r++)
 				x->stage_out[k] += x->alive[r];
 		}
@@ -380,8 +382,7 @@ EvalBatchCatching(ChunkExec *x)
 	FreeErrorData(edata);
 	memset(x->stage_in, 0, sizeof(uint64) * nstages);
 	memset(x->stage_out, 0, sizeof(uint64) * nstages);
-	memset(x->stage_kernel, 0, sizeof(uint64) * nstages);
-	memset(x->stage_evaluator, 0, sizeof(uint64) * nstages);
+	memset(x->stage_vec, 0, sizeof(PpVecCounters) * nstages);
 	for (int r = 0; r < x->n; r++)
 	{
 		ExecClearTuple(x->sink[r]);
@@ -538,10 +539,13 @@ FlushBatch(ChunkExec *x)
 		pg_atomic_add_fetch_u64(&slot->stages[k].rows_out, x->stage_out[k]);
 		pg_atomic_add_fetch_u64(&slot->stages[k].rows_failed, x->stage_failed[k]);
 		pg_atomic_add_fetch_u64(&slot->stages[k].time_us, x->stage_us[k]);
-		pg_atomic_add_fetch_u64(&slot->stages[k].kernel_values, x->stage_kernel[k]);
-		pg_atomic_add_fetch_u64(&slot->stages[k].evaluator_values, x->stage_evaluator[k]);
+		pg_atomic_add_fetch_u64(&slot->stages[k].deform_us, x->stage_vec[k].deform_us);
+		pg_atomic_add_fetch_u64(&slot->stages[k].kernel_us, x->stage_vec[k].kernel_us);
+		pg_atomic_add_fetch_u64(&slot->stages[k].kernel_values, x->stage_vec[k].kernel_values);
+		pg_atomic_add_fetch_u64(&slot->stages[k].evaluator_values,
+								x->stage_vec[k].evaluator_values);
 		x->stage_in[k] = x->stage_out[k] = x->stage_failed[k] = x->stage_us[k] = 0;
-		x->stage_kernel[k] = x->stage_evaluator[k] = 0;
+		memset(&x->stage_vec[k], 0, sizeof(PpVecCounters));
 	}
 	pg_atomic_add_fetch_u64(&slot->rows_read, x->n);
 	pg_atomic_add_fetch_u64(&slot->rows_written, m);
@@ -733,8 +737,7 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	x->stage_out = palloc0(sizeof(uint64) * Max(nstages, 1));
 	x->stage_failed = palloc0(sizeof(uint64) * Max(nstages, 1));
 	x->stage_us = palloc0(sizeof(uint64) * Max(nstages, 1));
-	x->stage_kernel = palloc0(sizeof(uint64) * Max(nstages, 1));
-	x->stage_evaluator = palloc0(sizeof(uint64) * Max(nstages, 1));
+	x->stage_vec = palloc0(sizeof(PpVecCounters) * Max(nstages, 1));
 }
 
 /* Release what ChunkExecInit set up (locks stay until commit). */
@@ -787,11 +790,16 @@ ProcessBlocks(ChunkExec *x, BlockNumber first, BlockNumber last)
 				hi;
 	TableScanDesc scan;
 	TupleTableSlot *scanslot;
+	instr_time	t_read,			/* the batch's reading began */
+				t_eval,
+				t_write,
+				t_end;
 
 	ItemPointerSet(&lo, first, FirstOffsetNumber);
 	ItemPointerSet(&hi, last, MaxOffsetNumber);
 	scan = table_beginscan_tidrange(x->source, GetActiveSnapshot(), &lo, &hi);
 	scanslot = table_slot_create(x->source, NULL);
+	INSTR_TIME_SET_CURRENT(t_read);
 	for (;;)
 	{
 		bool		more;
@@ -803,11 +811,18 @@ ProcessBlocks(ChunkExec *x, BlockNumber first, BlockNumber last)
 			BatchAdd(x, scanslot);
 		if (x->n == x->spec->batch_size || (!more && x->n > 0))
 		{
+			INSTR_TIME_SET_CURRENT(t_eval);
 			if (x->spec->on_error == PP_ON_ERROR_SKIP)
 				EvalBatchCatching(x);
 			else
 				EvalBatch(x);
+			INSTR_TIME_SET_CURRENT(t_write);
 			FlushBatch(x);
+			INSTR_TIME_SET_CURRENT(t_end);
+			x->write_us += INSTR_TIME_GET_MICROSEC(t_end) - INSTR_TIME_GET_MICROSEC(t_write);
+			x->eval_us += INSTR_TIME_GET_MICROSEC(t_write) - INSTR_TIME_GET_MICROSEC(t_eval);
+			x->read_us += INSTR_TIME_GET_MICROSEC(t_eval) - INSTR_TIME_GET_MICROSEC(t_read);
+			t_read = t_end;
 		}
 		if (!more)
 			break;
@@ -831,6 +846,8 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 	ChunkExec	x = {0};
 	BlockNumber first = (BlockNumber) ref->chunk * spec->chunk_size;
 	BlockNumber last = Min((int64) first + spec->chunk_size, pt->nblocks) - 1;
+	PpWorkerSlot *ws = &slot->workers[worker];
+	int64		wal_before = pgWalUsage.wal_bytes;
 
 	SPI_connect();
 	ChunkExecInit(&x, spec, slot, pt, PpSpecStageDefs(spec));
@@ -839,8 +856,12 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 	MarkDone(&x, ref, worker);
 	SPI_finish();
 	pg_atomic_add_fetch_u64(&slot->chunks_done, 1);
-	pg_atomic_add_fetch_u64(&slot->workers[worker].chunks, 1);
-	pg_atomic_add_fetch_u64(&slot->workers[worker].rows, x.read);
+	pg_atomic_add_fetch_u64(&ws->chunks, 1);
+	pg_atomic_add_fetch_u64(&ws->rows, x.read);
+	pg_atomic_add_fetch_u64(&ws->read_us, x.read_us);
+	pg_atomic_add_fetch_u64(&ws->eval_us, x.eval_us);
+	pg_atomic_add_fetch_u64(&ws->write_us, x.write_us);
+	pg_atomic_add_fetch_u64(&ws->wal_bytes, pgWalUsage.wal_bytes - wal_before);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 }

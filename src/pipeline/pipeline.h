@@ -140,8 +140,15 @@ typedef struct PpWorkerSlot
 	TimestampTz started_at;
 	pg_atomic_uint64 chunks;
 	pg_atomic_uint64 rows;
-	pg_atomic_uint64 busy_us;
+	pg_atomic_uint64 busy_us;	/* in chunks, of which: */
+	pg_atomic_uint64 read_us;	/* reading the source */
+	pg_atomic_uint64 eval_us;	/* stages and the target's shape */
+	pg_atomic_uint64 write_us;	/* inserting (heap, WAL, indexes, triggers) */
+	pg_atomic_uint64 wal_bytes;
 } PpWorkerSlot;
+
+/* A counter of microseconds as a float8 Datum of milliseconds. */
+#define PP_MS_DATUM(us) Float8GetDatum(pg_atomic_read_u64(&(us)) / 1000.0)
 
 typedef struct PpStageSlot
 {
@@ -150,6 +157,8 @@ typedef struct PpStageSlot
 	pg_atomic_uint64 rows_out;
 	pg_atomic_uint64 rows_failed;
 	pg_atomic_uint64 time_us;
+	pg_atomic_uint64 deform_us;	/* of time_us: reading columns for kernels */
+	pg_atomic_uint64 kernel_us; /* ... running kernels */
 	pg_atomic_uint64 kernel_values; /* expression values computed by kernels */
 	pg_atomic_uint64 evaluator_values;	/* ... by PostgreSQL's evaluator */
 } PpStageSlot;
@@ -238,10 +247,18 @@ typedef struct PpVecStage PpVecStage;
 extern PpVecStage *PpVecCompile(PpStage *st, int batch);
 extern bool PpVecUseful(PpVecStage *vs);
 extern bool PpVecExprInfo(PpVecStage *vs, int e, const char **detail);
+/* What vectorised evaluation of a stage did, added up over batches. */
+typedef struct PpVecCounters
+{
+	uint64		kernel_values;	/* expression values computed by kernels */
+	uint64		evaluator_values;	/* ... by PostgreSQL's evaluator */
+	uint64		deform_us;		/* reading the kernels' input columns */
+	uint64		kernel_us;		/* running the kernels */
+} PpVecCounters;
+
 extern void PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext,
 					  TupleTableSlot **cur, HeapTuple *raw, bool *alive, int n,
-					  TupleTableSlot **out, uint64 *kernel_values,
-					  uint64 *evaluator_values);
+					  TupleTableSlot **out, PpVecCounters *counters);
 
 /* run.c */
 extern PGDLLEXPORT void PpCoordinatorMain(Datum arg);

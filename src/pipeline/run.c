@@ -414,8 +414,8 @@ static void
 FinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state, ErrorData *edata,
 		  TimestampTz started)
 {
-	Oid			types[9];
-	Datum		values[9];
+	Oid			types[12];
+	Datum		values[12];
 	char		nulls[9] = "         ";
 	TimestampTz now = GetCurrentTimestamp();
 
@@ -448,26 +448,29 @@ FinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state, ErrorData *edata,
 		RUN_ARG(3, INT8OID, Int64GetDatum(pg_atomic_read_u64(&st->rows_in)));
 		RUN_ARG(4, INT8OID, Int64GetDatum(pg_atomic_read_u64(&st->rows_out)));
 		RUN_ARG(5, INT8OID, Int64GetDatum(pg_atomic_read_u64(&st->rows_failed)));
-		RUN_ARG(6, FLOAT8OID, Float8GetDatum(pg_atomic_read_u64(&st->time_us) / 1000.0));
-		RUN_ARG(7, INT8OID, Int64GetDatum(pg_atomic_read_u64(&st->kernel_values)));
-		RUN_ARG(8, INT8OID, Int64GetDatum(pg_atomic_read_u64(&st->evaluator_values)));
+		RUN_ARG(6, FLOAT8OID, PP_MS_DATUM(st->time_us));
+		RUN_ARG(7, FLOAT8OID, PP_MS_DATUM(st->deform_us));
+		RUN_ARG(8, FLOAT8OID, PP_MS_DATUM(st->kernel_us));
+		RUN_ARG(9, INT8OID, Int64GetDatum(pg_atomic_read_u64(&st->kernel_values)));
+		RUN_ARG(10, INT8OID, Int64GetDatum(pg_atomic_read_u64(&st->evaluator_values)));
 		PpCatalogExec("INSERT INTO parproc.run_stages AS s"
 					  " (run_id, stage, name, rows_in, rows_out, rows_failed, time_ms,"
-					  "  kernel_values, evaluator_values)"
-					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+					  "  deform_ms, kernel_ms, kernel_values, evaluator_values)"
+					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 					  " ON CONFLICT (run_id, stage) DO UPDATE"
 					  " SET name = excluded.name, rows_in = s.rows_in + excluded.rows_in,"
 					  " rows_out = s.rows_out + excluded.rows_out,"
 					  " rows_failed = s.rows_failed + excluded.rows_failed,"
 					  " time_ms = s.time_ms + excluded.time_ms,"
+					  " deform_ms = s.deform_ms + excluded.deform_ms,"
+					  " kernel_ms = s.kernel_ms + excluded.kernel_ms,"
 					  " kernel_values = s.kernel_values + excluded.kernel_values,"
 					  " evaluator_values = s.evaluator_values + excluded.evaluator_values",
-					  9, types, values, NULL, false);
+					  11, types, values, NULL, false);
 	}
 	for (int w = 0; w <= slot->nworkers; w++)
 	{
 		PpWorkerSlot *ws = &slot->workers[w];
-		double		busy = pg_atomic_read_u64(&ws->busy_us) / 1000.0;
 
 		if (ws->started_at == 0)
 			continue;
@@ -476,11 +479,17 @@ FinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state, ErrorData *edata,
 		RUN_ARG(3, INT4OID, Int32GetDatum(ws->pid));
 		RUN_ARG(4, INT8OID, Int64GetDatum(pg_atomic_read_u64(&ws->chunks)));
 		RUN_ARG(5, INT8OID, Int64GetDatum(pg_atomic_read_u64(&ws->rows)));
-		RUN_ARG(6, FLOAT8OID, Float8GetDatum(busy));
+		RUN_ARG(6, FLOAT8OID, PP_MS_DATUM(ws->busy_us));
 		RUN_ARG(7, FLOAT8OID, Float8GetDatum(PpWorkerWaitMs(ws, now)));
+		RUN_ARG(8, FLOAT8OID, PP_MS_DATUM(ws->read_us));
+		RUN_ARG(9, FLOAT8OID, PP_MS_DATUM(ws->eval_us));
+		RUN_ARG(10, FLOAT8OID, PP_MS_DATUM(ws->write_us));
+		RUN_ARG(11, INT8OID, Int64GetDatum(pg_atomic_read_u64(&ws->wal_bytes)));
 		PpCatalogExec("INSERT INTO parproc.run_workers"
-					  " (run_id, attempt, worker, pid, chunks, rows, busy_ms, wait_ms)"
-					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8, types, values, NULL, false);
+					  " (run_id, attempt, worker, pid, chunks, rows, busy_ms, wait_ms,"
+					  "  read_ms, eval_ms, write_ms, wal_bytes)"
+					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+					  12, types, values, NULL, false);
 	}
 	SPI_finish();
 }

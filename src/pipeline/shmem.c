@@ -109,6 +109,8 @@ PpSlotInit(PpRunSlot *s)
 		pg_atomic_init_u64(&s->stages[k].rows_out, 0);
 		pg_atomic_init_u64(&s->stages[k].rows_failed, 0);
 		pg_atomic_init_u64(&s->stages[k].time_us, 0);
+		pg_atomic_init_u64(&s->stages[k].deform_us, 0);
+		pg_atomic_init_u64(&s->stages[k].kernel_us, 0);
 		pg_atomic_init_u64(&s->stages[k].kernel_values, 0);
 		pg_atomic_init_u64(&s->stages[k].evaluator_values, 0);
 	}
@@ -119,6 +121,10 @@ PpSlotInit(PpRunSlot *s)
 		pg_atomic_init_u64(&s->workers[w].chunks, 0);
 		pg_atomic_init_u64(&s->workers[w].rows, 0);
 		pg_atomic_init_u64(&s->workers[w].busy_us, 0);
+		pg_atomic_init_u64(&s->workers[w].read_us, 0);
+		pg_atomic_init_u64(&s->workers[w].eval_us, 0);
+		pg_atomic_init_u64(&s->workers[w].write_us, 0);
+		pg_atomic_init_u64(&s->workers[w].wal_bytes, 0);
 	}
 	s->err_code = 0;
 	s->err_message[0] = s->err_detail[0] = '\0';
@@ -316,8 +322,8 @@ parproc_live_stages(PG_FUNCTION_ARGS)
 		for (int k = 0; k < runs[i].nstages; k++)
 		{
 			PpStageSlot *st = &runs[i].stages[k];
-			Datum		v[9];
-			bool		nulls[9] = {0};
+			Datum		v[11];
+			bool		nulls[11] = {0};
 
 			v[0] = Int64GetDatum(runs[i].run_id);
 			v[1] = Int32GetDatum(k + 1);
@@ -325,9 +331,11 @@ parproc_live_stages(PG_FUNCTION_ARGS)
 			v[3] = U64(st->rows_in);
 			v[4] = U64(st->rows_out);
 			v[5] = U64(st->rows_failed);
-			v[6] = Float8GetDatum(pg_atomic_read_u64(&st->time_us) / 1000.0);
-			v[7] = U64(st->kernel_values);
-			v[8] = U64(st->evaluator_values);
+			v[6] = PP_MS_DATUM(st->time_us);
+			v[7] = PP_MS_DATUM(st->deform_us);
+			v[8] = PP_MS_DATUM(st->kernel_us);
+			v[9] = U64(st->kernel_values);
+			v[10] = U64(st->evaluator_values);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
 		}
 	return (Datum) 0;
@@ -348,9 +356,8 @@ parproc_live_workers(PG_FUNCTION_ARGS)
 		for (int w = 0; w <= runs[i].nworkers; w++)
 		{
 			PpWorkerSlot *ws = &runs[i].workers[w];
-			Datum		v[8];
-			bool		nulls[8] = {0};
-			double		busy = pg_atomic_read_u64(&ws->busy_us) / 1000.0;
+			Datum		v[12];
+			bool		nulls[12] = {0};
 
 			if (ws->started_at == 0)
 				continue;
@@ -360,8 +367,12 @@ parproc_live_workers(PG_FUNCTION_ARGS)
 			v[3] = Int32GetDatum(ws->pid);
 			v[4] = U64(ws->chunks);
 			v[5] = U64(ws->rows);
-			v[6] = Float8GetDatum(busy);
+			v[6] = PP_MS_DATUM(ws->busy_us);
 			v[7] = Float8GetDatum(PpWorkerWaitMs(ws, now));
+			v[8] = PP_MS_DATUM(ws->read_us);
+			v[9] = PP_MS_DATUM(ws->eval_us);
+			v[10] = PP_MS_DATUM(ws->write_us);
+			v[11] = U64(ws->wal_bytes);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
 		}
 	return (Datum) 0;

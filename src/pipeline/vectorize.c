@@ -30,6 +30,7 @@
 #include "mb/pg_wchar.h"
 #include "nodes/nodeFuncs.h"
 #include "pgtime.h"
+#include "portability/instr_time.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -1494,26 +1495,36 @@ StoreColumn(VReg *reg, int c, TupleTableSlot **out, const bool *alive,
  * Evaluate stage st over the n rows of a batch: cur[r] are the rows'
  * inputs, alive[r] whether row r is still in; raw, if not NULL, has for
  * each row the heap tuple in its slot, if any, to deform without the
- * slot.  A filter clears alive[r]
- * of the rows it drops; a map stores its output in out[r] and points
- * cur[r] at it.  Runs in econtext's per-tuple memory.  Adds to
- * *kernel_values the expression values taken from kernels and to
- * *evaluator_values those PostgreSQL's evaluator computed (fallback
- * expressions and flagged rows); plain input columns count in neither.
+ * slot.  A filter clears alive[r] of the rows it drops; a map stores its
+ * output in out[r] and points cur[r] at it.  Runs in econtext's per-tuple
+ * memory.  Adds to counters the expression values taken from kernels and
+ * those PostgreSQL's evaluator computed (fallback expressions and flagged
+ * rows; plain input columns count in neither), and the time spent reading
+ * the kernels' columns and running the kernels.
  */
 void
 PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **cur,
 		  HeapTuple *raw, bool *alive, int n, TupleTableSlot **out,
-		  uint64 *kernel_values, uint64 *evaluator_values)
+		  PpVecCounters *counters)
 {
 	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	uint64		nkernel = 0,
 				nevaluator = 0;
+	instr_time	t0,
+				t1,
+				t2;
 
 	Assert(n <= vs->batch);
+	INSTR_TIME_SET_CURRENT(t0);
 	Deform(vs, cur, raw, alive, n);
+	INSTR_TIME_SET_CURRENT(t1);
 	RunProgram(vs, n);
+	INSTR_TIME_SET_CURRENT(t2);
 	MemoryContextSwitchTo(old);
+	INSTR_TIME_SUBTRACT(t2, t1);
+	INSTR_TIME_SUBTRACT(t1, t0);
+	counters->deform_us += INSTR_TIME_GET_MICROSEC(t1);
+	counters->kernel_us += INSTR_TIME_GET_MICROSEC(t2);
 
 	if (st->is_filter)
 	{
@@ -1536,8 +1547,8 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 				alive[r] = ExecQual(st->qualstate, econtext);
 			}
 		}
-		*kernel_values += nkernel;
-		*evaluator_values += nevaluator;
+		counters->kernel_values += nkernel;
+		counters->evaluator_values += nevaluator;
 		return;
 	}
 
@@ -1594,6 +1605,6 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 		cur[r] = out[r];
 	}
 	MemoryContextSwitchTo(old);
-	*kernel_values += nkernel;
-	*evaluator_values += nevaluator;
+	counters->kernel_values += nkernel;
+	counters->evaluator_values += nevaluator;
 }
