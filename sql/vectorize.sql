@@ -209,7 +209,9 @@ CALL vx('logic', 'f8 > f4 OR i4 / i2 > 0',
 		'CASE WHEN i2 = 0 THEN 0 ELSE i4 / i2 END AS o, '
 		'CASE i2 WHEN 0 THEN ''zero'' WHEN 1 THEN ''one'' ELSE cat END AS p, '
 		'CASE WHEN f8 > 1 THEN f8 * 2 WHEN f8 < 0 THEN sqrt(f8) END AS q');
--- text functions; lower/upper have kernels under LC_CTYPE C or POSIX only
+-- text functions; lower/upper have kernels (for ASCII strings; PostgreSQL
+-- maps the others) under collations that map ASCII letters as C does, which
+-- Turkish and Azeri do not (I and i)
 CALL vx('text length, ||, md5', 'true',
 		'length(u) AS a, char_length(u) AS b, character_length(w) AS c, u || w AS d, '
 		'u || ''suffix'' AS e, ''prefix'' || u AS f, cat || u AS g, u || '''' AS h, '
@@ -223,7 +225,9 @@ CALL vx('text trims', 'true',
 CALL vx('text case', 'length(btrim(u)) > 2',
 		'lower(u COLLATE "C") AS a, upper(u COLLATE "C") AS b, lower(u COLLATE "POSIX") AS c, '
 		'upper(cat COLLATE "C") AS d, lower(u COLLATE "und-x-icu") AS e, '
-		'upper(u || w COLLATE "C") AS f, lower(btrim(u) COLLATE "C") AS g');
+		'upper(u || w COLLATE "C") AS f, lower(btrim(u) COLLATE "C") AS g, '
+		'upper(u COLLATE "en-x-icu") AS h, lower(u COLLATE "tr-x-icu") AS i, '
+		'upper(u COLLATE "tr-x-icu") AS j, lower(cat COLLATE "az-x-icu") AS k');
 SELECT column_name, mode, detail FROM parproc.explain_pipeline('vx') WHERE kind = 'map';
 CALL vx('substr', 'true',
 		'substr(u, i4) AS a, substr(u, i4, 3) AS b, substr(u, i4, i4) AS c, '

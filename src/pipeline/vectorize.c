@@ -35,6 +35,7 @@
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/fmgroids.h"
+#include "utils/formatting.h"
 #include "utils/lsyscache.h"
 #include "utils/pg_locale.h"
 #include "utils/regproc.h"
@@ -500,10 +501,39 @@ ClassifyFunction(Oid funcid, int *sub)
 static int	CompileNode(PpVecStage *vs, Node *node, StringInfo desc, char **why);
 
 /*
+ * Whether lower and upper under collation collid map every ASCII character
+ * as the C locale does, so the case kernel (which maps ASCII strings and
+ * leaves the others to PostgreSQL) gives PostgreSQL's results.  Asked of
+ * PostgreSQL itself, on all of ASCII at once: true for the ICU and libc
+ * locales but those (Turkish, Azeri) whose I and i map outside ASCII; case
+ * mappings that depend on context involve non-ASCII letters only.
+ */
+static bool
+AsciiCaseIsPlain(Oid collid)
+{
+	char		ascii[128];
+	char	   *lo,
+			   *up;
+
+	for (int c = 1; c < 128; c++)
+		ascii[c - 1] = (char) c;
+	ascii[127] = '\0';
+	lo = str_tolower(ascii, 127, collid);
+	up = str_toupper(ascii, 127, collid);
+	if (strlen(lo) != 127 || strlen(up) != 127)
+		return false;
+	for (int c = 1; c < 128; c++)
+		if (lo[c - 1] != (c >= 'A' && c <= 'Z' ? c + 'a' - 'A' : c) ||
+			up[c - 1] != (c >= 'a' && c <= 'z' ? c + 'A' - 'a' : c))
+			return false;
+	return true;
+}
+
+/*
  * Why a text function cannot run as kernels here, or NULL: characters are
  * counted only in UTF8 and single-byte encodings; lower/upper only under
- * collations whose LC_CTYPE is C or POSIX (lc_ctype_is_c, the test
- * str_tolower makes before mapping ASCII letters alone); md5 only where
+ * collations that map ASCII letters as C does (AsciiCaseIsPlain; under C
+ * and POSIX str_tolower maps ASCII letters alone); md5 only where
  * PostgreSQL can compute MD5 (not in FIPS mode).
  */
 static char *
@@ -522,9 +552,12 @@ TextKernelMissing(FnClass cls, Oid funcid, Oid inputcollid)
 								format_procedure(funcid), GetDatabaseEncodingName());
 			return NULL;
 		case FN_CASE_MAP:
-			if (!OidIsValid(inputcollid) || !lc_ctype_is_c(inputcollid))
-				return psprintf("function %s has a kernel only under collations whose LC_CTYPE is C or POSIX",
+			if (!OidIsValid(inputcollid))
+				return psprintf("function %s has no kernel without a collation",
 								format_procedure(funcid));
+			if (!lc_ctype_is_c(inputcollid) && !AsciiCaseIsPlain(inputcollid))
+				return psprintf("function %s has no kernel under collation %s: it maps ASCII letters to other letters",
+								format_procedure(funcid), get_collation_name(inputcollid));
 			return NULL;
 		case FN_MD5:
 			if (!pg_md5_hash("", 0, hex, &errstr))
