@@ -792,7 +792,8 @@ RETURNS SETOF record
 	AS 'MODULE_PATHNAME', 'parproc_explain_pipeline' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 CREATE FUNCTION parproc.dry_run(name text,
 	OUT rows_read bigint, OUT rows_out bigint, OUT elapsed_ms double precision,
-	OUT stages_ms double precision)
+	OUT stages_ms double precision, OUT deform_ms double precision,
+	OUT kernel_ms double precision)
 RETURNS record
 	AS 'MODULE_PATHNAME', 'parproc_dry_run' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 

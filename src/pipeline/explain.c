@@ -97,8 +97,9 @@ parproc_explain_pipeline(PG_FUNCTION_ARGS)
 /*
  * dry_run(name): evaluate the pipeline's stages and the projection onto
  * its target over the whole source, serially in this session, and write
- * nothing.  Returns rows read, rows that would be written, the time, and
- * the part of it spent evaluating stages (as in parproc.stage_stats).
+ * nothing.  Returns rows read, rows that would be written, the time, the
+ * part of it spent evaluating stages, and of that the parts spent reading
+ * the kernels' columns and running kernels (as in parproc.stage_stats).
  */
 Datum
 parproc_dry_run(PG_FUNCTION_ARGS)
@@ -116,9 +117,11 @@ parproc_dry_run(PG_FUNCTION_ARGS)
 	instr_time	t0,
 				t1;
 	TupleDesc	desc;
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
-	uint64		eval_us = 0;
+	Datum		values[6];
+	bool		nulls[6] = {0};
+	uint64		eval_us = 0,
+				deform_us = 0,
+				kernel_us = 0;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -149,7 +152,13 @@ parproc_dry_run(PG_FUNCTION_ARGS)
 	values[1] = Int64GetDatum(out);
 	values[2] = Float8GetDatum(INSTR_TIME_GET_MILLISEC(t1));
 	for (int k = 0; k < PP_MAX_STAGES; k++)
+	{
 		eval_us += pg_atomic_read_u64(&slot->stages[k].time_us);
+		deform_us += pg_atomic_read_u64(&slot->stages[k].deform_us);
+		kernel_us += pg_atomic_read_u64(&slot->stages[k].kernel_us);
+	}
 	values[3] = Float8GetDatum(eval_us / 1000.0);
+	values[4] = Float8GetDatum(deform_us / 1000.0);
+	values[5] = Float8GetDatum(kernel_us / 1000.0);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
