@@ -882,10 +882,78 @@ parse_timestamptz(const PpStr *s, MonthStart *ms, PpTzCache *cache, int64_t *v)
 	return 1;
 }
 
+/*
+ * The local hour of the last 'YYYY-MM-DD HH:MM:SS' parsed: rows of a batch
+ * from a table filled in time order mostly share it, and then only their
+ * minutes and seconds need reading.
+ */
+typedef struct HourMemo
+{
+	int			valid;
+	char		prefix[13];		/* 'YYYY-MM-DD HH' */
+	int64_t		local;			/* local microseconds at the hour's start */
+	int			offset_ok;		/* 0: a transition hour */
+	int64_t		gmtoff;
+} HourMemo;
+
+/* ':MM:SS' at p, as pp_parse_iso19 reads it; 0 if not. */
+static inline int
+parse_mmss(const char *p, int *secs)
+{
+	const unsigned char *u = (const unsigned char *) p;
+	unsigned	d1 = u[1] - '0',
+				d2 = u[2] - '0',
+				d4 = u[4] - '0',
+				d5 = u[5] - '0';
+
+	if (u[0] != ':' || u[3] != ':' || d1 > 5 || d2 > 9 || d4 > 5 || d5 > 9)
+		return 0;
+	*secs = (int) ((d1 * 10 + d2) * 60 + d4 * 10 + d5);
+	return 1;
+}
+
+/* parse_timestamptz through the hour memo. */
+static inline int
+parse_timestamptz_memo(const PpStr *s, MonthStart *ms, PpTzCache *cache, HourMemo *hm,
+					   int64_t *v)
+{
+	int			y,
+				m,
+				d,
+				secs;
+	int64_t		local;
+
+	if (s->len == 19 && hm->valid && memcmp(s->p, hm->prefix, 13) == 0 &&
+		parse_mmss(s->p + 13, &secs))
+	{
+		if (!hm->offset_ok)
+			return -1;
+		*v = hm->local + (secs - hm->gmtoff) * PP_USECS_PER_SEC;
+		return 1;
+	}
+	if (!pp_parse_iso19(s->p, (size_t) s->len, &y, &m, &d, &secs))
+		return parse_timestamptz(s, ms, cache, v);
+	if (y * 12 + m != ms->ym)
+	{
+		ms->ym = y * 12 + m;
+		ms->days = pp_days_from_2000(y, m, 1);
+	}
+	local = (ms->days + d - 1) * PP_USECS_PER_DAY + secs * PP_USECS_PER_SEC;
+	hm->valid = 1;
+	memcpy(hm->prefix, s->p, 13);
+	hm->local = local - (secs % 3600) * PP_USECS_PER_SEC;
+	hm->offset_ok = tz_offset(cache, floor_div(local, 3600 * PP_USECS_PER_SEC), &hm->gmtoff);
+	if (!hm->offset_ok)
+		return -1;
+	*v = local - hm->gmtoff * PP_USECS_PER_SEC;
+	return 1;
+}
+
 void
 pp_text_to_timestamptz(const PpCol *a, PpCol *out, PpTzCache *cache, size_t n)
 {
 	MonthStart	ms = {-1, 0};
+	HourMemo	hm = {0};
 
 	for (size_t i = 0; i < n; i++)
 	{
@@ -896,7 +964,7 @@ pp_text_to_timestamptz(const PpCol *a, PpCol *out, PpTzCache *cache, size_t n)
 			set_null(out, i, a->status[i]);
 			continue;
 		}
-		ok = parse_timestamptz(&a->s[i], &ms, cache, &out->i[i]);
+		ok = parse_timestamptz_memo(&a->s[i], &ms, cache, &hm, &out->i[i]);
 		if (ok != 1)
 		{
 			set_null(out, i, ok == 0 ? PP_ROW_UNPARSED : PP_ROW_TIME_ZONE);

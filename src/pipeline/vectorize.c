@@ -114,6 +114,17 @@ typedef struct VReg
 	PpCol		col;
 } VReg;
 
+/* An attribute of the stage's input, as the tuple reader needs it. */
+typedef struct VAtt
+{
+	int16		len;
+	bool		byval;
+	char		align;
+	int			fixoff;			/* its offset in every tuple without NULLs, or
+								 * -1 (after a varlena) */
+	int			need;			/* its column in vals/nulls, or -1 */
+} VAtt;
+
 /* One expression of the stage. */
 typedef struct VExpr
 {
@@ -137,15 +148,13 @@ struct PpVecStage
 	AttrNumber *input_att;
 	int		   *input_reg;
 	AttrNumber	maxatt;			/* last input attribute the stage reads */
-	int		   *need;			/* per attribute below maxatt: its column in
-								 * vals/nulls, or -1 */
-	int			nneed;
+	VAtt	   *atts;			/* the attributes up to maxatt, for reading */
+	int			nneed;			/* how many of them are needed */
+	AttrNumber *needatt;		/* per needed attribute: its index in atts */
+	bool		allfixed;		/* all needed attributes at fixed offsets */
 	bool		fallback;		/* a map column without kernels */
-	uint8	   *flagged;		/* per row: a map column's kernels flagged it */
 	Datum	   *vals;			/* per needed attribute, batch values */
 	bool	   *nulls;
-	int		   *fixoff;			/* per attribute: its offset in every tuple
-								 * without NULLs, or -1 (after a varlena) */
 	PpTzCache  *tz;
 	TupleDesc	indesc;
 	int			casetest;		/* register of the CASE operand being compiled */
@@ -1023,42 +1032,50 @@ PrepareDeform(PpVecStage *vs)
 	TupleDesc	desc = vs->indesc;
 	int			off = 0;
 
-	vs->need = palloc(sizeof(int) * Max(vs->maxatt, 1));
-	vs->fixoff = palloc(sizeof(int) * Max(vs->maxatt, 1));
+	vs->atts = palloc(sizeof(VAtt) * Max(vs->maxatt, 1));
+	vs->needatt = palloc(sizeof(AttrNumber) * Max(vs->maxatt, 1));
 	for (int a = 0; a < vs->maxatt; a++)
-		vs->need[a] = -1;
+		vs->atts[a].need = -1;
 	for (int j = 0; j < vs->ninputs; j++)
-		vs->need[vs->input_att[j] - 1] = 0;
+		vs->atts[vs->input_att[j] - 1].need = 0;
 	for (int e = 0; e < vs->nexprs; e++)
 		if (vs->exprs[e].copy > 0)
-			vs->need[vs->exprs[e].copy - 1] = 0;
+			vs->atts[vs->exprs[e].copy - 1].need = 0;
+	vs->allfixed = true;
 	for (int a = 0; a < vs->maxatt; a++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, a);
+		VAtt	   *va = &vs->atts[a];
 
-		if (vs->need[a] == 0)
-			vs->need[a] = vs->nneed++;
+		va->len = att->attlen;
+		va->byval = att->attbyval;
+		va->align = att->attalign;
 		/* as slot_deform_heap_tuple caches them: fixed up to the first varlena */
 		if (off >= 0 && att->attlen > 0)
 		{
 			off = att_align_nominal(off, att->attalign);
-			vs->fixoff[a] = off;
+			va->fixoff = off;
 			off += att->attlen;
 		}
 		else if (off >= 0 && off == att_align_nominal(off, att->attalign))
 		{
-			vs->fixoff[a] = off;	/* aligned: no padding, short header or not */
+			va->fixoff = off;	/* aligned: no padding, short header or not */
 			off = -1;
 		}
 		else
 		{
-			vs->fixoff[a] = -1;
+			va->fixoff = -1;
 			off = -1;
+		}
+		if (va->need == 0)
+		{
+			vs->needatt[vs->nneed] = a;
+			va->need = vs->nneed++;
+			vs->allfixed &= va->fixoff >= 0;
 		}
 	}
 	for (int e = 0; e < vs->nexprs; e++)
 		vs->fallback |= vs->exprs[e].reg < 0 && vs->exprs[e].copy == 0;
-	vs->flagged = palloc(vs->batch);
 	vs->vals = palloc(sizeof(Datum) * Max(vs->nneed, 1) * vs->batch);
 	vs->nulls = palloc(sizeof(bool) * Max(vs->nneed, 1) * vs->batch);
 }
@@ -1151,7 +1168,6 @@ PpVecExprInfo(PpVecStage *vs, int e, const char **detail)
 static bool
 DeformHeapRow(PpVecStage *vs, HeapTuple t, int r)
 {
-	TupleDesc	desc = vs->indesc;
 	HeapTupleHeader tup = t->t_data;
 	bool		hasnulls = HeapTupleHasNulls(t);
 	bits8	   *bp = tup->t_bits;
@@ -1162,31 +1178,42 @@ DeformHeapRow(PpVecStage *vs, HeapTuple t, int r)
 
 	if (HeapTupleHeaderGetNatts(tup) < vs->maxatt)
 		return false;
+	if (!hasnulls && vs->allfixed)
+	{
+		/* every needed attribute where PrepareDeform found it */
+		for (int k = 0; k < vs->nneed; k++)
+		{
+			VAtt	   *va = &vs->atts[vs->needatt[k]];
+
+			vs->nulls[k * nb + r] = false;
+			vs->vals[k * nb + r] = fetch_att(tp + va->fixoff, va->byval, va->len);
+		}
+		return true;
+	}
 	for (int a = 0; a < vs->maxatt; a++)
 	{
-		Form_pg_attribute att = TupleDescAttr(desc, a);
-		int			k = vs->need[a];
+		VAtt	   *va = &vs->atts[a];
 
 		if (hasnulls && att_isnull(a, bp))
 		{
-			if (k >= 0)
-				vs->nulls[k * nb + r] = true;
+			if (va->need >= 0)
+				vs->nulls[va->need * nb + r] = true;
 			slow = true;
 			continue;
 		}
-		if (!slow && vs->fixoff[a] >= 0)
-			off = vs->fixoff[a];
-		else if (att->attlen == -1)
-			off = att_align_pointer(off, att->attalign, -1, tp + off);
+		if (!slow && va->fixoff >= 0)
+			off = va->fixoff;
+		else if (va->len == -1)
+			off = att_align_pointer(off, va->align, -1, tp + off);
 		else
-			off = att_align_nominal(off, att->attalign);
-		if (k >= 0)
+			off = att_align_nominal(off, va->align);
+		if (va->need >= 0)
 		{
-			vs->nulls[k * nb + r] = false;
-			vs->vals[k * nb + r] = fetchatt(att, tp + off);
+			vs->nulls[va->need * nb + r] = false;
+			vs->vals[va->need * nb + r] = fetch_att(tp + off, va->byval, va->len);
 		}
-		off = att_addlength_pointer(off, att->attlen, tp + off);
-		if (att->attlen <= 0)
+		off = att_addlength_pointer(off, va->len, tp + off);
+		if (va->len <= 0)
 			slow = true;
 	}
 	return true;
@@ -1212,16 +1239,15 @@ Deform(PpVecStage *vs, TupleTableSlot **cur, HeapTuple *raw, const bool *alive, 
 			continue;
 		slot = cur[r];
 		slot_getsomeattrs(slot, vs->maxatt);
-		for (int a = 0; a < vs->maxatt; a++)
-			if (vs->need[a] >= 0)
-			{
-				vs->vals[vs->need[a] * nb + r] = slot->tts_values[a];
-				vs->nulls[vs->need[a] * nb + r] = slot->tts_isnull[a];
-			}
+		for (int k = 0; k < vs->nneed; k++)
+		{
+			vs->vals[k * nb + r] = slot->tts_values[vs->needatt[k]];
+			vs->nulls[k * nb + r] = slot->tts_isnull[vs->needatt[k]];
+		}
 	}
 	for (int j = 0; j < vs->ninputs; j++)
 	{
-		int			k = vs->need[vs->input_att[j] - 1];
+		int			k = vs->atts[vs->input_att[j] - 1].need;
 		const Datum *v = &vs->vals[k * nb];
 		const bool *isnull = &vs->nulls[k * nb];
 		VReg	   *reg = &vs->regs[vs->input_reg[j]];
@@ -1485,46 +1511,6 @@ RegDatum(VReg *reg, int r)
 }
 
 /*
- * Column c of the live rows' output slots from register reg, where the
- * kernels did not flag the row (noted in flagged[r]); returns how many
- * values it stored.
- */
-static uint64
-StoreColumn(VReg *reg, int c, TupleTableSlot **out, const bool *alive,
-			uint8 *flagged, int n)
-{
-	const PpCol *col = &reg->col;
-	uint64		stored = 0;
-
-#define STORE_LOOP(expr) \
-	for (int r = 0; r < n; r++) \
-	{ \
-		flagged[r] |= col->status[r]; \
-		if (!alive[r] || col->status[r]) \
-			continue; \
-		out[r]->tts_isnull[c] = col->null[r]; \
-		out[r]->tts_values[c] = col->null[r] ? (Datum) 0 : (expr); \
-		stored++; \
-	}
-	switch (reg->type)
-	{
-		case INT8OID:
-		case TIMESTAMPOID:
-		case TIMESTAMPTZOID:
-			STORE_LOOP(Int64GetDatum(col->i[r]));
-			break;
-		case FLOAT8OID:
-			STORE_LOOP(Float8GetDatum(col->f[r]));
-			break;
-		default:
-			STORE_LOOP(RegDatum(reg, r));
-			break;
-	}
-#undef STORE_LOOP
-	return stored;
-}
-
-/*
  * Evaluate stage st over the n rows of a batch: cur[r] are the rows'
  * inputs, alive[r] whether row r is still in; raw, if not NULL, has for
  * each row the heap tuple in its slot, if any, to deform without the
@@ -1588,54 +1574,60 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 	/* text results are copied into per-tuple memory, with the batch */
 	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	for (int r = 0; r < n; r++)
-		if (alive[r])
-			ExecClearTuple(out[r]);
-	memset(vs->flagged, 0, vs->batch);
-
-	/*
-	 * Column by column, what raises no error: plain input columns and the
-	 * kernels' values.
-	 */
-	for (int c = 0; c < st->ncols; c++)
 	{
-		VExpr	   *ve = &vs->exprs[c];
+		TupleTableSlot *o = out[r];
+		Datum	   *ov;
+		bool	   *on;
+		bool		evaluate = vs->fallback;
 
-		if (ve->copy > 0)
-		{
-			int			k = vs->need[ve->copy - 1];
-
-			for (int r = 0; r < n; r++)
-				if (alive[r])
-				{
-					out[r]->tts_values[c] = vs->vals[k * vs->batch + r];
-					out[r]->tts_isnull[c] = vs->nulls[k * vs->batch + r];
-				}
-		}
-		else if (ve->reg >= 0)
-			nkernel += StoreColumn(&vs->regs[ve->reg], c, out, alive, vs->flagged, n);
-	}
-
-	/*
-	 * Row by row, in PostgreSQL's order, what its evaluator computes:
-	 * fallback expressions and flagged rows.
-	 */
-	for (int r = 0; r < n; r++)
-	{
 		if (!alive[r])
 			continue;
-		econtext->ecxt_scantuple = cur[r];
-		for (int c = 0; (vs->fallback || vs->flagged[r]) && c < st->ncols; c++)
+		if (!TTS_EMPTY(o))
+			ExecClearTuple(o);
+		ov = o->tts_values;
+		on = o->tts_isnull;
+		/* first what raises no error: plain input columns, kernels' values */
+		for (int c = 0; c < st->ncols; c++)
 		{
 			VExpr	   *ve = &vs->exprs[c];
+			VReg	   *reg;
 
-			if (ve->copy > 0 || (ve->reg >= 0 && !vs->regs[ve->reg].col.status[r]))
+			if (ve->copy > 0)
+			{
+				int			k = vs->atts[ve->copy - 1].need;
+
+				ov[c] = vs->vals[k * vs->batch + r];
+				on[c] = vs->nulls[k * vs->batch + r];
 				continue;
-			nevaluator++;
-			out[r]->tts_values[c] = ExecEvalExpr(st->colstates[c], econtext,
-												 &out[r]->tts_isnull[c]);
+			}
+			if (ve->reg < 0)
+				continue;
+			reg = &vs->regs[ve->reg];
+			if (reg->col.status[r])
+			{
+				evaluate = true;
+				continue;
+			}
+			on[c] = reg->col.null[r];
+			ov[c] = on[c] ? (Datum) 0 : RegDatum(reg, r);
+			nkernel++;
 		}
-		ExecStoreVirtualTuple(out[r]);
-		cur[r] = out[r];
+		/* then, in PostgreSQL's order, fallback expressions and flagged values */
+		if (evaluate)
+		{
+			econtext->ecxt_scantuple = cur[r];
+			for (int c = 0; c < st->ncols; c++)
+			{
+				VExpr	   *ve = &vs->exprs[c];
+
+				if (ve->copy > 0 || (ve->reg >= 0 && !vs->regs[ve->reg].col.status[r]))
+					continue;
+				nevaluator++;
+				ov[c] = ExecEvalExpr(st->colstates[c], econtext, &on[c]);
+			}
+		}
+		ExecStoreVirtualTuple(o);
+		cur[r] = o;
 	}
 	MemoryContextSwitchTo(old);
 	counters->kernel_values += nkernel;

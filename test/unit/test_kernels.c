@@ -1671,6 +1671,84 @@ test_batch(void)
 	CHECK(fake_lookups == 2, "one lookup per hour (%d)", fake_lookups);
 }
 
+/*
+ * text to timestamptz over a batch (rows of one hour share the parsed
+ * hour) against the same rows one call each: rows in time order, with
+ * minutes, seconds and hours out of range, other characters, fractions and
+ * other forms mixed in, across the transition hour of fake_tz.
+ */
+static void
+test_timestamptz_hour_memo(void)
+{
+	enum
+	{
+		N = 6000
+	};
+	static char buf[N][40];
+	static PpStr str[N];
+	static int64_t v1[N],
+				v2[N];
+	static uint8_t nul0[N],
+				st0[N],
+				n1[N],
+				s1[N],
+				n2[N],
+				s2[N];
+	PpCol		a = {.s = str, .null = nul0, .status = st0};
+	PpCol		o1 = {.i = v1, .null = n1, .status = s1};
+	PpCol		o2 = {.i = v2, .null = n2, .status = s2};
+	PpTzCache	cache;
+	int			same = 1;
+	uint64_t	seed = 42;
+
+	for (int i = 0; i < N; i++)
+	{
+		int			t = 3 * 3600 + i * 2;	/* 03:00:00 on, 2 s apart */
+		int			r;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		r = (int) (seed >> 33) % 100;
+		snprintf(buf[i], sizeof(buf[i]), "2000-01-%02d %02d:%02d:%02d", 1 + (r == 7),
+				 t / 3600, t / 60 % 60, t % 60);
+		if (r == 1)
+			buf[i][14] = '6';	/* minute 6x */
+		else if (r == 2)
+			buf[i][17] = '7';	/* second 7x */
+		else if (r == 3)
+			buf[i][15] = 'x';
+		else if (r == 4)
+			buf[i][12] = '9';	/* another hour */
+		else if (r == 5)
+			strcat(buf[i], ".25");
+		else if (r == 6)
+			strcat(buf[i], "+02");
+		else if (r == 8)
+			buf[i][13] = '.';
+		else if (r == 9)
+			buf[i][11] = '2', buf[i][12] = '4';	/* hour 24 */
+		str[i].p = buf[i];
+		str[i].len = (int32_t) strlen(buf[i]);
+	}
+	pp_tz_cache_init(&cache, fake_tz, NULL);
+	pp_text_to_timestamptz(&a, &o1, &cache, N);
+	for (int i = 0; i < N; i++)
+	{
+		PpCol		ai = {.s = &str[i], .null = &nul0[i], .status = &st0[i]};
+		PpCol		oi = {.i = &v2[i], .null = &n2[i], .status = &s2[i]};
+
+		pp_tz_cache_init(&cache, fake_tz, NULL);
+		pp_text_to_timestamptz(&ai, &oi, &cache, 1);
+		if (s1[i] != s2[i] || n1[i] != n2[i] || (s1[i] == PP_ROW_OK && v1[i] != v2[i]))
+		{
+			if (same)
+				printf("  row %d '%s': batch %d/%lld, alone %d/%lld\n", i, buf[i], s1[i],
+					   (long long) v1[i], s2[i], (long long) v2[i]);
+			same = 0;
+		}
+	}
+	CHECK(same, "timestamptz of %d rows in one batch equals each row alone", N);
+}
+
 /* An allocator over malloc for the text kernels; fail: return NULL. */
 static void *
 test_alloc(void *arg, size_t size)
@@ -1910,6 +1988,7 @@ main(void)
 	test_graph();
 	test_textparse();
 	test_batch();
+	test_timestamptz_hour_memo();
 	test_textfn();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
