@@ -275,6 +275,51 @@ CALL vx('tuple layouts', 'b IS NULL OR b % 3 <> 1 OR x = 1',
 		'h + 1 AS h1, i, length(i) AS li, a', 0, 'vx_lay');
 CALL vx('tuple layouts, one column', 'h > 0', 'h * 3 AS h3', 0, 'vx_lay');
 SELECT * FROM vx_report WHERE label LIKE 'tuple layouts%';
+
+-- text input fuzzed: valid numbers, booleans, dates and timestamps with
+-- one to three random edits (a character replaced, inserted or deleted,
+-- from the characters the parsers look at), converted by the kernels and
+-- by PostgreSQL's input functions, one type per pipeline so that every
+-- row's value or error is compared
+CREATE FUNCTION vx_mutate(s text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	alpha text := '0123456789-:. +TZeEinfatyo/';
+	p int;
+	c text;
+BEGIN
+	FOR k IN 1..1 + floor(random() * 3)::int LOOP
+		p := floor(random() * (length(s) + 1))::int;
+		c := substr(alpha, 1 + floor(random() * length(alpha))::int, 1);
+		s := CASE floor(random() * 3)::int
+				WHEN 0 THEN overlay(s placing c from p + 1 for 1)
+				WHEN 1 THEN overlay(s placing c from p + 1 for 0)
+				ELSE overlay(s placing '' from p + 1 for 1) END;
+	END LOOP;
+	RETURN s;
+END $$;
+SELECT setseed(0.25);
+CREATE TABLE vx_fuzz AS
+SELECT CASE WHEN g % 4 = 0 THEN b ELSE vx_mutate(b) END AS t
+FROM generate_series(1, 2000) g,
+	 LATERAL (SELECT (ARRAY['2024-03-10 02:30:00', '2024-11-03 01:30:00.5', '1999-12-31 23:59:59',
+						   '2024-02-29', '2024-01-01T12:34:56+05:30', '2000-01-01 00:00:00Z',
+						   '-123', '+42', '4.5e-3', '1.5', '9223372036854775807', '2147483647',
+						   '-32768', 'NaN', '1e308', '-Infinity', 'true', 'off', 'yes']
+					  )[1 + (g * 7919) % 19] AS b) x;
+SET TimeZone = 'America/New_York';
+CALL vx('fuzzed text to int2', 'true', 't::int2 AS v', 0, 'vx_fuzz');
+CALL vx('fuzzed text to int4', 'true', 't::int4 AS v', 0, 'vx_fuzz');
+CALL vx('fuzzed text to int8', 'true', 't::int8 AS v', 0, 'vx_fuzz');
+CALL vx('fuzzed text to float4', 'true', 't::float4 AS v', 0, 'vx_fuzz');
+CALL vx('fuzzed text to float8', 'true', 't::float8 AS v', 0, 'vx_fuzz');
+CALL vx('fuzzed text to bool', 'true', 't::bool AS v', 0, 'vx_fuzz');
+CALL vx('fuzzed text to date', 'true', 't::date AS v', 0, 'vx_fuzz');
+CALL vx('fuzzed text to timestamp', 'true', 't::timestamp AS v', 0, 'vx_fuzz');
+CALL vx('fuzzed text to timestamptz', 'true', 't::timestamptz AS v', 0, 'vx_fuzz');
+-- every kind of row: parsed, and failed with PostgreSQL's errors
+SELECT label, rows + failed = 2000 AS all_rows, rows > 0 AS some_parsed, failed > 0 AS some_failed,
+	   rows_on_off, rows_on_select, errors_on_off, errors_on_select
+FROM vx_report WHERE label LIKE 'fuzzed%' ORDER BY label;
 SET parproc.vectorize = off;
 SELECT DISTINCT mode, detail FROM parproc.explain_pipeline('vx');
 RESET parproc.vectorize;
@@ -365,7 +410,8 @@ FROM parproc.dry_run('vx');
 SELECT count(*) FROM vx_out;
 
 SELECT parproc.drop_pipeline('vx');
-DROP TABLE vx_src, vx_lay, vx_ord, vx_out, vx_res, vx_err, vx_report;
+DROP TABLE vx_src, vx_lay, vx_fuzz, vx_ord, vx_out, vx_res, vx_err, vx_report;
 DROP PROCEDURE vx;
+DROP FUNCTION vx_mutate;
 DROP FUNCTION vx_diff, vx_err_diff;
 RESET TimeZone;
