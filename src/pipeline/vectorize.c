@@ -153,7 +153,6 @@ struct PpVecStage
 	int			nneed;			/* how many of them are needed */
 	AttrNumber *needatt;		/* per needed attribute: its index in atts */
 	bool		allfixed;		/* all needed attributes at fixed offsets */
-	int			firstvar;		/* the first attribute without one, or maxatt */
 	bool		fallback;		/* a map column without kernels */
 	Datum	   *vals;			/* per needed attribute, batch values */
 	bool	   *nulls;
@@ -1077,13 +1076,11 @@ PrepareDeform(PpVecStage *vs)
 		}
 	}
 	for (int e = 0; e < vs->nexprs; e++)
+	{
+		vs->fallback |= vs->exprs[e].reg < 0 && vs->exprs[e].copy == 0;
 		if (vs->exprs[e].copy > 0)
 			vs->exprs[e].copycol = vs->atts[vs->exprs[e].copy - 1].need;
-	vs->firstvar = 0;
-	while (vs->firstvar < vs->maxatt && vs->atts[vs->firstvar].fixoff >= 0)
-		vs->firstvar++;
-	for (int e = 0; e < vs->nexprs; e++)
-		vs->fallback |= vs->exprs[e].reg < 0 && vs->exprs[e].copy == 0;
+	}
 	vs->vals = palloc(sizeof(Datum) * Max(vs->nneed, 1) * vs->batch);
 	vs->nulls = palloc(sizeof(bool) * Max(vs->nneed, 1) * vs->batch);
 }
@@ -1183,32 +1180,22 @@ DeformHeapRow(PpVecStage *vs, HeapTuple t, int r)
 	uint32		off = 0;
 	bool		slow = false;
 	int			nb = vs->batch;
-	int			a = 0;
 
 	if (HeapTupleHeaderGetNatts(tup) < vs->maxatt)
 		return false;
-	if (!hasnulls)
+	if (!hasnulls && vs->allfixed)
 	{
-		/* the needed attributes where PrepareDeform found them, */
+		/* every needed attribute where PrepareDeform found it */
 		for (int k = 0; k < vs->nneed; k++)
 		{
 			VAtt	   *va = &vs->atts[vs->needatt[k]];
 
-			if (va->fixoff < 0)
-				break;
 			vs->nulls[k * nb + r] = false;
 			vs->vals[k * nb + r] = fetch_att(tp + va->fixoff, va->byval, va->len);
 		}
-		if (vs->allfixed)
-			return true;
-		/* then on from the end of the last attribute with a fixed offset */
-		a = vs->firstvar;
-		Assert(a > 0);			/* the first attribute is always at 0 */
-		off = vs->atts[a - 1].fixoff;
-		off = att_addlength_pointer(off, vs->atts[a - 1].len, tp + off);
-		slow = true;
+		return true;
 	}
-	for (; a < vs->maxatt; a++)
+	for (int a = 0; a < vs->maxatt; a++)
 	{
 		VAtt	   *va = &vs->atts[a];
 
