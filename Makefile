@@ -117,3 +117,4 @@ bench:
 	bench/topk
 	bench/graph
 	bench/pipeline
+	bench/vectorize

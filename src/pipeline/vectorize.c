@@ -1023,9 +1023,9 @@ CompileExpr(PpVecStage *vs, VExpr *ve, Expr *e, bool filter)
 
 /*
  * Prepare the reading of the attributes the stage needs (kernel inputs and
- * plain input columns), once per batch: their columns in vals/nulls, and
- * the offsets of the leading attributes, which every tuple without NULLs
- * has in the same place.
+ * plain input columns), read once per batch: their columns in vals/nulls,
+ * and the offsets of the leading attributes, which every tuple without
+ * NULLs has in the same place.
  */
 static void
 PrepareDeform(PpVecStage *vs)
