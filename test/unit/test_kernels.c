@@ -1696,7 +1696,6 @@ test_timestamptz_hour_memo(void)
 				s2[N];
 	PpCol		a = {.s = str, .null = nul0, .status = st0};
 	PpCol		o1 = {.i = v1, .null = n1, .status = s1};
-	PpCol		o2 = {.i = v2, .null = n2, .status = s2};
 	PpTzCache	cache;
 	int			same = 1;
 	uint64_t	seed = 42;
