@@ -118,7 +118,14 @@ SELECT parproc.create_pipeline('slow', 'requests', 'slow_requests',
 SELECT * FROM parproc.run('slow', workers => 2);
 SELECT count(*) = (SELECT count(*) FROM requests WHERE latency_ms > 100) AS same_as_insert_select
 FROM slow_requests;
-SELECT stage, name, rows_in, rows_out, round(time_ms) AS time_ms FROM parproc.stage_stats;
-SELECT worker, chunks, rows, round(busy_ms) AS busy_ms FROM parproc.worker_stats;
+-- which expressions run as column kernels, and where the time went
+SELECT stage, column_name, mode, detail FROM parproc.explain_pipeline('slow');
+SELECT stage, name, rows_in, rows_out, round(time_ms) AS time_ms, round(kernel_ms) AS kernel_ms,
+       kernel_values, evaluator_values
+FROM parproc.stage_stats;
+SELECT worker, chunks, rows, round(busy_ms) AS busy_ms, round(read_ms) AS read_ms,
+       round(eval_ms) AS eval_ms, round(write_ms) AS write_ms,
+       pg_size_pretty(wal_bytes) AS wal
+FROM parproc.worker_stats;
 SQL
 say "done; the cluster is stopped and $run_dir can be removed"
