@@ -81,8 +81,9 @@ work_dir() {
 
 # Start a throwaway cluster in $1 (data, socket and log inside it) with
 # parproc preloaded.  Extra "-c name=value" settings may follow.  With
-# HUGE_PAGES=on its shared memory is in huge pages (use_huge_pages), with
-# HUGE_PAGES=off not; unset, PostgreSQL's default (try) holds.
+# CLUSTER_HUGE_PAGES=on (bench_cluster's) its shared memory is in huge
+# pages (use_huge_pages), with off not; unset, PostgreSQL's default (try)
+# holds.
 cluster_start() {
 	local dir=$1
 	shift
@@ -92,10 +93,10 @@ cluster_start() {
 	as_pg rm -rf "$dir/data"
 	as_pg initdb -D "$dir/data" -A trust -U postgres -E UTF8 --locale=C --no-sync >"$dir/initdb.log" 2>&1 \
 		|| { cat "$dir/initdb.log"; die "initdb failed"; }
-	if [ -n "${HUGE_PAGES:-}" ]; then
+	if [ -n "${CLUSTER_HUGE_PAGES:-}" ]; then
 		# shellcheck disable=SC2048,SC2086 # the settings, word by word
-		[ "$HUGE_PAGES" = on ] && use_huge_pages "$dir/data" $*
-		opts="$opts -c huge_pages=$HUGE_PAGES"
+		if [ "$CLUSTER_HUGE_PAGES" = on ]; then use_huge_pages "$dir/data" $*; fi
+		opts="$opts -c huge_pages=$CLUSTER_HUGE_PAGES"
 	fi
 	as_pg pg_ctl -D "$dir/data" -l "$dir/server.log" -o "$opts" -w start >/dev/null \
 		|| { cat "$dir/server.log"; die "the server did not start"; }
@@ -106,27 +107,37 @@ cluster_start() {
 # needs (vm.nr_hugepages, root only; given back by release_huge_pages),
 # as one sets a server with a large shared_buffers up: processes that map
 # shared buffers page by page spend much of their time in page faults.
-# Sets HUGE_PAGES to off when they cannot be had.
+# Sets CLUSTER_HUGE_PAGES to off when they cannot be had.
 use_huge_pages() {
 	local data=$1 need free
 	shift
 	need=$(as_pg postgres -D "$data" -c shared_preload_libraries=parproc "$@" \
 		-C shared_memory_size_in_huge_pages 2>/dev/null) || need=-1
-	free=$(awk '/^HugePages_Free/ { print $2 }' /proc/meminfo)
-	if [ "$need" -gt 0 ] && [ "${free:-0}" -lt "$need" ] && [ "$(id -u)" -eq 0 ]; then
+	free=$(huge_pages_free)
+	if [ "$need" -gt 0 ] && [ "$free" -lt "$need" ] && [ "$(id -u)" -eq 0 ]; then
 		HUGE_PAGES_BEFORE=${HUGE_PAGES_BEFORE:-$(cat /proc/sys/vm/nr_hugepages)}
-		echo $(( $(cat /proc/sys/vm/nr_hugepages) + need - free )) >/proc/sys/vm/nr_hugepages 2>/dev/null
-		free=$(awk '/^HugePages_Free/ { print $2 }' /proc/meminfo)
+		# a read-only /proc/sys (a container) leaves free as it was
+		{ echo $(( $(cat /proc/sys/vm/nr_hugepages) + need - free )) >/proc/sys/vm/nr_hugepages; } \
+			2>/dev/null || true
+		free=$(huge_pages_free)
 	fi
-	if [ "$need" -le 0 ] || [ "${free:-0}" -lt "$need" ]; then
+	if [ "$need" -le 0 ] || [ "$free" -lt "$need" ]; then
 		echo "note: no huge pages for the server (it needs $need of 2 MB; run as root, or set vm.nr_hugepages)" >&2
-		HUGE_PAGES=off
+		CLUSTER_HUGE_PAGES=off
 	fi
 }
 
-# Give back the huge pages use_huge_pages reserved.
+# Huge pages neither in use nor promised to a process.
+huge_pages_free() {
+	awk '/^HugePages_Free/ { f = $2 } /^HugePages_Rsvd/ { r = $2 } END { print f - r }' /proc/meminfo
+}
+
+# Give back the huge pages use_huge_pages reserved: the number there was
+# before (a change made meanwhile by someone else is undone with it).
 release_huge_pages() {
-	[ -n "${HUGE_PAGES_BEFORE:-}" ] && echo "$HUGE_PAGES_BEFORE" >/proc/sys/vm/nr_hugepages
+	if [ -n "${HUGE_PAGES_BEFORE:-}" ]; then
+		{ echo "$HUGE_PAGES_BEFORE" >/proc/sys/vm/nr_hugepages; } 2>/dev/null || true
+	fi
 	return 0
 }
 
@@ -139,18 +150,20 @@ cluster_stop() {
 
 # For bench/: unless PGHOST names a server, build, install and start a
 # throwaway cluster (shared_buffers = 2GB), stopped when the script exits.
-# Its shared memory is in huge pages unless HUGE_PAGES=off is set or they
-# cannot be had; HUGE_PAGES says which, for the scripts' headers.
+# Its shared memory is in huge pages unless BENCH_HUGE_PAGES=off is set or
+# they cannot be had; HUGE_PAGES says which, for the scripts' headers.
 bench_cluster() {
 	if [ -z "${PGHOST:-}" ]; then
 		make -s >/dev/null
 		install_extension
 		bench_dir=$(work_dir "$PWD/tmp/bench")
 		trap 'cluster_stop "$bench_dir"; release_huge_pages' EXIT
-		HUGE_PAGES=${HUGE_PAGES:-on}
+		CLUSTER_HUGE_PAGES=${BENCH_HUGE_PAGES:-on}
 		cluster_start "$bench_dir" "-c shared_buffers=2GB"
+		HUGE_PAGES=$CLUSTER_HUGE_PAGES
 	else
-		HUGE_PAGES=$(psql -X -A -t -c "SHOW huge_pages")
+		# the setting: PostgreSQL 15 does not say whether "try" got them
+		HUGE_PAGES="setting $(psql -X -A -t -c "SHOW huge_pages")"
 	fi
 }
 

@@ -859,29 +859,6 @@ floor_div(int64_t x, int64_t d)
 	return x / d - (x % d < 0);
 }
 
-/* A timestamptz; 0 if unparsed, -1 if near a transition. */
-static inline int
-parse_timestamptz(const PpStr *s, MonthStart *ms, PpTzCache *cache, int64_t *v)
-{
-	PpDateTime	dt;
-	int64_t		local,
-				gmtoff;
-
-	dt.has_tz = 0;
-	if (!parse_iso19_local(s, ms, &local))
-	{
-		if (!pp_parse_iso_datetime(s->p, s->len, &dt))
-			return 0;
-		local = pp_datetime_local_usecs(&dt);
-	}
-	if (dt.has_tz)
-		gmtoff = dt.gmtoff;
-	else if (!tz_offset(cache, floor_div(local, 3600 * PP_USECS_PER_SEC), &gmtoff))
-		return -1;
-	*v = local - gmtoff * PP_USECS_PER_SEC;
-	return 1;
-}
-
 /*
  * The local hour of the last 'YYYY-MM-DD HH:MM:SS' parsed: rows of a batch
  * from a table filled in time order mostly share it, and then only their
@@ -912,16 +889,19 @@ parse_mmss(const char *p, int *secs)
 	return 1;
 }
 
-/* parse_timestamptz through the hour memo. */
+/*
+ * A timestamptz; 0 if unparsed, -1 if near a transition.  The straight-line
+ * form goes through the hour memo hm.
+ */
 static inline int
-parse_timestamptz_memo(const PpStr *s, MonthStart *ms, PpTzCache *cache, HourMemo *hm,
-					   int64_t *v)
+parse_timestamptz(const PpStr *s, MonthStart *ms, PpTzCache *cache, HourMemo *hm,
+				  int64_t *v)
 {
-	int			y,
-				m,
-				d,
-				secs;
-	int64_t		local;
+	const int64_t hour = 3600 * PP_USECS_PER_SEC;
+	PpDateTime	dt;
+	int64_t		local,
+				gmtoff;
+	int			secs;
 
 	if (s->len == 19 && hm->valid && memcmp(s->p, hm->prefix, 13) == 0 &&
 		parse_mmss(s->p + 13, &secs))
@@ -931,21 +911,25 @@ parse_timestamptz_memo(const PpStr *s, MonthStart *ms, PpTzCache *cache, HourMem
 		*v = hm->local + (secs - hm->gmtoff) * PP_USECS_PER_SEC;
 		return 1;
 	}
-	if (!pp_parse_iso19(s->p, (size_t) s->len, &y, &m, &d, &secs))
-		return parse_timestamptz(s, ms, cache, v);
-	if (y * 12 + m != ms->ym)
+	if (parse_iso19_local(s, ms, &local))
 	{
-		ms->ym = y * 12 + m;
-		ms->days = pp_days_from_2000(y, m, 1);
+		hm->valid = 1;
+		memcpy(hm->prefix, s->p, 13);
+		hm->local = floor_div(local, hour) * hour;
+		hm->offset_ok = tz_offset(cache, floor_div(local, hour), &hm->gmtoff);
+		if (!hm->offset_ok)
+			return -1;
+		*v = local - hm->gmtoff * PP_USECS_PER_SEC;
+		return 1;
 	}
-	local = (ms->days + d - 1) * PP_USECS_PER_DAY + secs * PP_USECS_PER_SEC;
-	hm->valid = 1;
-	memcpy(hm->prefix, s->p, 13);
-	hm->local = local - (secs % 3600) * PP_USECS_PER_SEC;
-	hm->offset_ok = tz_offset(cache, floor_div(local, 3600 * PP_USECS_PER_SEC), &hm->gmtoff);
-	if (!hm->offset_ok)
+	if (!pp_parse_iso_datetime(s->p, s->len, &dt))
+		return 0;
+	local = pp_datetime_local_usecs(&dt);
+	if (dt.has_tz)
+		gmtoff = dt.gmtoff;
+	else if (!tz_offset(cache, floor_div(local, hour), &gmtoff))
 		return -1;
-	*v = local - hm->gmtoff * PP_USECS_PER_SEC;
+	*v = local - gmtoff * PP_USECS_PER_SEC;
 	return 1;
 }
 
@@ -964,7 +948,7 @@ pp_text_to_timestamptz(const PpCol *a, PpCol *out, PpTzCache *cache, size_t n)
 			set_null(out, i, a->status[i]);
 			continue;
 		}
-		ok = parse_timestamptz_memo(&a->s[i], &ms, cache, &hm, &out->i[i]);
+		ok = parse_timestamptz(&a->s[i], &ms, cache, &hm, &out->i[i]);
 		if (ok != 1)
 		{
 			set_null(out, i, ok == 0 ? PP_ROW_UNPARSED : PP_ROW_TIME_ZONE);

@@ -516,7 +516,9 @@ static int	CompileNode(PpVecStage *vs, Node *node, StringInfo desc, char **why);
  * leaves the others to PostgreSQL) gives PostgreSQL's results.  Asked of
  * PostgreSQL itself, on all of ASCII at once: true for the ICU and libc
  * locales but those (Turkish, Azeri) whose I and i map outside ASCII; case
- * mappings that depend on context involve non-ASCII letters only.
+ * mappings that depend on context involve non-ASCII letters only.  This
+ * loads the collation's locale when the stage is compiled, so a locale
+ * that cannot be loaded fails the run there rather than at its first row.
  */
 static bool
 AsciiCaseIsPlain(Oid collid)
@@ -1202,7 +1204,10 @@ DeformHeapRow(PpVecStage *vs, HeapTuple t, int r)
 		if (hasnulls && att_isnull(a, bp))
 		{
 			if (va->need >= 0)
+			{
 				vs->nulls[va->need * nb + r] = true;
+				vs->vals[va->need * nb + r] = (Datum) 0;
+			}
 			slow = true;
 			continue;
 		}
