@@ -201,25 +201,46 @@ f4_op(PpArith op, float x, float y, float *r)
 void
 pp_f8_arith(PpArith op, const PpCol *a, const PpCol *b, PpCol *out, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-	{
-		uint8_t		st = first_status(a->status[i], b->status[i]);
-		double		r = 0;
-
-		if (st || a->null[i] || b->null[i])
-		{
-			set_null(out, i, st);
-			continue;
-		}
-		if ((st = f8_op(op, a->f[i], b->f[i], &r)) != PP_ROW_OK)
-		{
-			set_null(out, i, st);
-			continue;
-		}
-		out->f[i] = r;
-		out->null[i] = 0;
-		out->status[i] = PP_ROW_OK;
+	/* one loop per operator, chosen once per batch */
+#define F8_LOOP(OP) \
+	for (size_t i = 0; i < n; i++) \
+	{ \
+		uint8_t		st = first_status(a->status[i], b->status[i]); \
+		double		r = 0; \
+		\
+		if (st || a->null[i] || b->null[i]) \
+		{ \
+			set_null(out, i, st); \
+			continue; \
+		} \
+		if ((st = f8_op(OP, a->f[i], b->f[i], &r)) != PP_ROW_OK) \
+		{ \
+			set_null(out, i, st); \
+			continue; \
+		} \
+		out->f[i] = r; \
+		out->null[i] = 0; \
+		out->status[i] = PP_ROW_OK; \
 	}
+	switch (op)
+	{
+		case PP_ADD:
+			F8_LOOP(PP_ADD);
+			break;
+		case PP_SUB:
+			F8_LOOP(PP_SUB);
+			break;
+		case PP_MUL:
+			F8_LOOP(PP_MUL);
+			break;
+		case PP_DIV:
+			F8_LOOP(PP_DIV);
+			break;
+		case PP_MOD:
+			F8_LOOP(PP_MOD);
+			break;
+	}
+#undef F8_LOOP
 }
 
 void
@@ -321,19 +342,37 @@ cmp_result(PpCmp op, int c)
 	return 0;
 }
 
+/*
+ * Run LOOP(op) with op a constant, one loop per operator: the operator is
+ * then chosen once per batch rather than once per row.
+ */
+#define PER_CMP(LOOP) \
+	switch (op) \
+	{ \
+		case PP_EQ: LOOP(PP_EQ); break; \
+		case PP_NE: LOOP(PP_NE); break; \
+		case PP_LT: LOOP(PP_LT); break; \
+		case PP_LE: LOOP(PP_LE); break; \
+		case PP_GT: LOOP(PP_GT); break; \
+		case PP_GE: LOOP(PP_GE); break; \
+	}
+
 void
 pp_int_cmp(PpCmp op, const PpCol *a, const PpCol *b, PpCol *out, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-	{
-		uint8_t		st = first_status(a->status[i], b->status[i]);
-		int64_t		x = a->i[i],
-					y = b->i[i];
-
-		out->i[i] = cmp_result(op, (x > y) - (x < y));
-		out->null[i] = a->null[i] | b->null[i] | (st != 0);
-		out->status[i] = st;
+#define INT_CMP_LOOP(OP) \
+	for (size_t i = 0; i < n; i++) \
+	{ \
+		uint8_t		st = first_status(a->status[i], b->status[i]); \
+		int64_t		x = a->i[i], \
+					y = b->i[i]; \
+		\
+		out->i[i] = cmp_result(OP, (x > y) - (x < y)); \
+		out->null[i] = a->null[i] | b->null[i] | (st != 0); \
+		out->status[i] = st; \
 	}
+	PER_CMP(INT_CMP_LOOP);
+#undef INT_CMP_LOOP
 }
 
 /* float8_cmp_internal: NaN equals NaN and is greater than anything else. */
@@ -350,14 +389,17 @@ float_cmp(double x, double y)
 void
 pp_float_cmp(PpCmp op, const PpCol *a, const PpCol *b, PpCol *out, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-	{
-		uint8_t		st = first_status(a->status[i], b->status[i]);
-
-		out->i[i] = cmp_result(op, float_cmp(a->f[i], b->f[i]));
-		out->null[i] = a->null[i] | b->null[i] | (st != 0);
-		out->status[i] = st;
+#define FLOAT_CMP_LOOP(OP) \
+	for (size_t i = 0; i < n; i++) \
+	{ \
+		uint8_t		st = first_status(a->status[i], b->status[i]); \
+		\
+		out->i[i] = cmp_result(OP, float_cmp(a->f[i], b->f[i])); \
+		out->null[i] = a->null[i] | b->null[i] | (st != 0); \
+		out->status[i] = st; \
 	}
+	PER_CMP(FLOAT_CMP_LOOP);
+#undef FLOAT_CMP_LOOP
 }
 
 void
