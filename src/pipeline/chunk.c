@@ -242,6 +242,7 @@ EvalBatch(ChunkExec *x)
 	instr_time	t0,
 				t1;
 	bool		raw = true;		/* cur[r] are the scanned rows */
+	int			nalive = x->n;
 
 	for (int r = 0; r < x->n; r++)
 	{
@@ -251,23 +252,22 @@ EvalBatch(ChunkExec *x)
 	for (int k = 0; k < x->plan->nstages; k++)
 	{
 		INSTR_TIME_SET_CURRENT(t0);
+		x->stage_in[k] += nalive;
 		if (x->vec[k])
-		{
-			for (int r = 0; r < x->n; r++)
-				x->stage_in[k] += x->alive[r];
-			PpVecEval(x->vec[k], &x->plan->stages[k], x->econtext, x->cur,
-					  raw ? x->raw : NULL, x->alive, x->n, x->out[k], &x->stage_vec[k]);
-			for (int r = 0; r < x->n; r++)
-				x->stage_out[k] += x->alive[r];
-		}
+			nalive = PpVecEval(x->vec[k], &x->plan->stages[k], x->econtext, x->cur,
+							   raw ? x->raw : NULL, x->alive, x->n, x->out[k],
+							   &x->stage_vec[k]);
 		else
+		{
+			nalive = 0;
 			for (int r = 0; r < x->n; r++)
 				if (x->alive[r])
 				{
-					x->stage_in[k]++;
 					EvalStage(x, k, r);
-					x->stage_out[k] += x->alive[r];
+					nalive += x->alive[r];
 				}
+		}
+		x->stage_out[k] += nalive;
 		INSTR_TIME_SET_CURRENT(t1);
 		INSTR_TIME_SUBTRACT(t1, t0);
 		x->stage_us[k] += INSTR_TIME_GET_MICROSEC(t1);

@@ -256,7 +256,7 @@ typedef struct PpVecCounters
 	uint64		kernel_us;		/* running the kernels */
 } PpVecCounters;
 
-extern void PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext,
+extern int	PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext,
 					  TupleTableSlot **cur, HeapTuple *raw, bool *alive, int n,
 					  TupleTableSlot **out, PpVecCounters *counters);
 

@@ -1529,9 +1529,10 @@ RegDatum(VReg *reg, int r)
  * memory.  Adds to counters the expression values taken from kernels and
  * those PostgreSQL's evaluator computed (fallback expressions and flagged
  * rows; plain input columns count in neither), and the time spent reading
- * the kernels' columns and running the kernels.
+ * the kernels' columns and running the kernels.  Returns how many rows are
+ * still in.
  */
-void
+int
 PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **cur,
 		  HeapTuple *raw, bool *alive, int n, TupleTableSlot **out,
 		  PpVecCounters *counters)
@@ -1539,6 +1540,7 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
 	uint64		nkernel = 0,
 				nevaluator = 0;
+	int			nalive = 0;
 	instr_time	t0,
 				t1,
 				t2;
@@ -1575,10 +1577,11 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 				nevaluator++;
 				alive[r] = ExecQual(st->qualstate, econtext);
 			}
+			nalive += alive[r];
 		}
 		counters->kernel_values += nkernel;
 		counters->evaluator_values += nevaluator;
-		return;
+		return nalive;
 	}
 
 	/* text results are copied into per-tuple memory, with the batch */
@@ -1636,8 +1639,10 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 		}
 		ExecStoreVirtualTuple(o);
 		cur[r] = o;
+		nalive++;
 	}
 	MemoryContextSwitchTo(old);
 	counters->kernel_values += nkernel;
 	counters->evaluator_values += nevaluator;
+	return nalive;
 }
