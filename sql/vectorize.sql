@@ -307,15 +307,15 @@ FROM generate_series(1, 2000) g,
 						   '-32768', 'NaN', '1e308', '-Infinity', 'true', 'off', 'yes']
 					  )[1 + (g * 7919) % 19] AS b) x;
 SET TimeZone = 'America/New_York';
-CALL vx('fuzzed text to int2', 'true', 't::int2 AS v', 0, 'vx_fuzz');
-CALL vx('fuzzed text to int4', 'true', 't::int4 AS v', 0, 'vx_fuzz');
-CALL vx('fuzzed text to int8', 'true', 't::int8 AS v', 0, 'vx_fuzz');
-CALL vx('fuzzed text to float4', 'true', 't::float4 AS v', 0, 'vx_fuzz');
-CALL vx('fuzzed text to float8', 'true', 't::float8 AS v', 0, 'vx_fuzz');
-CALL vx('fuzzed text to bool', 'true', 't::bool AS v', 0, 'vx_fuzz');
-CALL vx('fuzzed text to date', 'true', 't::date AS v', 0, 'vx_fuzz');
-CALL vx('fuzzed text to timestamp', 'true', 't::timestamp AS v', 0, 'vx_fuzz');
-CALL vx('fuzzed text to timestamptz', 'true', 't::timestamptz AS v', 0, 'vx_fuzz');
+DO $$
+DECLARE
+	typ text;
+BEGIN
+	FOREACH typ IN ARRAY ARRAY['int2', 'int4', 'int8', 'float4', 'float8', 'bool', 'date',
+							   'timestamp', 'timestamptz'] LOOP
+		CALL vx('fuzzed text to ' || typ, 'true', format('t::%s AS v', typ), 0, 'vx_fuzz');
+	END LOOP;
+END $$;
 -- every kind of row: parsed, and failed with PostgreSQL's errors
 SELECT label, rows + failed = 2000 AS all_rows, rows > 0 AS some_parsed, failed > 0 AS some_failed,
 	   rows_on_off, rows_on_select, errors_on_off, errors_on_select
