@@ -3,7 +3,7 @@
 # extension build against the pg_config found first.
 
 EXTENSION = parproc
-EXTVERSION = 0.1
+EXTVERSION = 0.2
 MODULE_big = parproc
 OBJS = \
 	src/parproc.o \
@@ -40,7 +40,7 @@ OBJS = \
 	src/kernels/textparse.o \
 	src/kernels/textfn.o
 
-DATA = sql/parproc--$(EXTVERSION).sql
+DATA = sql/parproc--0.1.sql sql/parproc--0.1--0.2.sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
 REGRESS = stats percentile histogram vec hll topk qsketch graph pipeline pipeline_write vectorize
