@@ -6,3 +6,73 @@
 -- graphs ---------------------------------------------------------------------
 
 -- pipelines ------------------------------------------------------------------
+
+-- A run keeps what it needs to be resumed as it began, whatever happens to
+-- its pipeline and to the resuming session's settings: its source and
+-- target, its stages as defined and as resolved (the node trees of their
+-- expressions), and the settings (serialized GUC state) its workers run
+-- with.  Runs recorded by 0.1 get the definition of their pipeline when it
+-- was created before they started (so it is the one they ran).
+ALTER TABLE parproc.run_history
+	ADD COLUMN source regclass,
+	ADD COLUMN target regclass,
+	ADD COLUMN stages jsonb,
+	ADD COLUMN resolved text,
+	ADD COLUMN settings bytea;
+UPDATE parproc.run_history h SET source = d.source, target = d.target, stages = d.stages
+FROM parproc.pipeline_defs d
+WHERE d.name = h.pipeline AND d.created_at <= h.started_at;
+
+-- Failed rows and error messages are table data, not statistics: shown to
+-- those who may SELECT the run's source (the pg_read_all_stats members who
+-- see other roles' runs see that they failed, not the rows).
+CREATE FUNCTION parproc._may_read_rows(owner regrole, source regclass) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+	SELECT CASE WHEN source IS NULL THEN pg_has_role(owner, 'USAGE')
+				ELSE coalesce(has_table_privilege(source, 'SELECT'), false) END
+$$;
+
+-- The views whose rows or columns depend on who asks are security
+-- barriers: a cheap function in the caller's WHERE clause runs only on
+-- what the view lets through.
+CREATE OR REPLACE VIEW parproc.errors WITH (security_barrier) AS
+SELECT e.run_id, e.stage, e.source, e.source_ctid,
+	   CASE WHEN parproc._may_read_rows(h.role, coalesce(h.source, e.source)) THEN e.row END AS row,
+	   e.sqlstate,
+	   CASE WHEN parproc._may_read_rows(h.role, coalesce(h.source, e.source)) THEN e.message END
+		   AS message,
+	   e.failed_at
+FROM parproc.error_rows e JOIN parproc.run_history h ON h.run_id = e.run_id
+WHERE parproc._may_read(h.role);
+
+CREATE OR REPLACE VIEW parproc.runs WITH (security_barrier) AS
+SELECT h.run_id, h.pipeline, h.role,
+	   coalesce(l.state, CASE WHEN h.state IN ('queued', 'running') THEN 'failed' ELSE h.state END)
+		   AS state,
+	   h.started_at, h.finished_at,
+	   coalesce(l.rows_read, h.rows_read) AS rows_read,
+	   coalesce(l.rows_written, h.rows_written) AS rows_written,
+	   coalesce(l.rows_failed, h.rows_failed) AS rows_failed,
+	   coalesce(h.elapsed_ms, extract(epoch FROM clock_timestamp() - l.started_at) * 1000) AS elapsed_ms,
+	   coalesce(l.rows_read, h.rows_read)
+		   / NULLIF(coalesce(h.elapsed_ms, extract(epoch FROM clock_timestamp() - l.started_at) * 1000), 0)
+		   * 1000 AS rows_per_sec,
+	   h.workers_requested, coalesce(l.workers_used, h.workers_used) AS workers_used,
+	   h.on_error,
+	   CASE WHEN parproc._may_read(h.role) AND parproc._may_read_rows(h.role, h.source) THEN
+		   coalesce(h.error, CASE WHEN h.state IN ('queued', 'running') AND l.run_id IS NULL THEN
+			   'the run was interrupted (server restart or coordinator exit)' END)
+	   END AS error,
+	   h.sqlstate
+FROM parproc.run_history h LEFT JOIN parproc._live_runs() l ON l.run_id = h.run_id;
+
+CREATE OR REPLACE VIEW parproc.pipelines WITH (security_barrier) AS
+SELECT d.name, d.owner, d.source, d.target,
+	   CASE WHEN parproc._may_read(d.owner) THEN d.stages END AS stages,
+	   d.created_at, count(h.run_id) AS runs,
+	   coalesce(sum(h.rows_read), 0) AS rows_read,
+	   coalesce(sum(h.rows_written), 0) AS rows_written,
+	   coalesce(sum(h.rows_failed), 0) AS rows_failed,
+	   max(h.started_at) AS last_run
+FROM parproc.pipeline_defs d LEFT JOIN parproc.run_history h ON h.pipeline = d.name
+GROUP BY d.name;

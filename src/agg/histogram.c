@@ -141,8 +141,14 @@ parproc_histogram_combinefn(PG_FUNCTION_ARGS)
 	HistogramState *state2 = PG_ARGISNULL(1) ? NULL : (HistogramState *) PG_GETARG_POINTER(1);
 	int32		i;
 
+	/* only ever called as an aggregate's combine function */
+	(void) ParprocAggContext(fcinfo);
 	if (state2 == NULL)
+	{
+		if (state1 == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_POINTER(state1);
+	}
 	if (state1 == NULL)
 		state1 = HistogramNewState(ParprocAggContext(fcinfo),
 								   state2->lo, state2->hi, state2->buckets);

@@ -428,8 +428,14 @@ parproc_hll_combinefn(PG_FUNCTION_ARGS)
 	HllState   *state1 = PG_ARGISNULL(0) ? NULL : (HllState *) PG_GETARG_POINTER(0);
 	HllState   *state2 = PG_ARGISNULL(1) ? NULL : (HllState *) PG_GETARG_POINTER(1);
 
+	/* only ever called as an aggregate's combine function */
+	(void) ParprocAggContext(fcinfo);
 	if (state2 == NULL)
+	{
+		if (state1 == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_POINTER(state1);
+	}
 	if (state1 == NULL)
 		state1 = HllNewState(ParprocAggContext(fcinfo), state2->precision);
 	HllAddState(state1, state2);

@@ -183,8 +183,14 @@ parproc_percentile_combinefn(PG_FUNCTION_ARGS)
 	PercentileState *state2 = PG_ARGISNULL(1) ? NULL : (PercentileState *) PG_GETARG_POINTER(1);
 	const void *src;
 
+	/* only ever called as an aggregate's combine function */
+	(void) ParprocAggContext(fcinfo);
 	if (state2 == NULL)
+	{
+		if (state1 == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_POINTER(state1);
+	}
 
 	if (state1 == NULL)
 		state1 = PercentileNewState(aggcontext);

@@ -327,8 +327,14 @@ parproc_qsketch_combinefn(PG_FUNCTION_ARGS)
 	QsketchState *state2 = PG_ARGISNULL(1) ? NULL : (QsketchState *) PG_GETARG_POINTER(1);
 	MemoryContext aggcontext = ParprocAggContext(fcinfo);
 
+	/* only ever called as an aggregate's combine function */
+	(void) ParprocAggContext(fcinfo);
 	if (state2 == NULL)
+	{
+		if (state1 == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_POINTER(state1);
+	}
 	if (state1 == NULL)
 		state1 = QsketchNew(aggcontext, state2->s.accuracy, state2->s.ncentroids);
 	ParprocFractionsCombine(aggcontext, &state1->f, &state2->f);

@@ -56,8 +56,14 @@ parproc_stats_combinefn(PG_FUNCTION_ARGS)
 	PpMoments  *state1 = PG_ARGISNULL(0) ? NULL : (PpMoments *) PG_GETARG_POINTER(0);
 	PpMoments  *state2 = PG_ARGISNULL(1) ? NULL : (PpMoments *) PG_GETARG_POINTER(1);
 
+	/* only ever called as an aggregate's combine function */
+	(void) ParprocAggContext(fcinfo);
 	if (state2 == NULL)
+	{
+		if (state1 == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_POINTER(state1);
+	}
 	if (state1 == NULL)
 		state1 = StatsNewState(ParprocAggContext(fcinfo));
 	pp_moments_combine(state1, state2);

@@ -349,8 +349,14 @@ parproc_topk_combinefn(PG_FUNCTION_ARGS)
 	TopkState  *state2 = PG_ARGISNULL(1) ? NULL : (TopkState *) PG_GETARG_POINTER(1);
 	MemoryContext aggcontext = ParprocAggContext(fcinfo);
 
+	/* only ever called as an aggregate's combine function */
+	(void) ParprocAggContext(fcinfo);
 	if (state2 == NULL)
+	{
+		if (state1 == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_POINTER(state1);
+	}
 	PG_RETURN_POINTER(TopkFold(aggcontext, state1, state2));
 }
 

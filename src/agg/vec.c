@@ -196,8 +196,14 @@ parproc_vec_combinefn(PG_FUNCTION_ARGS)
 	VecState   *state2 = PG_ARGISNULL(1) ? NULL : (VecState *) PG_GETARG_POINTER(1);
 	int32		i;
 
+	/* only ever called as an aggregate's combine function */
+	(void) ParprocAggContext(fcinfo);
 	if (state2 == NULL)
+	{
+		if (state1 == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_POINTER(state1);
+	}
 	if (state1 == NULL)
 		state1 = VecNewState(ParprocAggContext(fcinfo), state2->kind, state2->len);
 	else if (state1->len != state2->len)

@@ -225,9 +225,10 @@ PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target, Datum *
 
 /*
  * The definition of pipeline name, for a member of its owner's role who is
- * about to act on it (verb: "run", "drop", ...); errors otherwise.
+ * about to act on it (verb: "run", "drop", ...); errors otherwise.  Returns
+ * the owner.
  */
-void
+Oid
 PpLookupOwnedPipeline(const char *name, const char *verb, Oid *source, Oid *target,
 					  Datum *stages)
 {
@@ -242,6 +243,7 @@ PpLookupOwnedPipeline(const char *name, const char *verb, Oid *source, Oid *targ
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("must be a member of the owner of pipeline \"%s\" to %s it",
 						name, verb)));
+	return owner;
 }
 
 /* ereport unless the current user has privilege mode on relation relid. */
@@ -314,7 +316,7 @@ parproc_create_pipeline(PG_FUNCTION_ARGS)
 	CheckTablePrivilege(target_id, ACL_INSERT);
 	target = table_open(target_id, AccessShareLock);
 	PpCheckTarget(target);
-	(void) PpCompile(defs, source, target);
+	(void) PpCompile(defs, NULL, RelationGetDescr(source), source, target);
 	table_close(target, NoLock);
 	table_close(source, NoLock);
 
@@ -342,7 +344,7 @@ parproc_drop_pipeline(PG_FUNCTION_ARGS)
 				target;
 	Datum		stages;
 
-	PpLookupOwnedPipeline(name, "drop", &source, &target, &stages);
+	(void) PpLookupOwnedPipeline(name, "drop", &source, &target, &stages);
 	SPI_connect();
 	PpCatalogExec("DELETE FROM parproc.pipeline_defs WHERE name = $1", 1, types, values,
 				  NULL, false);

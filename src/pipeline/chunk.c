@@ -33,6 +33,7 @@
 #include "access/heapam.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/tupconvert.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -81,7 +82,9 @@ typedef struct ChunkExec
 	AttrNumber	sinkmax;
 	bool		sinkdirect;		/* the last map writes the sink slots itself */
 	bool		dry;			/* evaluate only: no writes, no done mark */
-	Relation	source;
+	Relation	source;			/* the part read */
+	Relation	runrel;			/* the run's source (source itself, or its parent) */
+	TupleConversionMap *rowmap; /* part's rows as runrel's, if they differ */
 	Relation	target;
 	EState	   *estate;
 	ExprContext *econtext;		/* stage evaluation; reset per batch */
@@ -289,7 +292,13 @@ RecordFailure(ChunkExec *x, int r, const char *stage, ErrorData *edata)
 	Datum		row;
 
 	*tid = x->in[r]->tts_tid;
-	row = ExecFetchSlotHeapTupleDatum(x->in[r]);
+	/* the row as SELECT from the run's source shows it */
+	if (x->rowmap)
+		row = heap_copy_tuple_as_datum(execute_attr_map_tuple(ExecFetchSlotHeapTuple(x->in[r], false, NULL),
+															  x->rowmap),
+									   RelationGetDescr(x->runrel));
+	else
+		row = ExecFetchSlotHeapTupleDatum(x->in[r]);
 	values[0] = Int64GetDatum(x->spec->run_id);
 	values[1] = CStringGetTextDatum(stage);
 	values[2] = ObjectIdGetDatum(RelationGetRelid(x->source));
@@ -656,9 +665,13 @@ EndTarget(ChunkExec *x)
 	ExecCloseRangeTableRelations(x->estate);
 }
 
-/* Set up the evaluation of stages defs over part pt. */
+/*
+ * Set up the evaluation of stages defs (resolved: their resolved trees, or
+ * NULL to parse them here) over part pt.
+ */
 static void
-ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *defs)
+ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *defs,
+			  const char *resolved)
 {
 	int			nb = spec->batch_size;
 	int			nstages;
@@ -666,6 +679,8 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	x->spec = spec;
 	x->slot = slot;
 	x->source = OpenRunRelation(spec, pt->relid, AccessShareLock, "source");
+	x->runrel = pt->relid == spec->source ? x->source :
+		OpenRunRelation(spec, spec->source, AccessShareLock, "source");
 	x->target = OpenRunRelation(spec, spec->target, RowExclusiveLock, "target");
 	if (x->source->rd_node.relNode != pt->filenode)
 		ereport(ERROR,
@@ -684,7 +699,10 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	PpCheckSource(x->source);
 	PpCheckTarget(x->target);
 
-	x->plan = PpCompile(defs, x->source, x->target);
+	x->plan = PpCompile(defs, resolved, RelationGetDescr(x->runrel), x->source, x->target);
+	if (x->runrel != x->source)
+		x->rowmap = convert_tuples_by_name(RelationGetDescr(x->source),
+										   RelationGetDescr(x->runrel));
 	x->estate = CreateExecutorState();
 	x->econtext = CreateExprContext(x->estate);
 	PpPlanInit(x->plan, x->estate);
@@ -765,6 +783,8 @@ ChunkExecEnd(ChunkExec *x)
 	}
 	EndTarget(x);
 	FreeExecutorState(x->estate);
+	if (x->runrel != x->source)
+		table_close(x->runrel, NoLock);
 	table_close(x->source, NoLock);
 	table_close(x->target, NoLock);
 }
@@ -859,7 +879,7 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 	int64		wal_before = pgWalUsage.wal_bytes;
 
 	SPI_connect();
-	ChunkExecInit(&x, spec, slot, pt, PpSpecStageDefs(spec));
+	ChunkExecInit(&x, spec, slot, pt, PpSpecStageDefs(spec), PpSpecResolved(spec));
 	ProcessBlocks(&x, first, last);
 	ChunkExecEnd(&x);
 	MarkDone(&x, ref, worker);
@@ -890,7 +910,7 @@ PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
 	ChunkExec	x = {0};
 
 	x.dry = true;
-	ChunkExecInit(&x, spec, slot, pt, defs);
+	ChunkExecInit(&x, spec, slot, pt, defs, NULL);
 	if (pt->nblocks > 0)
 		ProcessBlocks(&x, 0, pt->nblocks - 1);
 	ChunkExecEnd(&x);

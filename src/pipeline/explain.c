@@ -32,7 +32,7 @@ LookupForCaller(const char *name, Oid *source, Oid *target)
 {
 	Datum		stages;
 
-	PpLookupOwnedPipeline(name, "inspect", source, target, &stages);
+	(void) PpLookupOwnedPipeline(name, "inspect", source, target, &stages);
 	if (pg_class_aclcheck(*source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(*source));
 	return PpParseStages(stages);
@@ -53,7 +53,7 @@ parproc_explain_pipeline(PG_FUNCTION_ARGS)
 	List	   *defs = LookupForCaller(name, &source_id, &target_id);
 	Relation	source = table_open(source_id, AccessShareLock);
 	Relation	target = table_open(target_id, AccessShareLock);
-	PpPlan	   *plan = PpCompile(defs, source, target);
+	PpPlan	   *plan = PpCompile(defs, NULL, RelationGetDescr(source), source, target);
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (int k = 0; k < plan->nstages; k++)

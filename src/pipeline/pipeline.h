@@ -104,6 +104,7 @@ typedef struct PpRunSpec
 	int			slot;
 	int			attempt;
 	bool		resume;
+	bool		recheck;		/* resume: check the stages resolve alike */
 	Oid			dboid;
 	Oid			auth_user;
 	Oid			outer_user;
@@ -121,6 +122,7 @@ typedef struct PpRunSpec
 	char		snapshot_id[64];	/* exported by the coordinator */
 	int			nstages;
 	Size		stages_off;		/* name \0 kind expr \0, per stage */
+	Size		resolved_off;	/* the stages resolved, as text (PpResolveStages) */
 	Size		guc_off;
 	Size		guc_len;
 	int			nparts;
@@ -130,6 +132,7 @@ typedef struct PpRunSpec
 	pg_atomic_uint64 next_chunk;	/* claim counter */
 } PpRunSpec;
 
+#define PpSpecResolved(spec) ((char *) (spec) + (spec)->resolved_off)
 #define PpSpecParts(spec) ((PpPart *) ((char *) (spec) + (spec)->parts_off))
 #define PpSpecChunks(spec) ((PpChunkRef *) ((char *) (spec) + (spec)->chunks_off))
 
@@ -163,11 +166,18 @@ typedef struct PpStageSlot
 	pg_atomic_uint64 evaluator_values;	/* ... by PostgreSQL's evaluator */
 } PpStageSlot;
 
-/* A run in progress. in_use and run_id change under PpShared->lock. */
+/*
+ * A run in progress.  in_use, run_id, generation and attached change under
+ * PpShared->lock.  A slot is free when it is not in use and no worker of
+ * its last run is still attached: a coordinator that dies may leave
+ * workers stopping, which must not see a new run's flags.
+ */
 typedef struct PpRunSlot
 {
 	bool		in_use;
 	int64		run_id;
+	uint64		generation;		/* new at every reservation */
+	int			attached;		/* workers of this generation still running */
 	Oid			role;
 	int			attempt;
 	bool		registered;		/* the run is in parproc.run_history */
@@ -196,6 +206,7 @@ typedef struct PpSharedState
 	LWLock	   *lock;
 	ConditionVariable cv;		/* broadcast on every state change */
 	int			workers_in_use; /* against parproc.max_workers */
+	uint64		generations;	/* reservations so far */
 	PpRunSlot	runs[PP_MAX_RUNS];
 } PpSharedState;
 
@@ -209,6 +220,8 @@ extern void PpSlotInit(PpRunSlot *s);
 extern int	PpSlotReserve(int64 run_id, Oid role, int attempt);
 extern void PpSlotRelease(int slotno);
 extern PpRunSlot *PpSlotFind(int64 run_id, int *slotno);
+extern bool PpSlotAttach(int slotno, int64 run_id, uint64 generation);
+extern void PpSlotDetach(int slotno);
 extern void PpSlotSetState(PpRunSlot *slot, PpRunState state);
 extern void PpSlotSetError(PpRunSlot *slot, ErrorData *edata);
 extern int	PpWorkersReserve(int wanted);
@@ -226,11 +239,13 @@ extern int	PpCatalogExecSnapshot(const char *sql, int nargs, Oid *types, Datum *
 extern List *PpParseStages(Datum stages);
 extern char *PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target,
 							  Datum *stages);
-extern void PpLookupOwnedPipeline(const char *name, const char *verb, Oid *source,
+extern Oid	PpLookupOwnedPipeline(const char *name, const char *verb, Oid *source,
 								  Oid *target, Datum *stages);
 
 /* stages.c */
-extern PpPlan *PpCompile(List *defs, Relation source, Relation target);
+extern char *PpResolveStages(List *defs, TupleDesc srcdesc);
+extern PpPlan *PpCompile(List *defs, const char *resolved, TupleDesc rundesc,
+						 Relation part, Relation target);
 extern void PpPlanInit(PpPlan *plan, EState *estate);
 extern void PpCheckTarget(Relation target);
 extern void PpCheckSource(Relation source);

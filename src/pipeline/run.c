@@ -53,6 +53,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -74,6 +75,7 @@ typedef struct PpWorkerArgs
 {
 	dsm_handle	handle;
 	int64		run_id;
+	uint64		generation;		/* of the run's slot reservation */
 	int			index;			/* 0: coordinator; 1..: workers */
 } PpWorkerArgs;
 
@@ -104,43 +106,24 @@ PpSpecStageDefs(PpRunSpec *spec)
 }
 
 /*
- * A new spec: head's fields, then the stage definitions, the GUC state,
- * nparts parts and nchunks chunks (parts and chunks left for the caller).
- * Stages and GUC state come from defs/guc when given, else from head.
+ * A new spec: head's fields, then its sections: the stage definitions
+ * (stages_len bytes), their resolved trees, the GUC state (guc, or this
+ * session's when NULL), nparts parts and nchunks chunks (parts and chunks
+ * left for the caller).
  */
 static PpRunSpec *
-BuildSpec(const PpRunSpec *head, List *defs, int nparts, int64 nchunks, void *(*alloc) (Size))
+BuildSpec(const PpRunSpec *head, const char *stages, Size stages_len, const char *resolved,
+		  const char *guc, Size guc_len, int nparts, int64 nchunks, void *(*alloc) (Size))
 {
-	StringInfoData st;
-	Size		guc_len = head->guc_len;
+	Size		resolved_len = strlen(resolved) + 1;
 	Size		off;
 	PpRunSpec  *spec;
 
-	initStringInfo(&st);
-	if (defs)
-	{
-		ListCell   *lc;
-
-		foreach(lc, defs)
-		{
-			PpStageDef *def = lfirst(lc);
-
-			appendBinaryStringInfo(&st, def->name, strlen(def->name) + 1);
-			appendStringInfoChar(&st, def->is_filter ? 'f' : 'm');
-			appendBinaryStringInfo(&st, def->expr, strlen(def->expr) + 1);
-		}
-	}
-	else
-	{
-		/* the stages of head, whose length is up to its GUC state */
-		appendBinaryStringInfo(&st, (char *) head + head->stages_off,
-							   head->guc_off - head->stages_off);
-	}
-	if (guc_len == 0)
+	if (guc == NULL)
 		guc_len = EstimateGUCStateSpace();
-
 	off = MAXALIGN(sizeof(PpRunSpec));
-	off += MAXALIGN(st.len);
+	off += MAXALIGN(stages_len);
+	off += MAXALIGN(resolved_len);
 	off += MAXALIGN(guc_len);
 	off += MAXALIGN(sizeof(PpPart) * Max(nparts, 1));
 	off += sizeof(PpChunkRef) * Max(nchunks, 1);
@@ -148,21 +131,45 @@ BuildSpec(const PpRunSpec *head, List *defs, int nparts, int64 nchunks, void *(*
 	spec = alloc(off);
 	memcpy(spec, head, sizeof(PpRunSpec));
 	spec->total_size = off;
-	spec->nstages = defs ? list_length(defs) : head->nstages;
 	spec->stages_off = MAXALIGN(sizeof(PpRunSpec));
-	memcpy((char *) spec + spec->stages_off, st.data, st.len);
-	spec->guc_off = spec->stages_off + MAXALIGN(st.len);
+	memcpy((char *) spec + spec->stages_off, stages, stages_len);
+	spec->resolved_off = spec->stages_off + MAXALIGN(stages_len);
+	memcpy(PpSpecResolved(spec), resolved, resolved_len);
+	spec->guc_off = spec->resolved_off + MAXALIGN(resolved_len);
 	spec->guc_len = guc_len;
-	if (head->guc_len == 0)
+	if (guc == NULL)
 		SerializeGUCState(guc_len, (char *) spec + spec->guc_off);
 	else
-		memcpy((char *) spec + spec->guc_off, (char *) head + head->guc_off, guc_len);
+		memcpy((char *) spec + spec->guc_off, guc, guc_len);
 	spec->nparts = nparts;
 	spec->parts_off = spec->guc_off + MAXALIGN(guc_len);
 	spec->nchunks = nchunks;
 	spec->chunks_off = spec->parts_off + MAXALIGN(sizeof(PpPart) * Max(nparts, 1));
 	pg_atomic_init_u64(&spec->next_chunk, 0);
 	return spec;
+}
+
+/* The stage definitions of spec as the stages document (a JSON array). */
+static char *
+SpecStagesJson(PpRunSpec *spec)
+{
+	StringInfoData json;
+	ListCell   *lc;
+
+	initStringInfo(&json);
+	appendStringInfoChar(&json, '[');
+	foreach(lc, PpSpecStageDefs(spec))
+	{
+		PpStageDef *def = lfirst(lc);
+
+		appendStringInfoString(&json, json.len > 1 ? ", {\"name\": " : "{\"name\": ");
+		escape_json(&json, def->name);
+		appendStringInfoString(&json, def->is_filter ? ", \"filter\": " : ", \"map\": ");
+		escape_json(&json, def->expr);
+		appendStringInfoChar(&json, '}');
+	}
+	appendStringInfoChar(&json, ']');
+	return json.data;
 }
 
 /* palloc in TopMemoryContext, for specs that live as long as the process. */
@@ -189,28 +196,67 @@ BecomeCaller(PpRunSpec *spec)
 
 /* ----------------------------------------------------------- catalog */
 
-/* The source's relations with storage: the table, or its leaf partitions. */
+/*
+ * The source's relations with storage, the ones SELECT from it reads: the
+ * table and its inheritance children, or its leaf partitions.  Anything
+ * parproc cannot read block by block is refused, never skipped.
+ */
 List *
 PpSourceParts(Oid source)
 {
 	List	   *parts = NIL;
+	ListCell   *lc;
 
-	if (get_rel_relkind(source) == RELKIND_PARTITIONED_TABLE)
+	foreach(lc, find_all_inheritors(source, AccessShareLock, NULL))
 	{
-		List	   *rels = find_all_inheritors(source, AccessShareLock, NULL);
-		ListCell   *lc;
+		Oid			relid = lfirst_oid(lc);
+		char		kind = get_rel_relkind(relid);
 
-		foreach(lc, rels)
-			if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_RELATION)
-				parts = lappend_oid(parts, lfirst_oid(lc));
+		if (kind == RELKIND_PARTITIONED_TABLE)
+			continue;			/* no storage: its partitions follow */
+		if (kind != RELKIND_RELATION)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot read \"%s\", a part of source \"%s\", in a pipeline",
+							get_rel_name(relid), get_rel_name(source)),
+					 errdetail("It is not an ordinary table (a foreign table, for example)."),
+					 errhint("Pipelines read the blocks of local tables only.")));
+		parts = lappend_oid(parts, relid);
 	}
-	else
-		parts = list_make1_oid(source);
 	return parts;
 }
 
 /* Set argument i of a catalog statement. */
 #define RUN_ARG(i, type, value) (types[i] = (type), values[i] = (value))
+
+/*
+ * A resumed run goes on with the stages it resolved when it started
+ * (PpSpecResolved); under the run's settings, restored in this process,
+ * they must still resolve alike, or objects they name were dropped or
+ * replaced since, and the rest of the run would not compute what its
+ * first chunks did.
+ */
+static void
+CheckStagesResolveAlike(PpRunSpec *spec)
+{
+	Relation	source = try_table_open(spec->source, AccessShareLock);
+	char	   *now;
+
+	if (source == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the source table of run %lld was dropped", (long long) spec->run_id)));
+	now = PpResolveStages(PpSpecStageDefs(spec), RelationGetDescr(source));
+	table_close(source, AccessShareLock);
+	if (strcmp(now, PpSpecResolved(spec)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot resume run %lld: its stages no longer mean what they meant when "
+						"it started", (long long) spec->run_id),
+				 errdetail("A function, operator, type or column the stages name was created, "
+						   "dropped or changed since."),
+				 errhint("Start a new run into a fresh target.")));
+}
 
 /*
  * Transaction A: find the source's parts, record the run (or, on resume,
@@ -223,8 +269,8 @@ RegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 	int			n = list_length(relids);
 	Datum	   *oids = palloc(sizeof(Datum) * n);
 	Datum	   *nodes = palloc(sizeof(Datum) * n);
-	Oid			types[9];
-	Datum		values[9];
+	Oid			types[13];
+	Datum		values[13];
 	ListCell   *lc;
 	int			i = 0;
 	ArrayType  *relarr,
@@ -247,6 +293,8 @@ RegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 	RUN_ARG(2, OIDARRAYOID, PointerGetDatum(nodearr));
 	if (spec->resume)
 	{
+		if (spec->recheck)
+			CheckStagesResolveAlike(spec);
 		PpCatalogExec("SELECT relids = $2 AND filenodes = $3 FROM parproc.run_history"
 					  " WHERE run_id = $1", 3, types, values, NULL, true);
 		if (SPI_processed != 1 ||
@@ -261,8 +309,13 @@ RegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 		RUN_ARG(4, INT4OID, Int32GetDatum(spec->workers));
 		PpCatalogExec("UPDATE parproc.run_history SET state = 'running', attempts = $4,"
 					  " workers_requested = $5, finished_at = NULL, error = NULL,"
-					  " error_detail = NULL, sqlstate = NULL WHERE run_id = $1",
-					  5, types, values, NULL, false);
+					  " error_detail = NULL, sqlstate = NULL WHERE run_id = $1"
+					  " AND state <> 'done'", 5, types, values, NULL, false);
+		if (SPI_processed != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("run %lld is done: there is nothing to resume",
+							(long long) spec->run_id)));
 	}
 	else
 	{
@@ -272,10 +325,22 @@ RegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 												"skip" : "abort"));
 		RUN_ARG(6, INT4OID, Int32GetDatum(spec->workers));
 		RUN_ARG(7, INT4OID, Int32GetDatum(spec->chunk_size));
+		RUN_ARG(8, OIDOID, ObjectIdGetDatum(spec->source));
+		RUN_ARG(9, OIDOID, ObjectIdGetDatum(spec->target));
+		RUN_ARG(10, TEXTOID, CStringGetTextDatum(SpecStagesJson(spec)));
+		RUN_ARG(11, TEXTOID, CStringGetTextDatum(PpSpecResolved(spec)));
+		{
+			bytea	   *guc = palloc(VARHDRSZ + spec->guc_len);
+
+			SET_VARSIZE(guc, VARHDRSZ + spec->guc_len);
+			memcpy(VARDATA(guc), (char *) spec + spec->guc_off, spec->guc_len);
+			RUN_ARG(12, BYTEAOID, PointerGetDatum(guc));
+		}
 		PpCatalogExec("INSERT INTO parproc.run_history (run_id, relids, filenodes, pipeline,"
-					  " role, on_error, workers_requested, chunk_size, state, started_at)"
-					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'running', now())",
-					  8, types, values, NULL, false);
+					  " role, on_error, workers_requested, chunk_size, source, target, stages,"
+					  " resolved, settings, state, started_at)"
+					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13,"
+					  " 'running', now())", 13, types, values, NULL, false);
 	}
 	/* totals of earlier attempts, so the live counters continue from them */
 	PpCatalogExec("SELECT count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_written), 0),"
@@ -370,7 +435,9 @@ PlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids, void *(*alloc) (Size))
 	for (int64 i = 0; i < total; i++)
 		n += !done[i];
 
-	spec = BuildSpec(req, NULL, nparts, n, alloc);
+	spec = BuildSpec(req, (char *) req + req->stages_off, req->resolved_off - req->stages_off,
+					 PpSpecResolved(req), (char *) req + req->guc_off, req->guc_len,
+					 nparts, n, alloc);
 	memcpy(PpSpecParts(spec), parts, sizeof(PpPart) * nparts);
 	n = 0;
 	for (p = 0; p < nparts; p++)
@@ -551,7 +618,7 @@ LaunchWorkers(PpRunSpec *spec, PpRunSlot *slot, dsm_handle handle, int n,
 	for (int i = 1; i <= n; i++)
 	{
 		BackgroundWorker bgw = {0};
-		PpWorkerArgs args = {handle, spec->run_id, i};
+		PpWorkerArgs args = {handle, spec->run_id, slot->generation, i};
 
 		bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION |
 			BGWORKER_CLASS_PARALLEL;
@@ -625,7 +692,9 @@ CoordinatorExit(int code, Datum arg)
 
 	if (state == PP_STATE_QUEUED || state == PP_STATE_RUNNING)
 	{
+		/* workers still running stop at once; the slot waits for them */
 		pg_atomic_write_u32(&slot->failed, 1);
+		SignalParticipants(slot);
 		PpSlotSetState(slot, PP_STATE_FAILED);
 	}
 	if (coordinator_reserved)
@@ -654,7 +723,7 @@ PpCoordinatorMain(Datum arg)
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
-	if (!slot->in_use || slot->run_id != args.run_id)
+	if (!slot->in_use || slot->run_id != args.run_id || slot->generation != args.generation)
 		return;
 	slot->coordinator_pid = MyProcPid;
 	before_shmem_exit(CoordinatorExit, arg);
@@ -788,6 +857,13 @@ PpCoordinatorMain(Datum arg)
 		dsm_detach(seg);
 }
 
+/* A worker's exit: the slot can be reused once every worker has left. */
+static void
+WorkerExit(int code, Datum arg)
+{
+	PpSlotDetach(DatumGetInt32(arg));
+}
+
 /* A worker of a run (background worker): claims and processes chunks. */
 void
 PpWorkerMain(Datum arg)
@@ -802,8 +878,9 @@ PpWorkerMain(Datum arg)
 	memcpy(&args, MyBgworkerEntry->bgw_extra, sizeof(args));
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
-	if (!slot->in_use || slot->run_id != args.run_id)
+	if (!PpSlotAttach(slotno, args.run_id, args.generation))
 		return;
+	before_shmem_exit(WorkerExit, arg);
 	seg = dsm_attach(args.handle);
 	if (seg == NULL)
 		return;					/* the coordinator is gone */
@@ -869,6 +946,11 @@ typedef struct RunRequest
 	List	   *defs;
 	Oid			source;
 	Oid			target;
+	Oid			role;			/* the run's identity: the pipeline's owner */
+	int			chunk_size;
+	char	   *resolved;		/* the stages resolved (resume: as they were) */
+	bool		recheck;		/* resume: check they still resolve alike */
+	bytea	   *settings;		/* resume: the run's settings; else NULL */
 } RunRequest;
 
 /* The current user's workers argument, capped; -1 (NULL) = the default. */
@@ -926,11 +1008,14 @@ CheckCallerLocks(Relation rel, LOCKMODE conflicting, const char *what)
 				 errhint("Commit first.")));
 }
 
-/* Everything start/run/resume check in the calling session. */
+/*
+ * Everything start/run/resume check in the calling session.  A new run
+ * takes the pipeline's definition, owner and the chunk size now; a resume
+ * has them from the run already.
+ */
 static void
 PrepareRun(RunRequest *rq)
 {
-	Datum		stages;
 	Relation	source,
 				target;
 
@@ -943,19 +1028,34 @@ PrepareRun(RunRequest *rq)
 		ereport(ERROR,
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
 				 errmsg("cannot run a pipeline in a read-only transaction")));
-	PpLookupOwnedPipeline(rq->pipeline, "run", &rq->source, &rq->target, &stages);
-	if (pg_class_aclcheck(rq->source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+	if (!rq->resume)
+	{
+		Datum		stages;
+
+		rq->role = PpLookupOwnedPipeline(rq->pipeline, "run", &rq->source, &rq->target,
+										 &stages);
+		rq->defs = PpParseStages(stages);
+		rq->chunk_size = parproc_chunk_size;
+	}
+	/* the run reads and writes as the pipeline's owner */
+	if (pg_class_aclcheck(rq->source, rq->role, ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(rq->source));
-	if (pg_class_aclcheck(rq->target, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
+	if (pg_class_aclcheck(rq->target, rq->role, ACL_INSERT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(rq->target));
-	rq->defs = PpParseStages(stages);
-	source = table_open(rq->source, AccessShareLock);
-	target = table_open(rq->target, AccessShareLock);
+	source = try_table_open(rq->source, AccessShareLock);
+	target = try_table_open(rq->target, AccessShareLock);
+	if (source == NULL || target == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the %s table of run %lld was dropped", source ? "target" : "source",
+						(long long) rq->run_id)));
 	PpCheckSource(source);
 	PpCheckTarget(target);
 	CheckCallerLocks(source, AccessExclusiveLock, "source");
 	CheckCallerLocks(target, ShareLock, "target");
-	(void) PpCompile(rq->defs, source, target);
+	if (rq->resolved == NULL)
+		rq->resolved = PpResolveStages(rq->defs, RelationGetDescr(source));
+	(void) PpCompile(rq->defs, rq->resolved, RelationGetDescr(source), source, target);
 	table_close(source, NoLock);
 	table_close(target, NoLock);
 }
@@ -965,26 +1065,43 @@ static PpRunSpec *
 RequestSpec(RunRequest *rq, int slotno)
 {
 	PpRunSpec	head = {0};
-	Oid			outer = GetCurrentRoleId();
+	Oid			caller;
+	StringInfoData stages;
+	ListCell   *lc;
 
 	head.run_id = rq->run_id;
 	head.slot = slotno;
 	head.attempt = rq->attempt;
 	head.resume = rq->resume;
+	head.recheck = rq->recheck;
 	head.dboid = MyDatabaseId;
 	head.auth_user = GetAuthenticatedUserId();
-	head.outer_user = outer;
-	head.outer_is_superuser = superuser_arg(OidIsValid(outer) ? outer : GetSessionUserId());
-	GetUserIdAndSecContext(&head.current_user, &head.sec_context);
+	/* as SET ROLE to the pipeline's owner: never the caller's own privileges */
+	head.outer_user = rq->role;
+	head.outer_is_superuser = superuser_arg(rq->role);
+	GetUserIdAndSecContext(&caller, &head.sec_context);
+	head.current_user = rq->role;
 	head.source = rq->source;
 	head.target = rq->target;
 	head.on_error = rq->on_error;
 	head.max_error_rows = parproc_max_error_rows;
 	head.batch_size = parproc_batch_size;
-	head.chunk_size = parproc_chunk_size;
+	head.chunk_size = rq->chunk_size;
 	head.workers = rq->workers;
 	strlcpy(head.pipeline, rq->pipeline, NAMEDATALEN);
-	return BuildSpec(&head, rq->defs, 0, 0, palloc0);
+	head.nstages = list_length(rq->defs);
+	initStringInfo(&stages);
+	foreach(lc, rq->defs)
+	{
+		PpStageDef *def = lfirst(lc);
+
+		appendBinaryStringInfo(&stages, def->name, strlen(def->name) + 1);
+		appendStringInfoChar(&stages, def->is_filter ? 'f' : 'm');
+		appendBinaryStringInfo(&stages, def->expr, strlen(def->expr) + 1);
+	}
+	return BuildSpec(&head, stages.data, stages.len, rq->resolved,
+					 rq->settings ? VARDATA_ANY(rq->settings) : NULL,
+					 rq->settings ? VARSIZE_ANY_EXHDR(rq->settings) : 0, 0, 0, palloc0);
 }
 
 /* Ask the coordinator's slot to stop the run (PG_ENSURE_ERROR_CLEANUP). */
@@ -1020,6 +1137,7 @@ LaunchCoordinator(RunRequest *rq, int slotno)
 	memcpy(dsm_segment_address(seg), spec, spec->total_size);
 	args.handle = dsm_segment_handle(seg);
 	args.run_id = rq->run_id;
+	args.generation = slot->generation;
 	args.index = 0;
 	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	bgw.bgw_start_time = BgWorkerStart_ConsistentState;
@@ -1079,6 +1197,8 @@ RunInline(RunRequest *rq, int slotno)
 	PpRunSlot  *slot = &PpShared->runs[slotno];
 	PpRunSpec  *req = RequestSpec(rq, slotno);
 	TimestampTz started = GetCurrentTimestamp();
+	Oid			save_user;
+	int			save_sec;
 
 	ereport(NOTICE,
 			(errmsg("no background worker slot is free: run %lld runs in this session",
@@ -1087,6 +1207,9 @@ RunInline(RunRequest *rq, int slotno)
 	slot->coordinator_pid = MyProcPid;
 	slot->workers[0].pid = MyProcPid;
 	slot->workers[0].started_at = started;
+	/* as the pipeline's owner, as in a coordinator */
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(rq->role, save_sec | SECURITY_LOCAL_USERID_CHANGE);
 	PG_TRY();
 	{
 		List	   *relids;
@@ -1103,6 +1226,7 @@ RunInline(RunRequest *rq, int slotno)
 	}
 	PG_FINALLY();
 	{
+		SetUserIdAndSecContext(save_user, save_sec);
 		PpSlotRelease(slotno);
 	}
 	PG_END_TRY();
@@ -1142,7 +1266,7 @@ StartRun(RunRequest *rq, bool inline_ok, bool *ran_inline)
 		CheckMayWait();
 	if (!rq->resume)
 		rq->run_id = NextRunId();
-	slotno = PpSlotReserve(rq->run_id, GetUserId(), rq->attempt);
+	slotno = PpSlotReserve(rq->run_id, rq->role, rq->attempt);
 	for (int k = 0; k < list_length(rq->defs); k++)
 		strlcpy(PpShared->runs[slotno].stages[k].name,
 				((PpStageDef *) list_nth(rq->defs, k))->name, NAMEDATALEN);
@@ -1328,7 +1452,11 @@ parproc_cancel(PG_FUNCTION_ARGS)
 	return BoolGetDatum(true);
 }
 
-/* resume(run_id, workers): the chunks not done, with a fresh snapshot */
+/*
+ * resume(run_id, workers): the chunks not done, with a fresh snapshot, as
+ * the run began them: its stages as resolved then, its settings, its chunk
+ * size, source, target and role, whatever became of the pipeline since.
+ */
 Datum
 parproc_resume(PG_FUNCTION_ARGS)
 {
@@ -1337,8 +1465,11 @@ parproc_resume(PG_FUNCTION_ARGS)
 	Datum		values[1];
 	bool		ran_inline;
 	char	   *state;
-	Oid			role;
+	HeapTuple	tup;
+	TupleDesc	desc;
 	bool		isnull;
+	Datum		d;
+	MemoryContext cxt = CurrentMemoryContext;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -1349,28 +1480,46 @@ parproc_resume(PG_FUNCTION_ARGS)
 	rq.workers = WorkersArg(fcinfo, 1);
 	values[0] = Int64GetDatum(rq.run_id);
 	SPI_connect();
-	PpCatalogExec("SELECT pipeline, state, role, on_error, attempts + 1"
+	PpCatalogExec("SELECT pipeline, state, role, on_error, attempts + 1, chunk_size, source,"
+				  " target, stages, resolved, settings"
 				  " FROM parproc.run_history WHERE run_id = $1", 1, types, values, NULL, true);
 	if (SPI_processed != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("run %lld does not exist", (long long) rq.run_id)));
-	rq.pipeline = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
-	state = pstrdup(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
-	role = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
-	rq.on_error = strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4), "skip") == 0 ?
-		PP_ON_ERROR_SKIP : PP_ON_ERROR_ABORT;
-	rq.attempt = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull));
-	SPI_finish();
-	if (!has_privs_of_role(GetUserId(), role))
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	MemoryContextSwitchTo(cxt);	/* what outlives SPI_finish */
+	rq.role = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
+	if (!has_privs_of_role(GetUserId(), rq.role))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("must be a member of the role that started run %lld to resume it",
 						(long long) rq.run_id)));
-	if (PpSlotFind(rq.run_id, NULL))
+	rq.pipeline = pstrdup(SPI_getvalue(tup, desc, 1));
+	state = pstrdup(SPI_getvalue(tup, desc, 2));
+	rq.on_error = strcmp(SPI_getvalue(tup, desc, 4), "skip") == 0 ?
+		PP_ON_ERROR_SKIP : PP_ON_ERROR_ABORT;
+	rq.attempt = DatumGetInt32(SPI_getbinval(tup, desc, 5, &isnull));
+	rq.chunk_size = DatumGetInt32(SPI_getbinval(tup, desc, 6, &isnull));
+	rq.source = DatumGetObjectId(SPI_getbinval(tup, desc, 7, &isnull));
+	rq.target = DatumGetObjectId(SPI_getbinval(tup, desc, 8, &isnull));
+	d = SPI_getbinval(tup, desc, 9, &isnull);
+	if (isnull)
 		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_IN_USE),
-				 errmsg("run %lld is in progress", (long long) rq.run_id)));
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cannot resume run %lld: its definition was not recorded",
+						(long long) rq.run_id),
+				 errdetail("The run was started by parproc 0.1, and its pipeline was dropped "
+						   "and created again since."),
+				 errhint("Start a new run into a fresh target.")));
+	rq.defs = PpParseStages(d);
+	rq.resolved = SPI_getvalue(tup, desc, 10);
+	rq.recheck = rq.resolved != NULL;	/* NULL: recorded by 0.1, resolved anew */
+	d = SPI_getbinval(tup, desc, 11, &isnull);
+	if (!isnull)
+		rq.settings = DatumGetByteaPCopy(d);
+	SPI_finish();
 	if (strcmp(state, "done") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

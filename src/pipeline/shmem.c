@@ -134,28 +134,43 @@ PpSlotInit(PpRunSlot *s)
 int
 PpSlotReserve(int64 run_id, Oid role, int attempt)
 {
+	int			free = -1;
+
 	LWLockAcquire(PpShared->lock, LW_EXCLUSIVE);
 	for (int i = 0; i < PP_MAX_RUNS; i++)
 	{
 		PpRunSlot  *s = &PpShared->runs[i];
 
-		if (s->in_use)
-			continue;
+		/* the check that the run is not in progress is this reservation */
+		if ((s->in_use || s->attached > 0) && s->run_id == run_id)
+		{
+			LWLockRelease(PpShared->lock);
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_IN_USE),
+					 errmsg("run %lld is in progress", (long long) run_id)));
+		}
+		if (free < 0 && !s->in_use && s->attached == 0)
+			free = i;
+	}
+	if (free >= 0)
+	{
+		PpRunSlot  *s = &PpShared->runs[free];
+
 		s->in_use = true;
 		s->run_id = run_id;
+		s->generation = ++PpShared->generations;
 		s->role = role;
 		s->attempt = attempt;
 		s->registered = false;
 		PpSlotInit(s);
-		LWLockRelease(PpShared->lock);
-		return i;
 	}
 	LWLockRelease(PpShared->lock);
-	ereport(ERROR,
-			(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-			 errmsg("too many pipeline runs in progress"),
-			 errdetail("At most %d runs can be in progress at once.", PP_MAX_RUNS)));
-	return -1;					/* keep the compiler quiet */
+	if (free < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("too many pipeline runs in progress"),
+				 errdetail("At most %d runs can be in progress at once.", PP_MAX_RUNS)));
+	return free;
 }
 
 /* Free slot slotno and wake everyone waiting for a run. */
@@ -168,7 +183,10 @@ PpSlotRelease(int slotno)
 	ConditionVariableBroadcast(&PpShared->cv);
 }
 
-/* The slot of run_id, or NULL when it is not in progress. */
+/*
+ * The slot of run_id, or NULL when it is not in progress: in use, or with
+ * workers of its run still stopping.
+ */
 PpRunSlot *
 PpSlotFind(int64 run_id, int *slotno)
 {
@@ -176,7 +194,8 @@ PpSlotFind(int64 run_id, int *slotno)
 
 	LWLockAcquire(PpShared->lock, LW_SHARED);
 	for (int i = 0; i < PP_MAX_RUNS; i++)
-		if (PpShared->runs[i].in_use && PpShared->runs[i].run_id == run_id)
+		if ((PpShared->runs[i].in_use || PpShared->runs[i].attached > 0) &&
+			PpShared->runs[i].run_id == run_id)
 		{
 			found = &PpShared->runs[i];
 			if (slotno)
@@ -185,6 +204,34 @@ PpSlotFind(int64 run_id, int *slotno)
 		}
 	LWLockRelease(PpShared->lock);
 	return found;
+}
+
+/*
+ * A worker joins the run in slotno, if that is still the reservation it was
+ * launched for.  Returns false when the run is gone.
+ */
+bool
+PpSlotAttach(int slotno, int64 run_id, uint64 generation)
+{
+	PpRunSlot  *s = &PpShared->runs[slotno];
+	bool		ok;
+
+	LWLockAcquire(PpShared->lock, LW_EXCLUSIVE);
+	ok = s->in_use && s->run_id == run_id && s->generation == generation;
+	if (ok)
+		s->attached++;
+	LWLockRelease(PpShared->lock);
+	return ok;
+}
+
+/* A worker that attached leaves the slot. */
+void
+PpSlotDetach(int slotno)
+{
+	LWLockAcquire(PpShared->lock, LW_EXCLUSIVE);
+	PpShared->runs[slotno].attached--;
+	LWLockRelease(PpShared->lock);
+	ConditionVariableBroadcast(&PpShared->cv);
 }
 
 /* Publish a new state of the run in slot. */

@@ -17,6 +17,7 @@
  */
 #include "postgres.h"
 
+#include "access/attmap.h"
 #include "access/table.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_class.h"
@@ -34,6 +35,7 @@
 #include "parser/parse_coerce.h"
 #include "parser/parser.h"
 #include "rewrite/rewriteHandler.h"
+#include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/queryenvironment.h"
@@ -400,13 +402,167 @@ PpCheckTarget(Relation target)
 						RelationGetRelationName(target))));
 }
 
-/* Parse the stages over source and project them onto target. */
+/*
+ * The stages of plan as one node tree, for nodeToString: per stage, its
+ * qual (filter) or its target list (map).
+ */
+static List *
+StagesToNodes(PpPlan *plan)
+{
+	List	   *nodes = NIL;
+
+	for (int k = 0; k < plan->nstages; k++)
+	{
+		PpStage    *st = &plan->stages[k];
+		List	   *tlist = NIL;
+
+		if (st->is_filter)
+		{
+			nodes = lappend(nodes, list_make1(st->qual));
+			continue;
+		}
+		for (int c = 0; c < st->ncols; c++)
+			tlist = lappend(tlist,
+							makeTargetEntry(st->cols[c], c + 1,
+											pstrdup(NameStr(TupleDescAttr(st->outdesc, c)->attname)),
+											false));
+		nodes = lappend(nodes, tlist);
+	}
+	return nodes;
+}
+
+/* The stages of defs from their resolved node tree (PpResolveStages). */
+static void
+StagesFromNodes(PpPlan *plan, List *defs, List *nodes, TupleDesc srcdesc)
+{
+	TupleDesc	indesc = srcdesc;
+
+	if (list_length(nodes) != list_length(defs))
+		elog(ERROR, "resolved stages do not match their definitions");
+	plan->nstages = list_length(defs);
+	plan->stages = palloc0(sizeof(PpStage) * Max(plan->nstages, 1));
+	for (int k = 0; k < plan->nstages; k++)
+	{
+		PpStageDef *def = list_nth(defs, k);
+		PpStage    *st = &plan->stages[k];
+		List	   *n = list_nth(nodes, k);
+
+		st->name = def->name;
+		st->is_filter = def->is_filter;
+		st->indesc = indesc;
+		if (def->is_filter)
+		{
+			st->qual = linitial(n);
+			st->outdesc = indesc;
+		}
+		else
+		{
+			ListCell   *tc;
+			int			c = 0;
+
+			st->outdesc = MapOutputDesc(def, n);
+			st->ncols = list_length(n);
+			st->cols = palloc(sizeof(Expr *) * st->ncols);
+			foreach(tc, n)
+				st->cols[c++] = lfirst_node(TargetEntry, tc)->expr;
+		}
+		indesc = st->outdesc;
+	}
+	plan->lastdesc = indesc;
+}
+
+/*
+ * Stages resolved over the source's columns srcdesc, once per run: which
+ * function, operator, cast and column each name means is fixed here, so
+ * objects created or dropped during the run (or a resume's search_path)
+ * cannot change it for later chunks.  Returns the trees as text.
+ */
+char *
+PpResolveStages(List *defs, TupleDesc srcdesc)
+{
+	PpPlan		plan = {0};
+
+	CompileStages(&plan, defs, srcdesc);
+	return nodeToString(StagesToNodes(&plan));
+}
+
+/* Map a stage expression over the run's source columns onto a part's. */
+static Expr *
+MapToPart(Expr *e, AttrMap *map, const PpStage *st, Relation part)
+{
+	bool		whole_row = false;
+
+	e = (Expr *) map_variable_attnos((Node *) e, 1, 0, map, InvalidOid, &whole_row);
+	if (whole_row)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("stage \"%s\" uses the whole row of the source, whose part \"%s\" has "
+						"other columns", st->name, RelationGetRelationName(part)),
+				 errhint("Name the columns the stage needs.")));
+	return e;
+}
+
+/*
+ * Point the stages that read the source (up to and including its first
+ * map) at the columns of part, a partition or inheritance child of the
+ * source whose columns are in other places or include columns the source
+ * does not have: those are hidden (marked dropped), as SELECT from the
+ * parent does not show them.
+ */
+static void
+AdjustToPart(PpPlan *plan, TupleDesc rundesc, Relation part)
+{
+	TupleDesc	partdesc = RelationGetDescr(part);
+	AttrMap    *map = build_attrmap_by_name_if_req(partdesc, rundesc);
+	TupleDesc	masked;
+	bool	   *seen;
+
+	if (map == NULL)
+		return;
+	masked = CreateTupleDescCopy(partdesc);
+	seen = palloc0(sizeof(bool) * Max(partdesc->natts, 1));
+	for (int a = 0; a < map->maplen; a++)
+		if (map->attnums[a] > 0)
+			seen[map->attnums[a] - 1] = true;
+	for (int a = 0; a < masked->natts; a++)
+		if (!seen[a])
+			TupleDescAttr(masked, a)->attisdropped = true;
+	plan->lastdesc = masked;
+	for (int k = 0; k < plan->nstages; k++)
+	{
+		PpStage    *st = &plan->stages[k];
+
+		st->indesc = masked;
+		if (st->is_filter)
+		{
+			st->qual = MapToPart(st->qual, map, st, part);
+			st->outdesc = masked;
+			continue;
+		}
+		for (int c = 0; c < st->ncols; c++)
+			st->cols[c] = MapToPart(st->cols[c], map, st, part);
+		plan->lastdesc = plan->stages[plan->nstages - 1].outdesc;
+		break;
+	}
+}
+
+/*
+ * The plan of stages defs for part (the source, or one of its partitions or
+ * inheritance children), projected onto target.  The stages come from
+ * resolved (PpResolveStages) when given, else are parsed here; either way
+ * over the source's columns rundesc, then mapped onto part's.
+ */
 PpPlan *
-PpCompile(List *defs, Relation source, Relation target)
+PpCompile(List *defs, const char *resolved, TupleDesc rundesc, Relation part,
+		  Relation target)
 {
 	PpPlan	   *plan = palloc0(sizeof(PpPlan));
 
-	CompileStages(plan, defs, RelationGetDescr(source));
+	if (resolved)
+		StagesFromNodes(plan, defs, stringToNode(resolved), rundesc);
+	else
+		CompileStages(plan, defs, rundesc);
+	AdjustToPart(plan, rundesc, part);
 	CompileSink(plan, target,
 				plan->nstages > 0 ? plan->stages[plan->nstages - 1].name : NULL);
 	return plan;
