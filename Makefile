@@ -43,7 +43,8 @@ OBJS = \
 DATA = sql/parproc--0.1.sql sql/parproc--0.1--0.2.sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
-REGRESS = stats percentile histogram vec hll topk qsketch graph pipeline pipeline_write vectorize
+REGRESS = stats percentile histogram vec hll topk qsketch graph pipeline pipeline_write vectorize \
+	pipeline_resume pipeline_source pipeline_security
 ISOLATION = snapshot graph_refresh pipeline_concurrency
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1

@@ -218,7 +218,7 @@ extern void PipelineShmemInit(void);
 extern void PpRequirePreload(void);
 extern void PpSlotInit(PpRunSlot *s);
 extern int	PpSlotReserve(int64 run_id, Oid role, int attempt);
-extern void PpSlotRelease(int slotno);
+extern void PpSlotRelease(int slotno, uint64 generation);
 extern PpRunSlot *PpSlotFind(int64 run_id, int *slotno);
 extern bool PpSlotAttach(int slotno, int64 run_id, uint64 generation);
 extern void PpSlotDetach(int slotno);
@@ -246,6 +246,8 @@ extern Oid	PpLookupOwnedPipeline(const char *name, const char *verb, Oid *source
 extern char *PpResolveStages(List *defs, TupleDesc srcdesc);
 extern PpPlan *PpCompile(List *defs, const char *resolved, TupleDesc rundesc,
 						 Relation part, Relation target);
+extern void PpCheckParts(List *defs, const char *resolved, Relation source,
+						 Relation target);
 extern void PpPlanInit(PpPlan *plan, EState *estate);
 extern void PpCheckTarget(Relation target);
 extern void PpCheckSource(Relation source);

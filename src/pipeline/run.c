@@ -82,6 +82,9 @@ typedef struct PpWorkerArgs
 /* Workers the coordinator took from parproc.max_workers, for its exit. */
 static int	coordinator_reserved = 0;
 
+/* The reservation of the run slot this coordinator releases at exit. */
+static uint64 coordinator_generation = 0;
+
 /* ---------------------------------------------------------------- spec */
 
 /* The stage definitions carried in spec. */
@@ -576,9 +579,12 @@ ProcessTimed(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 	pg_atomic_add_fetch_u64(&slot->workers[worker].busy_us, GetCurrentTimestamp() - t0);
 }
 
-/* Raise the error a participant left in slot. */
+/*
+ * Raise the error a participant left in slot, once the background worker
+ * wait_for (if given) has exited.
+ */
 static void
-RethrowSlotError(PpRunSlot *slot)
+RethrowSlotError(PpRunSlot *slot, BackgroundWorkerHandle *wait_for)
 {
 	int			code;
 	char		msg[PP_ERRMSG_LEN];
@@ -589,6 +595,8 @@ RethrowSlotError(PpRunSlot *slot)
 	strlcpy(msg, slot->err_message, sizeof(msg));
 	strlcpy(detail, slot->err_detail, sizeof(detail));
 	SpinLockRelease(&slot->mutex);
+	if (wait_for)
+		(void) WaitForBackgroundWorkerShutdown(wait_for);
 	ereport(ERROR,
 			(errcode(code ? code : ERRCODE_INTERNAL_ERROR),
 			 errmsg("%s", code ? msg : "a worker of the run exited unexpectedly"),
@@ -700,7 +708,7 @@ CoordinatorExit(int code, Datum arg)
 	if (coordinator_reserved)
 		PpWorkersReturn(coordinator_reserved);
 	coordinator_reserved = 0;
-	PpSlotRelease(DatumGetInt32(arg));
+	PpSlotRelease(DatumGetInt32(arg), coordinator_generation);
 }
 
 /* Coordinator of a run (background worker); main_arg is the slot. */
@@ -726,6 +734,7 @@ PpCoordinatorMain(Datum arg)
 	if (!slot->in_use || slot->run_id != args.run_id || slot->generation != args.generation)
 		return;
 	slot->coordinator_pid = MyProcPid;
+	coordinator_generation = args.generation;
 	before_shmem_exit(CoordinatorExit, arg);
 
 	/* copy the request; the requesting session waits for RUNNING to detach */
@@ -792,7 +801,7 @@ PpCoordinatorMain(Datum arg)
 					(errcode(ERRCODE_QUERY_CANCELED),
 					 errmsg("run %lld was cancelled", (long long) spec->run_id)));
 		if (pg_atomic_read_u32(&slot->failed))
-			RethrowSlotError(slot);
+			RethrowSlotError(slot, NULL);
 
 		/* whatever no worker committed: never started, or a worker died */
 		done = ChunksDone(spec, GetLatestSnapshot());
@@ -842,12 +851,16 @@ PpCoordinatorMain(Datum arg)
 			SpinLockRelease(&slot->mutex);
 		}
 		state = pg_atomic_read_u32(&slot->cancel) ? PP_STATE_CANCELLED : PP_STATE_FAILED;
-		SetCurrentStatementStartTimestamp();
-		StartTransactionCommand();
-		PushActiveSnapshot(GetTransactionSnapshot());
-		FinishRun(spec ? spec : req, slot, state, edata, started);
-		PopActiveSnapshot();
-		CommitTransactionCommand();
+		/* a run refused before A committed keeps the history it had */
+		if (registered)
+		{
+			SetCurrentStatementStartTimestamp();
+			StartTransactionCommand();
+			PushActiveSnapshot(GetTransactionSnapshot());
+			FinishRun(spec ? spec : req, slot, state, edata, started);
+			PopActiveSnapshot();
+			CommitTransactionCommand();
+		}
 		PpSlotSetState(slot, state);
 		RESUME_INTERRUPTS();
 		QueryCancelPending = false;
@@ -1056,6 +1069,7 @@ PrepareRun(RunRequest *rq)
 	if (rq->resolved == NULL)
 		rq->resolved = PpResolveStages(rq->defs, RelationGetDescr(source));
 	(void) PpCompile(rq->defs, rq->resolved, RelationGetDescr(source), source, target);
+	PpCheckParts(rq->defs, rq->resolved, source, target);
 	table_close(source, NoLock);
 	table_close(target, NoLock);
 }
@@ -1158,7 +1172,7 @@ LaunchCoordinator(RunRequest *rq, int slotno)
 	if (WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
 	{
 		dsm_detach(seg);
-		PpSlotRelease(slotno);
+		PpSlotRelease(slotno, args.generation);
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
 				 errmsg("could not start the coordinator of run %lld", (long long) rq->run_id),
@@ -1171,8 +1185,9 @@ LaunchCoordinator(RunRequest *rq, int slotno)
 		ConditionVariableTimedSleep(&PpShared->cv, 100, PG_WAIT_EXTENSION);
 	ConditionVariableCancelSleep();
 	dsm_detach(seg);
-	if (!slot->registered && slot->in_use && slot->run_id == rq->run_id)
-		RethrowSlotError(slot);
+	/* refused before it began: raised once its coordinator has released the slot */
+	if (!slot->registered && slot->generation == args.generation)
+		RethrowSlotError(slot, handle);
 	return true;
 }
 
@@ -1227,7 +1242,7 @@ RunInline(RunRequest *rq, int slotno)
 	PG_FINALLY();
 	{
 		SetUserIdAndSecContext(save_user, save_sec);
-		PpSlotRelease(slotno);
+		PpSlotRelease(slotno, slot->generation);
 	}
 	PG_END_TRY();
 }
@@ -1236,7 +1251,7 @@ static void CheckMayWait(void);
 
 /* LaunchCoordinator, giving the slot back if it fails. */
 static bool
-LaunchCoordinatorOrRelease(RunRequest *rq, int slotno)
+LaunchCoordinatorOrRelease(RunRequest *rq, int slotno, uint64 generation)
 {
 	bool		started = false;
 
@@ -1246,8 +1261,7 @@ LaunchCoordinatorOrRelease(RunRequest *rq, int slotno)
 	}
 	PG_CATCH();
 	{
-		if (PpSlotFind(rq->run_id, NULL))
-			PpSlotRelease(slotno);
+		PpSlotRelease(slotno, generation);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -1259,6 +1273,7 @@ static int64
 StartRun(RunRequest *rq, bool inline_ok, bool *ran_inline)
 {
 	int			slotno;
+	uint64		generation;
 	bool		started;
 
 	PrepareRun(rq);
@@ -1271,13 +1286,14 @@ StartRun(RunRequest *rq, bool inline_ok, bool *ran_inline)
 		strlcpy(PpShared->runs[slotno].stages[k].name,
 				((PpStageDef *) list_nth(rq->defs, k))->name, NAMEDATALEN);
 	PpShared->runs[slotno].nstages = list_length(rq->defs);
-	started = LaunchCoordinatorOrRelease(rq, slotno);
+	generation = PpShared->runs[slotno].generation;
+	started = LaunchCoordinatorOrRelease(rq, slotno, generation);
 	*ran_inline = false;
 	if (!started)
 	{
 		if (!inline_ok)
 		{
-			PpSlotRelease(slotno);
+			PpSlotRelease(slotno, generation);
 			ereport(ERROR,
 					(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
 					 errmsg("could not start run %lld: no background worker slot is free",

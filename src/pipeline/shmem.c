@@ -173,12 +173,16 @@ PpSlotReserve(int64 run_id, Oid role, int attempt)
 	return free;
 }
 
-/* Free slot slotno and wake everyone waiting for a run. */
+/*
+ * Free slot slotno, if it still holds reservation generation, and wake
+ * everyone waiting for a run.
+ */
 void
-PpSlotRelease(int slotno)
+PpSlotRelease(int slotno, uint64 generation)
 {
 	LWLockAcquire(PpShared->lock, LW_EXCLUSIVE);
-	PpShared->runs[slotno].in_use = false;
+	if (PpShared->runs[slotno].generation == generation)
+		PpShared->runs[slotno].in_use = false;
 	LWLockRelease(PpShared->lock);
 	ConditionVariableBroadcast(&PpShared->cv);
 }
