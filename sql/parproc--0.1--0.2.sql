@@ -27,7 +27,10 @@ ALTER POLICY graph_defs_change ON parproc.graph_defs
 	WITH CHECK (pg_catalog.pg_has_role(owner, 'MEMBER')
 				AND pg_catalog.has_table_privilege(edges, 'SELECT'));
 
--- trigger functions are for the triggers only
+-- trigger functions are for the triggers only; _graph_load and
+-- _graph_unload stay callable (create_graph, refresh_graph and drop_graph
+-- run as the caller) and check in C that the caller is a member of the
+-- graph's owner; _graph_cache stays behind the parproc.graphs view
 REVOKE EXECUTE ON FUNCTION parproc._graph_defs_generation() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION parproc._graph_defs_changed() FROM PUBLIC;
 

@@ -14,6 +14,8 @@
  * refresh in any session reaches every session at its next query.
  * Loading runs the edge query as the calling role, and every query checks
  * that the caller may read the edge table its version was loaded from.
+ * Only members of a graph's owner may load or unload it through the
+ * internal functions (anyone may unload it once its definition is gone).
  * The spreading-activation scratch arrays are kept between calls and
  * cleaned by the kernel, so a query costs what its frontier touches.
  */
@@ -242,6 +244,35 @@ GraphDefFetch(const char *name, bool *committed)
 																						   &isnull)));
 	def->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 8, &isnull));
 	return def;
+}
+
+/*
+ * The owner of graph name's definition in a snapshot taken now (SPI
+ * connected), InvalidOid when there is none.  Not the transaction's
+ * snapshot: an old one would miss a definition committed since.
+ */
+static Oid
+GraphOwnerNow(const char *name)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	SPIPlanPtr	plan;
+	Oid			owner = InvalidOid;
+	bool		isnull;
+
+	plan = SPI_prepare("SELECT owner::pg_catalog.oid FROM parproc.graph_defs "
+					   "WHERE name OPERATOR(pg_catalog.=) $1", 1, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "could not read parproc.graph_defs");
+	args[0] = CStringGetTextDatum(name);
+	if (SPI_execute_snapshot(plan, args, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 true, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read parproc.graph_defs");
+	if (SPI_processed > 0)
+		owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+											   &isnull));
+	SPI_freeplan(plan);
+	return owner;
 }
 
 /* Error unless the current role may read the edge table (and it exists). */
@@ -730,7 +761,11 @@ GraphDefGet(const char *name, bool force, bool *spi)
 	return &known->def;
 }
 
-/* parproc._graph_load(name): load a graph's current version into the cache. */
+/*
+ * parproc._graph_load(name): load a graph's current version into the
+ * cache; for members of its owner (create_graph and refresh_graph call it
+ * after writing the definition, which needs as much).
+ */
 Datum
 parproc_graph_load(PG_FUNCTION_ARGS)
 {
@@ -742,6 +777,10 @@ parproc_graph_load(PG_FUNCTION_ARGS)
 	CheckGraphName(name);
 	SPI_connect();
 	def = GraphDefGet(name, true, &spi);
+	if (!is_member_of_role(GetUserId(), def->owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be a member of the owner of graph \"%s\" to load it", name)));
 	CheckEdgeTable(name, def->edges);
 	GraphPinVersion(name, def, &pin, &spi);
 	GraphCacheRelease(&pin, -1);
@@ -751,16 +790,26 @@ parproc_graph_load(PG_FUNCTION_ARGS)
 
 /*
  * parproc._graph_unload(name): retire every cached version of a graph
- * (freed at once unless a query is using it).
+ * (freed at once unless a query is using it).  Only members of its owner
+ * may, or anyone once no definition of it is left (as drop_graph leaves
+ * it): other roles' graphs stay loaded.
  */
 Datum
 parproc_graph_unload(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	GraphKey	key;
+	Oid			owner;
 
 	CheckGraphName(name);
 	GraphDefsRelid();
+	SPI_connect();
+	owner = GraphOwnerNow(name);
+	SPI_finish();
+	if (OidIsValid(owner) && !is_member_of_role(GetUserId(), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be a member of the owner of graph \"%s\" to unload it", name)));
 	ForgetGraph(name);
 	GraphKeyFor(&key, name, NULL);
 	GraphCacheRetire(&key, true);
