@@ -237,6 +237,67 @@ SELECT parproc.create_graph('mine', 'kg', 'src', 'dst');
 SELECT parproc.drop_graph('mine');
 RESET ROLE;
 
+-- other roles' graphs: a role that does not own a graph can neither
+-- unload nor load it through the internal functions (drop_graph, which
+-- deletes the definition first, still unloads); a definition written
+-- directly gets a generation only the extension assigns, so it cannot
+-- claim a version loaded for another definition; and an update cannot
+-- point a definition at a table its writer may not read
+CREATE ROLE sa_ann;
+CREATE ROLE sa_ben;
+GRANT USAGE ON SCHEMA parproc TO sa_ann, sa_ben;
+CREATE TABLE ann_edges (a int, b int);
+INSERT INTO ann_edges VALUES (5, 6), (6, 7), (7, 8);
+ALTER TABLE ann_edges OWNER TO sa_ann;
+CREATE TABLE ben_edges (a int, b int);
+INSERT INTO ben_edges VALUES (5, 50);
+ALTER TABLE ben_edges OWNER TO sa_ben;
+SET ROLE sa_ann;
+SELECT parproc.create_graph('ann_net', 'ann_edges', 'a', 'b');
+SELECT parproc.create_graph('ann_web', 'ann_edges', 'a', 'b');
+SET ROLE sa_ben;
+SELECT parproc._graph_unload('ann_web');
+SELECT name, nodes, edges FROM parproc.graphs WHERE name LIKE 'ann%' ORDER BY name;
+-- ann deletes her definition while her graph is loaded; ben writes one of
+-- the same name over his own table, with the generation of her version
+SET ROLE sa_ann;
+DELETE FROM parproc.graph_defs WHERE name = 'ann_net';
+SET ROLE sa_ben;
+SELECT generation AS ann_generation FROM parproc._graph_cache() WHERE name = 'ann_net' \gset
+INSERT INTO parproc.graph_defs (name, edges, source, target, directed, generation)
+VALUES ('ann_net', 'ben_edges', 'a', 'b', true, :ann_generation);
+SELECT generation <> :ann_generation AS fresh_generation FROM parproc.graph_defs WHERE name = 'ann_net';
+-- his query answers from his own edges: the nodes of ben_edges
+SELECT (SELECT string_agg(node::text, ',' ORDER BY node)
+		FROM parproc.spread_activation('ann_net', ARRAY[5], spread => 1, decay => 0, threshold => 0)) AS answered,
+	   (SELECT string_agg(n::text, ',' ORDER BY n)
+		FROM (SELECT a FROM ben_edges UNION SELECT b FROM ben_edges) u(n)) AS ben_nodes;
+SELECT parproc.drop_graph('ann_net');
+-- updates: a fresh generation whatever was written, and a new edge table
+-- must be one the writer may read
+SELECT parproc.create_graph('ben_net', 'ben_edges', 'a', 'b');
+UPDATE parproc.graph_defs SET generation = :ann_generation WHERE name = 'ben_net'
+RETURNING generation <> :ann_generation AS fresh_generation;
+UPDATE parproc.graph_defs SET edges = 'ann_edges' WHERE name = 'ben_net';
+SELECT name, edge_table FROM parproc.graphs WHERE name = 'ben_net';
+-- a reader of ann's table may query her graph, but not load it on her behalf
+SET ROLE sa_ann;
+GRANT SELECT ON ann_edges TO sa_ben;
+SELECT parproc._graph_unload('ann_web');
+SET ROLE sa_ben;
+SELECT parproc._graph_load('ann_web');
+SELECT name, nodes FROM parproc.graphs WHERE name = 'ann_web';
+SELECT count(*) FROM parproc.spread_activation('ann_web', ARRAY[5]);
+SELECT parproc.drop_graph('ann_web');
+SELECT parproc.drop_graph('ben_net');
+SET ROLE sa_ann;
+SELECT parproc.drop_graph('ann_web');
+RESET ROLE;
+SELECT name FROM parproc.graphs WHERE name IN ('ann_net', 'ann_web', 'ben_net');
+DROP TABLE ann_edges, ben_edges;
+REVOKE USAGE ON SCHEMA parproc FROM sa_ann, sa_ben;
+DROP ROLE sa_ann, sa_ben;
+
 -- a definition written directly must still name a table: a view's
 -- functions would run as whoever queries the graph
 CREATE VIEW kg_view AS SELECT * FROM kg;

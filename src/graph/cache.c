@@ -253,12 +253,16 @@ FreeSlot(GraphSlot *s)
 	s->loader_pid = 0;
 }
 
-/* Same version of the same graph for the same rows. */
+/*
+ * Same version of the same graph for the same rows: the same definition
+ * (generation), edge table, owner and reading role.
+ */
 static bool
 KeyEqual(const GraphKey *a, const GraphKey *b)
 {
 	return a->dbid == b->dbid && a->defs == b->defs && a->generation == b->generation &&
-		a->role == b->role && strcmp(a->name, b->name) == 0;
+		a->edges == b->edges && a->owner == b->owner && a->role == b->role &&
+		strcmp(a->name, b->name) == 0;
 }
 
 /* Same graph (any version, any role). */
@@ -333,6 +337,7 @@ PinSlot(int i, GraphPin *pin)
 	held_pins[i]++;
 	pin->slot = i;
 	pin->loading = false;
+	pin->edges = s->key.edges;
 }
 
 /*
@@ -370,6 +375,7 @@ GraphCachePin(const GraphKey *key, GraphPin *pin, bool may_wait)
 	CacheAttach();
 	pin->slot = -1;
 	pin->loading = false;
+	pin->edges = key->edges;
 
 	/* the common case: ready, and only a shared lock taken */
 	CacheLock(LW_SHARED);

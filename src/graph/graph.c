@@ -6,14 +6,18 @@
  * Definitions live in the table parproc.graph_defs; each definition has a
  * generation that refresh_graph makes new.  Loaded versions live in the
  * graph cache (cache.c: shared memory with preload, else this process's),
- * keyed by name and generation.  This process remembers the definitions
- * it has read, and reads one again only after graph_defs changed (a
- * trigger sends a relcache invalidation), so a refresh in any session
- * reaches every session at its next query.  Loading runs the edge query
- * as the calling role, and every query checks that the caller may still
- * read the edge table.  The spreading-activation scratch arrays are kept
- * between calls and cleaned by the kernel, so a query costs what its
- * frontier touches.
+ * keyed by name, generation, edge table and owner; only the extension
+ * assigns generations (a trigger on graph_defs), so a definition a user
+ * writes cannot name a version loaded for another.  This process
+ * remembers the definitions it has read, and reads one again only after
+ * graph_defs changed (a trigger sends a relcache invalidation), so a
+ * refresh in any session reaches every session at its next query.
+ * Loading runs the edge query as the calling role, and every query checks
+ * that the caller may read the edge table its version was loaded from.
+ * Only members of a graph's owner may load or unload it through the
+ * internal functions (anyone may unload it once its definition is gone).
+ * The spreading-activation scratch arrays are kept between calls and
+ * cleaned by the kernel, so a query costs what its frontier touches.
  */
 #include "postgres.h"
 
@@ -75,6 +79,7 @@ typedef struct GraphDef
 	char	   *weight;			/* NULL: every weight 1 */
 	bool		directed;
 	int64		generation;
+	Oid			owner;
 } GraphDef;
 
 /* A definition this process has read, valid while defs_epoch is unchanged. */
@@ -168,6 +173,8 @@ GraphKeyFor(GraphKey *key, const char *name, const GraphDef *def)
 	key->defs = defs_relid;
 	strlcpy(key->name, name, NAMEDATALEN);
 	key->generation = def ? def->generation : 0;
+	key->edges = def ? def->edges : InvalidOid;
+	key->owner = def ? def->owner : InvalidOid;
 
 	/*
 	 * Row-level security may show each role other rows: then each role
@@ -193,7 +200,9 @@ CheckGraphName(const char *name)
 /*
  * Read a definition (SPI connected); error if there is none.  *committed
  * says whether the row is another transaction's (so committed, as this
- * snapshot sees it) rather than this transaction's own change.
+ * snapshot sees it) rather than this transaction's own change.  Types and
+ * the operator are schema-qualified: the caller's search_path must not
+ * decide which row is read.
  */
 static GraphDef *
 GraphDefFetch(const char *name, bool *committed)
@@ -207,8 +216,10 @@ GraphDefFetch(const char *name, bool *committed)
 	MemoryContext caller = CurrentMemoryContext;
 
 	args[0] = CStringGetTextDatum(name);
-	if (SPI_execute_with_args("SELECT edges::oid, source::text, target::text, weight::text, directed, "
-							  "generation, xmin FROM parproc.graph_defs WHERE name = $1",
+	if (SPI_execute_with_args("SELECT edges::pg_catalog.oid, source::pg_catalog.text, "
+							  "target::pg_catalog.text, weight::pg_catalog.text, directed, "
+							  "generation, xmin, owner::pg_catalog.oid FROM parproc.graph_defs "
+							  "WHERE name OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read parproc.graph_defs");
 	if (SPI_processed == 0)
@@ -231,7 +242,37 @@ GraphDefFetch(const char *name, bool *committed)
 	def->generation = DatumGetInt64(SPI_getbinval(tup, desc, 6, &isnull));
 	*committed = !TransactionIdIsCurrentTransactionId(DatumGetTransactionId(SPI_getbinval(tup, desc, 7,
 																						   &isnull)));
+	def->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 8, &isnull));
 	return def;
+}
+
+/*
+ * The owner of graph name's definition in a snapshot taken now (SPI
+ * connected), InvalidOid when there is none.  Not the transaction's
+ * snapshot: an old one would miss a definition committed since.
+ */
+static Oid
+GraphOwnerNow(const char *name)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+	SPIPlanPtr	plan;
+	Oid			owner = InvalidOid;
+	bool		isnull;
+
+	plan = SPI_prepare("SELECT owner::pg_catalog.oid FROM parproc.graph_defs "
+					   "WHERE name OPERATOR(pg_catalog.=) $1", 1, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "could not read parproc.graph_defs");
+	args[0] = CStringGetTextDatum(name);
+	if (SPI_execute_snapshot(plan, args, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							 true, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read parproc.graph_defs");
+	if (SPI_processed > 0)
+		owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+											   &isnull));
+	SPI_freeplan(plan);
+	return owner;
 }
 
 /* Error unless the current role may read the edge table (and it exists). */
@@ -617,7 +658,6 @@ GraphBuild(const char *name, const GraphDef *def, GraphPin *pin)
 	}
 	pp_graph_finish(&g);
 
-	info.edges = def->edges;
 	EdgeTableVersion(def->edges, &info.filenode, &info.changes);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(context);
@@ -721,7 +761,11 @@ GraphDefGet(const char *name, bool force, bool *spi)
 	return &known->def;
 }
 
-/* parproc._graph_load(name): load a graph's current version into the cache. */
+/*
+ * parproc._graph_load(name): load a graph's current version into the
+ * cache; for members of its owner (create_graph and refresh_graph call it
+ * after writing the definition, which needs as much).
+ */
 Datum
 parproc_graph_load(PG_FUNCTION_ARGS)
 {
@@ -733,6 +777,10 @@ parproc_graph_load(PG_FUNCTION_ARGS)
 	CheckGraphName(name);
 	SPI_connect();
 	def = GraphDefGet(name, true, &spi);
+	if (!is_member_of_role(GetUserId(), def->owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be a member of the owner of graph \"%s\" to load it", name)));
 	CheckEdgeTable(name, def->edges);
 	GraphPinVersion(name, def, &pin, &spi);
 	GraphCacheRelease(&pin, -1);
@@ -742,16 +790,26 @@ parproc_graph_load(PG_FUNCTION_ARGS)
 
 /*
  * parproc._graph_unload(name): retire every cached version of a graph
- * (freed at once unless a query is using it).
+ * (freed at once unless a query is using it).  Only members of its owner
+ * may, or anyone once no definition of it is left (as drop_graph leaves
+ * it): other roles' graphs stay loaded.
  */
 Datum
 parproc_graph_unload(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	GraphKey	key;
+	Oid			owner;
 
 	CheckGraphName(name);
 	GraphDefsRelid();
+	SPI_connect();
+	owner = GraphOwnerNow(name);
+	SPI_finish();
+	if (OidIsValid(owner) && !is_member_of_role(GetUserId(), owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("must be a member of the owner of graph \"%s\" to unload it", name)));
 	ForgetGraph(name);
 	GraphKeyFor(&key, name, NULL);
 	GraphCacheRetire(&key, true);
@@ -905,10 +963,14 @@ parproc_spread_activation(PG_FUNCTION_ARGS)
 
 	/*
 	 * From here on the version is pinned: release it however the query
-	 * ends, and count the query when it succeeds.
+	 * ends, and count the query when it succeeds.  The caller must be
+	 * able to read the edge table this version was loaded from (the
+	 * definition's, as the cache key includes it; checked again here on
+	 * what is actually served).
 	 */
 	PG_TRY();
 	{
+		CheckEdgeTable(name, pin.edges);
 		GraphSpread(fcinfo, name, &pin.g, &p, initial, max_nodes, seed_datums, seed_nulls,
 					nseeds_in, weight_datums, weight_nulls);
 		INSTR_TIME_SET_CURRENT(elapsed);

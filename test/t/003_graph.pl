@@ -34,6 +34,31 @@ my $one_step_matches = q{
 											 OR abs(a.activation - b.activation) > 1e-9) = 0
 	FROM a FULL JOIN b USING (node)};
 
+# other roles' graphs, set up on each node: tap_carol owns two graphs over
+# her table, tap_dave owns a one-edge table and may not read hers
+my $roles = q{
+	CREATE ROLE tap_carol;
+	CREATE ROLE tap_dave;
+	GRANT USAGE ON SCHEMA parproc TO tap_carol, tap_dave;
+	CREATE TABLE carol_edges (s int, d int);
+	INSERT INTO carol_edges VALUES (10, 11), (11, 12);
+	ALTER TABLE carol_edges OWNER TO tap_carol;
+	CREATE TABLE dave_edges (s int, d int);
+	INSERT INTO dave_edges VALUES (10, 99);
+	ALTER TABLE dave_edges OWNER TO tap_dave;
+};
+my $carol_graphs = q{
+	SET ROLE tap_carol;
+	SELECT FROM parproc.create_graph('carol_g', 'carol_edges', 's', 'd');
+	SELECT FROM parproc.create_graph('carol_h', 'carol_edges', 's', 'd');
+};
+# the nodes of dave_edges: all that a query of his from node 10 may return
+my $dave_nodes = q{
+	SELECT string_agg(n::text, ',' ORDER BY n) FROM (SELECT s FROM dave_edges UNION SELECT d FROM dave_edges) u(n)};
+my $dave_answer = q{
+	SELECT string_agg(node::text, ',' ORDER BY node)
+	FROM parproc.spread_activation('carol_g', ARRAY[10], spread => 1, decay => 0, threshold => 0)};
+
 my $node = PostgreSQL::Test::Cluster->new('graph_shared');
 $node->init;
 $node->append_conf('postgresql.conf', "shared_preload_libraries = 'parproc'");
@@ -206,9 +231,34 @@ is( $node->safe_psql('postgres', q{
 		SELECT count(*) > 0 FROM parproc.spread_activation('g4', ARRAY[1]);
 		SELECT loads FROM parproc.graphs WHERE name = 'g4'}),
 	"t\n1", 'the graph being loaded at the kill loads again');
+# 6. other roles' graphs, across sessions sharing the cache: a role that
+# does not own a graph cannot unload it from another session, and a
+# definition written over its own table with the generation of another
+# role's loaded version (read from parproc._graph_cache()) gets a fresh
+# one: its queries answer from its own edges, not from that version
+$node->safe_psql('postgres', $roles);
+$node->safe_psql('postgres', $carol_graphs);
+($ret, $stdout, $stderr) =
+  $node->psql('postgres', "SET ROLE tap_dave; SELECT parproc._graph_unload('carol_h')");
+like($stderr, qr/must be a member of the owner of graph "carol_h" to unload it/,
+	'another role cannot unload a graph loaded by another session');
+is( $node->safe_psql('postgres', "SELECT nodes || ' ' || loads FROM parproc.graphs WHERE name = 'carol_h'"),
+	'3 1', 'the graph stays loaded in shared memory');
+$node->safe_psql('postgres',
+	"SET ROLE tap_carol; DELETE FROM parproc.graph_defs WHERE name = 'carol_g'");
+my $carol_generation =
+  $node->safe_psql('postgres', "SELECT generation FROM parproc._graph_cache() WHERE name = 'carol_g'");
+$node->safe_psql('postgres', qq{
+	SET ROLE tap_dave;
+	INSERT INTO parproc.graph_defs (name, edges, source, target, directed, generation)
+	VALUES ('carol_g', 'dave_edges', 's', 'd', true, $carol_generation)});
+is($node->safe_psql('postgres', "SET ROLE tap_dave; $dave_answer"),
+	$node->safe_psql('postgres', $dave_nodes),
+	"a definition written with another version's generation answers from its own edge table");
+
 $node->stop;
 
-# 6. without preload: each session loads its own copy, with the same API
+# 7. without preload: each session loads its own copy, with the same API
 my $plain = PostgreSQL::Test::Cluster->new('graph_plain');
 $plain->init;
 $plain->start;
@@ -228,6 +278,30 @@ is( $plain->safe_psql('postgres', qq{
 });
 like($stderr, qr/graph "g" does not fit in parproc.graph_memory/,
 	'without preload the limit is a session setting');
+# 8. the same without preload, in one session (the cache is the
+# session's): the role changes, the cache stays
+$plain->safe_psql('postgres', $roles);
+($ret, $stdout, $stderr) = $plain->psql(
+	'postgres', qq{
+	\\o /dev/null
+	$carol_graphs
+	\\o
+	SET ROLE tap_dave;
+	SELECT parproc._graph_unload('carol_h');
+	SELECT nodes FROM parproc.graphs WHERE name = 'carol_h';
+	SET ROLE tap_carol;
+	DELETE FROM parproc.graph_defs WHERE name = 'carol_g';
+	SET ROLE tap_dave;
+	SELECT generation AS carol_generation FROM parproc._graph_cache() WHERE name = 'carol_g' \\gset
+	INSERT INTO parproc.graph_defs (name, edges, source, target, directed, generation)
+	VALUES ('carol_g', 'dave_edges', 's', 'd', true, :carol_generation);
+	$dave_answer;
+}, on_error_stop => 0);
+like($stderr, qr/must be a member of the owner of graph "carol_h" to unload it/,
+	'without preload another role cannot unload a graph either');
+is($stdout, "3\n" . $plain->safe_psql('postgres', $dave_nodes),
+	"without preload the graph stays loaded, and a forged generation answers from its own edge table");
+
 $plain->stop;
 
 done_testing();
