@@ -54,4 +54,7 @@ if [ $status -ne 0 ]; then
 	exit $status
 fi
 [ "$tree" != "$PWD" ] && rm -rf "$(dirname "$tree")"
+
+say "soak: pgbench clients mixing aggregates, graphs, runs, cancels and resumes (about a minute)"
+test/soak.sh
 echo "all tests passed"
