@@ -54,11 +54,12 @@ WHERE d.name = h.pipeline AND d.created_at <= h.started_at;
 
 -- Failed rows and error messages are table data, not statistics: shown to
 -- those who may SELECT the run's source (the pg_read_all_stats members who
--- see other roles' runs see that they failed, not the rows).
+-- see other roles' runs see that they failed, not the rows); when the
+-- source is not known (a run of 0.1) or was dropped, to the members of the
+-- run's role.
 CREATE FUNCTION parproc._may_read_rows(owner regrole, source regclass) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-	SELECT CASE WHEN source IS NULL THEN pg_has_role(owner, 'USAGE')
-				ELSE coalesce(has_table_privilege(source, 'SELECT'), false) END
+	SELECT coalesce(has_table_privilege(source, 'SELECT'), pg_has_role(owner, 'USAGE'))
 $$;
 
 -- The views whose rows or columns depend on who asks are security

@@ -1135,10 +1135,12 @@ CancelOnExit(int code, Datum arg)
 
 /*
  * Start the coordinator of rq in a background worker.  Returns false when no
- * background worker slot is free (nothing started, slot released).
+ * background worker slot is free (nothing started).  *handed_over is set
+ * once a coordinator is registered: from then on it owns the run slot and
+ * releases it when it exits.
  */
 static bool
-LaunchCoordinator(RunRequest *rq, int slotno)
+LaunchCoordinator(RunRequest *rq, int slotno, bool *handed_over)
 {
 	PpRunSpec  *spec = RequestSpec(rq, slotno);
 	dsm_segment *seg = dsm_create(spec->total_size, 0);
@@ -1169,6 +1171,7 @@ LaunchCoordinator(RunRequest *rq, int slotno)
 		dsm_detach(seg);
 		return false;
 	}
+	*handed_over = true;
 	if (WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
 	{
 		dsm_detach(seg);
@@ -1254,14 +1257,22 @@ static bool
 LaunchCoordinatorOrRelease(RunRequest *rq, int slotno, uint64 generation)
 {
 	bool		started = false;
+	volatile bool handed_over = false;
 
 	PG_TRY();
 	{
-		started = LaunchCoordinator(rq, slotno);
+		started = LaunchCoordinator(rq, slotno, (bool *) &handed_over);
 	}
 	PG_CATCH();
 	{
-		PpSlotRelease(slotno, generation);
+		/*
+		 * Interrupted (a cancel, a statement timeout) after the coordinator
+		 * was registered: it owns the slot, so it is asked to stop instead.
+		 */
+		if (!handed_over)
+			PpSlotRelease(slotno, generation);
+		else if (PpShared->runs[slotno].generation == generation)
+			CancelOnExit(0, Int64GetDatum(rq->run_id));
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
