@@ -347,7 +347,11 @@ CheckEdge(const char *name, const GraphDef *def, const char *relname,
 				 errdetail("Weights must be finite and >= 0.")));
 }
 
-/* Read every edge through a query as the current role (SPI connected). */
+/*
+ * Read every edge through a query as the current role (SPI connected).
+ * The casts are schema-qualified: the version read may be shared with
+ * other roles, so the loader's search_path must not change what it holds.
+ */
 static void
 QueryEdges(const char *name, const GraphDef *def, const char *relname, EdgeList *edges)
 {
@@ -355,7 +359,7 @@ QueryEdges(const char *name, const GraphDef *def, const char *relname, EdgeList 
 	Portal		portal;
 
 	initStringInfo(&q);
-	appendStringInfo(&q, "SELECT %s::int8, %s::int8, %s::float8 FROM %s",
+	appendStringInfo(&q, "SELECT %s::pg_catalog.int8, %s::pg_catalog.int8, %s::pg_catalog.float8 FROM %s",
 					 quote_identifier(def->source), quote_identifier(def->target),
 					 def->weight ? quote_identifier(def->weight) : "1", relname);
 	portal = SPI_cursor_open_with_args(NULL, q.data, 0, NULL, NULL, NULL, true, 0);
@@ -501,7 +505,11 @@ ReadEdges(const char *name, const GraphDef *def, EdgeList *edges)
 	table_close(rel, NoLock);
 }
 
-/* The edge table's file node and its count of changed tuples (SPI connected). */
+/*
+ * The edge table's file node and its count of changed tuples (SPI
+ * connected), by schema-qualified functions and operators, for the same
+ * reason as in QueryEdges.
+ */
 static void
 EdgeTableVersion(Oid edges, Oid *filenode, int64 *changes)
 {
@@ -509,9 +517,10 @@ EdgeTableVersion(Oid edges, Oid *filenode, int64 *changes)
 	Datum		args[1] = {ObjectIdGetDatum(edges)};
 	bool		isnull;
 
-	if (SPI_execute_with_args("SELECT pg_relation_filenode($1), "
-							  "pg_stat_get_tuples_inserted($1) + pg_stat_get_tuples_updated($1) + "
-							  "pg_stat_get_tuples_deleted($1)",
+	if (SPI_execute_with_args("SELECT pg_catalog.pg_relation_filenode($1), "
+							  "pg_catalog.pg_stat_get_tuples_inserted($1) OPERATOR(pg_catalog.+) "
+							  "pg_catalog.pg_stat_get_tuples_updated($1) OPERATOR(pg_catalog.+) "
+							  "pg_catalog.pg_stat_get_tuples_deleted($1)",
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the edge table's statistics");
 	*filenode = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
