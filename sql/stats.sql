@@ -152,3 +152,8 @@ SET force_parallel_mode = regress;
 SELECT (s).n = n AS n, reldiff((s).var_samp, v) < 1e-12 AS var_samp
 FROM (SELECT parproc.stats(x) AS s, count(x) AS n, var_samp(x) AS v FROM t) a;
 RESET force_parallel_mode;
+
+-- the support functions take and return internal: SQL cannot call them
+-- (they also check that they run inside an aggregate)
+SELECT parproc.stats_combinefn(NULL::internal, NULL::internal);
+SELECT parproc.stats_combinefn(NULL, NULL);

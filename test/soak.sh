@@ -289,10 +289,16 @@ BEGIN
 	INSERT INTO soak_events (run_id, pipeline, event)
 	SELECT rid, pipeline, 'resume' FROM parproc.run_history WHERE run_id = rid;
 	RETURN rid;
-EXCEPTION WHEN OTHERS THEN
-	INSERT INTO soak_events (run_id, pipeline, event)
-	SELECT rid, pipeline, 'error: resume(): ' || SQLERRM FROM parproc.run_history WHERE run_id = rid;
-	RETURN rid;
+EXCEPTION
+	-- another client cancelled the run while it was starting
+	WHEN query_canceled THEN
+		INSERT INTO soak_events (run_id, pipeline, event)
+		SELECT rid, pipeline, 'cancel' FROM parproc.run_history WHERE run_id = rid;
+		RETURN rid;
+	WHEN OTHERS THEN
+		INSERT INTO soak_events (run_id, pipeline, event)
+		SELECT rid, pipeline, 'error: resume(): ' || SQLERRM FROM parproc.run_history WHERE run_id = rid;
+		RETURN rid;
 END $$;
 SQL
 

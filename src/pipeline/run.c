@@ -733,7 +733,6 @@ PpCoordinatorMain(Datum arg)
 	BackgroundWorkerUnblockSignals();
 	if (!slot->in_use || slot->run_id != args.run_id || slot->generation != args.generation)
 		return;
-	slot->coordinator_pid = MyProcPid;
 	coordinator_generation = args.generation;
 	before_shmem_exit(CoordinatorExit, arg);
 
@@ -748,6 +747,8 @@ PpCoordinatorMain(Datum arg)
 	dsm_detach(reqseg);
 
 	BecomeCaller(req);
+	/* cancel() signals the coordinator from here on, in PG_TRY below */
+	slot->coordinator_pid = MyProcPid;
 	slot->workers[0].pid = MyProcPid;
 	slot->workers[0].started_at = started;
 
@@ -835,7 +836,13 @@ PpCoordinatorMain(Datum arg)
 		FlushErrorState();
 		AbortCurrentTransaction();
 		if (!registered)
+		{
+			/* the caller raises it: say whose cancel it was */
+			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && pg_atomic_read_u32(&slot->cancel))
+				edata->message = psprintf("run %lld was cancelled before it began",
+										  (long long) req->run_id);
 			PpSlotSetError(slot, edata);
+		}
 		StopWorkers(slot, handles, nlaunched);
 		if (coordinator_reserved)
 			PpWorkersReturn(coordinator_reserved);
