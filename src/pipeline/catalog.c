@@ -102,6 +102,31 @@ PpCatalogExec(const char *sql, int nargs, Oid *types, Datum *values,
 								 InvalidSnapshot);
 }
 
+/*
+ * Refuse to run pipelines while the extension's SQL objects are older than
+ * what this library writes (after installing a new library, before ALTER
+ * EXTENSION parproc UPDATE).
+ */
+void
+PpRequireCatalogVersion(void)
+{
+	char	   *version = NULL;
+
+	SPI_connect();
+	PpCatalogExec("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'parproc'",
+				  0, NULL, NULL, NULL, true);
+	if (SPI_processed == 1)
+		version = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (version == NULL || strcmp(version, "0.1") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("parproc's library needs version 0.2 of the extension to run pipelines"),
+				 errdetail("The extension in this database is at version %s.",
+						   version ? version : "(none)"),
+				 errhint("Run ALTER EXTENSION parproc UPDATE.")));
+	SPI_finish();
+}
+
 /* Text of column col of SPI result row, or NULL. */
 static char *
 SpiText(int row, int col)

@@ -236,6 +236,7 @@ extern int	PpCatalogExec(const char *sql, int nargs, Oid *types, Datum *values,
 extern int	PpCatalogExecSnapshot(const char *sql, int nargs, Oid *types, Datum *values,
 								  const char *nulls, bool read_only,
 								  struct SnapshotData *snap);
+extern void PpRequireCatalogVersion(void);
 extern List *PpParseStages(Datum stages);
 extern char *PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target,
 							  Datum *stages);
@@ -246,8 +247,6 @@ extern Oid	PpLookupOwnedPipeline(const char *name, const char *verb, Oid *source
 extern char *PpResolveStages(List *defs, TupleDesc srcdesc);
 extern PpPlan *PpCompile(List *defs, const char *resolved, TupleDesc rundesc,
 						 Relation part, Relation target);
-extern void PpCheckParts(List *defs, const char *resolved, Relation source,
-						 Relation target);
 extern void PpPlanInit(PpPlan *plan, EState *estate);
 extern void PpCheckTarget(Relation target);
 extern void PpCheckSource(Relation source);

@@ -29,6 +29,7 @@
 
 #include <signal.h>
 
+#include "access/attmap.h"
 #include "access/parallel.h"
 #include "access/table.h"
 #include "access/xact.h"
@@ -1029,6 +1030,29 @@ CheckCallerLocks(Relation rel, LOCKMODE conflicting, const char *what)
 }
 
 /*
+ * Compile the stages for every part of source whose columns differ from
+ * source's, so what a part cannot run (the whole row of the source) is
+ * refused before the run writes anything.
+ */
+static void
+CheckParts(List *defs, const char *resolved, Relation source, Relation target)
+{
+	ListCell   *lc;
+
+	foreach(lc, PpSourceParts(RelationGetRelid(source)))
+	{
+		Relation	part;
+
+		if (lfirst_oid(lc) == RelationGetRelid(source))
+			continue;
+		part = table_open(lfirst_oid(lc), AccessShareLock);
+		if (build_attrmap_by_name_if_req(RelationGetDescr(part), RelationGetDescr(source)))
+			(void) PpCompile(defs, resolved, RelationGetDescr(source), part, target);
+		table_close(part, AccessShareLock);
+	}
+}
+
+/*
  * Everything start/run/resume check in the calling session.  A new run
  * takes the pipeline's definition, owner and the chunk size now; a resume
  * has them from the run already.
@@ -1048,6 +1072,7 @@ PrepareRun(RunRequest *rq)
 		ereport(ERROR,
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
 				 errmsg("cannot run a pipeline in a read-only transaction")));
+	PpRequireCatalogVersion();
 	if (!rq->resume)
 	{
 		Datum		stages;
@@ -1076,7 +1101,7 @@ PrepareRun(RunRequest *rq)
 	if (rq->resolved == NULL)
 		rq->resolved = PpResolveStages(rq->defs, RelationGetDescr(source));
 	(void) PpCompile(rq->defs, rq->resolved, RelationGetDescr(source), source, target);
-	PpCheckParts(rq->defs, rq->resolved, source, target);
+	CheckParts(rq->defs, rq->resolved, source, target);
 	table_close(source, NoLock);
 	table_close(target, NoLock);
 }
@@ -1509,6 +1534,7 @@ parproc_resume(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("run_id cannot be null")));
 	PpRequirePreload();
+	PpRequireCatalogVersion();
 	rq.run_id = PG_GETARG_INT64(0);
 	rq.resume = true;
 	rq.workers = WorkersArg(fcinfo, 1);

@@ -568,29 +568,6 @@ PpCompile(List *defs, const char *resolved, TupleDesc rundesc, Relation part,
 	return plan;
 }
 
-/*
- * Compile the stages for every part of source whose columns differ from
- * source's, so what a part cannot run (the whole row of the source) is
- * refused before the run writes anything.
- */
-void
-PpCheckParts(List *defs, const char *resolved, Relation source, Relation target)
-{
-	ListCell   *lc;
-
-	foreach(lc, PpSourceParts(RelationGetRelid(source)))
-	{
-		Relation	part;
-
-		if (lfirst_oid(lc) == RelationGetRelid(source))
-			continue;
-		part = table_open(lfirst_oid(lc), AccessShareLock);
-		if (build_attrmap_by_name_if_req(RelationGetDescr(part), RelationGetDescr(source)))
-			(void) PpCompile(defs, resolved, RelationGetDescr(source), part, target);
-		table_close(part, AccessShareLock);
-	}
-}
-
 /* The last stage's output columns as a CREATE TABLE column list. */
 char *
 PpTargetColumns(List *defs, Relation source)
