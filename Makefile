@@ -46,6 +46,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 REGRESS = stats percentile histogram vec hll topk qsketch graph pipeline pipeline_write vectorize \
 	pipeline_resume pipeline_source pipeline_security
 ISOLATION = snapshot graph_refresh pipeline_concurrency
+REGRESS_OPTS = --inputdir=test
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1
 PROVE_TESTS = test/t/*.pl

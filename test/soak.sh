@@ -139,7 +139,7 @@ SELECT k, percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS median, count(*) AS 
 FROM src GROUP BY k;
 
 -- a directed graph of 5000 nodes and 50000 weighted edges, and the results
--- of 200 seed pairs (sql/graph.sql checks the function against brute force;
+-- of 200 seed pairs (test/sql/graph.sql checks the function against brute force;
 -- here the results must not change under concurrency and refreshes)
 CREATE TABLE edges AS
 SELECT (random() * 4999)::bigint + 1 AS src, (random() * 4999)::bigint + 1 AS dst, random() AS w

@@ -1060,8 +1060,9 @@ GraphSpread(FunctionCallInfo fcinfo, const char *name, const PpGraph *g, PpSprea
 	}
 	if (missing > 0)
 		ereport(NOTICE,
-				(errmsg("%d seed%s not in graph \"%s\": %s%s", missing, missing > 1 ? "s are" : " is",
-						name, missing_ids.data, missing > 10 ? ", ..." : "")));
+				(errmsg_plural("%d seed is not in graph \"%s\": %s%s",
+							   "%d seeds are not in graph \"%s\": %s%s", missing,
+							   missing, name, missing_ids.data, missing > 10 ? ", ..." : "")));
 
 	out = palloc(Max(Min((uint64) max_nodes, g->nnodes), 1) * sizeof(PpSpreadResult));
 	p.check = CheckInterrupts;

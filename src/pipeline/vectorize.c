@@ -242,7 +242,7 @@ NewReg(PpVecStage *vs, Oid type)
 	memset(r, 0, sizeof(VReg));
 	r->type = type;
 	if (!TypeKind(type, &r->kind))
-		elog(ERROR, "parproc: no kernel kind for type %u", type);
+		elog(ERROR, "no kernel kind for type %u", type);
 	switch (r->kind)
 	{
 		case PP_KIND_INT:
