@@ -8,6 +8,7 @@
 #include "libpq/pqformat.h"
 #include "utils/lsyscache.h"
 
+#include "agg/agg.h"
 #include "parproc.h"
 
 /*
@@ -41,11 +42,12 @@ HexDigit(char c)
 
 /*
  * Text input of a sketch type: \x followed by the hex of its encoded
- * bytes.  Returns the bytes as a varlena; the caller validates them.
+ * bytes, which validate checks (raising SQLSTATE 22P02 on bad bytes).
  */
-bytea *
-ParprocHexIn(const char *str, const char *typname)
+Datum
+ParprocSketchIn(FunctionCallInfo fcinfo, const char *typname, ParprocSketchCheck validate)
 {
+	const char *str = PG_GETARG_CSTRING(0);
 	size_t		len = strlen(str);
 	bytea	   *result;
 	uint8	   *out;
@@ -72,13 +74,15 @@ ParprocHexIn(const char *str, const char *typname)
 					 errdetail("\"%.2s\" is not a hexadecimal byte.", str + i)));
 		out[(i - 2) / 2] = (uint8) (hi * 16 + lo);
 	}
-	return result;
+	validate(result, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	PG_RETURN_BYTEA_P(result);
 }
 
 /* Text output of a sketch type: \x and the hex of its bytes. */
-char *
-ParprocHexOut(const bytea *value)
+Datum
+ParprocSketchOut(FunctionCallInfo fcinfo)
 {
+	const bytea *value = PG_GETARG_BYTEA_PP(0);
 	const uint8 *p = (const uint8 *) VARDATA_ANY(value);
 	size_t		len = VARSIZE_ANY_EXHDR(value);
 	char	   *result = palloc(2 * len + 3);
@@ -93,28 +97,34 @@ ParprocHexOut(const bytea *value)
 		result[3 + 2 * i] = digits[p[i] & 15];
 	}
 	result[2 + 2 * len] = '\0';
-	return result;
+	PG_RETURN_CSTRING(result);
 }
 
-/* Binary input of a sketch type: the encoded bytes, for the caller to validate. */
-bytea *
-ParprocBytesRecv(StringInfo buf)
+/*
+ * Binary input of a sketch type: its encoded bytes, which validate checks
+ * (raising SQLSTATE 22P03 on bad bytes).
+ */
+Datum
+ParprocSketchRecv(FunctionCallInfo fcinfo, ParprocSketchCheck validate)
 {
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int			len = buf->len - buf->cursor;
 	bytea	   *result = palloc(VARHDRSZ + len);
 
 	SET_VARSIZE(result, VARHDRSZ + len);
 	pq_copymsgbytes(buf, VARDATA(result), len);
-	return result;
+	validate(result, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	PG_RETURN_BYTEA_P(result);
 }
 
-/* Binary output of a sketch type: the encoded bytes. */
-bytea *
-ParprocBytesSend(const bytea *value)
+/* Binary output of a sketch type: its encoded bytes. */
+Datum
+ParprocSketchSend(FunctionCallInfo fcinfo)
 {
+	const bytea *value = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
 	pq_sendbytes(&buf, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value));
-	return pq_endtypsend(&buf);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }

@@ -16,6 +16,7 @@
 #include "nodes/primnodes.h"
 #include "utils/array.h"
 
+#include "agg/agg.h"
 #include "parproc.h"
 
 /* Most fractions in one array. */

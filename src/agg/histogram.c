@@ -14,6 +14,7 @@
 #include "libpq/pqformat.h"
 #include "utils/array.h"
 
+#include "agg/agg.h"
 #include "kernels/histogram.h"
 #include "parproc.h"
 

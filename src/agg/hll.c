@@ -23,6 +23,7 @@
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
+#include "agg/agg.h"
 #include "kernels/hll.h"
 #include "parproc.h"
 
@@ -233,40 +234,41 @@ HllViewCardinality(const PpHllView *view)
 	return pp_hll_dense_cardinality(view->payload, view->precision);
 }
 
-/* Text input: \x followed by the hex of the encoded sketch. */
+/* Whether stored bytes are a valid sketch (ParprocSketchCheck). */
+static void
+HllCheck(bytea *bytes, int sqlstate)
+{
+	PpHllView	view;
+
+	HllDecode(bytes, &view, sqlstate);
+}
+
+/* Text input: \x and hex, validated. */
 Datum
 parproc_hll_in(PG_FUNCTION_ARGS)
 {
-	bytea	   *result = ParprocHexIn(PG_GETARG_CSTRING(0), "hll");
-	PpHllView	view;
-
-	HllDecode(result, &view, ERRCODE_INVALID_TEXT_REPRESENTATION);
-	PG_RETURN_BYTEA_P(result);
+	return ParprocSketchIn(fcinfo, "hll", HllCheck);
 }
 
 /* Text output: \x and hex. */
 Datum
 parproc_hll_out(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_CSTRING(ParprocHexOut(PG_GETARG_BYTEA_PP(0)));
+	return ParprocSketchOut(fcinfo);
 }
 
 /* Binary input: the encoded sketch, validated. */
 Datum
 parproc_hll_recv(PG_FUNCTION_ARGS)
 {
-	bytea	   *result = ParprocBytesRecv((StringInfo) PG_GETARG_POINTER(0));
-	PpHllView	view;
-
-	HllDecode(result, &view, ERRCODE_INVALID_BINARY_REPRESENTATION);
-	PG_RETURN_BYTEA_P(result);
+	return ParprocSketchRecv(fcinfo, HllCheck);
 }
 
 /* Binary output: the encoded sketch. */
 Datum
 parproc_hll_send(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BYTEA_P(ParprocBytesSend(PG_GETARG_BYTEA_PP(0)));
+	return ParprocSketchSend(fcinfo);
 }
 
 /*

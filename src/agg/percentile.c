@@ -28,6 +28,7 @@
 #include "utils/array.h"
 #include "utils/memutils.h"
 
+#include "agg/agg.h"
 #include "kernels/percentile.h"
 #include "parproc.h"
 

@@ -16,6 +16,7 @@
 #include "utils/array.h"
 #include "utils/memutils.h"
 
+#include "agg/agg.h"
 #include "kernels/qsketch.h"
 #include "parproc.h"
 
@@ -204,38 +205,39 @@ QsketchEncode(QsketchState *state)
 	return (bytea *) buf.data;
 }
 
-/* Text input: \x followed by the hex of the encoded sketch. */
+/* Whether stored bytes are a valid sketch (ParprocSketchCheck). */
+static void
+QsketchCheck(bytea *bytes, int sqlstate)
+{
+	(void) QsketchLoad(bytes, sqlstate);
+}
+
+/* Text input: \x and hex, validated. */
 Datum
 parproc_qsketch_in(PG_FUNCTION_ARGS)
 {
-	bytea	   *result = ParprocHexIn(PG_GETARG_CSTRING(0), "qsketch");
-
-	QsketchLoad(result, ERRCODE_INVALID_TEXT_REPRESENTATION);
-	PG_RETURN_BYTEA_P(result);
+	return ParprocSketchIn(fcinfo, "qsketch", QsketchCheck);
 }
 
 /* Text output: \x and hex. */
 Datum
 parproc_qsketch_out(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_CSTRING(ParprocHexOut(PG_GETARG_BYTEA_PP(0)));
+	return ParprocSketchOut(fcinfo);
 }
 
 /* Binary input: the encoded sketch, validated. */
 Datum
 parproc_qsketch_recv(PG_FUNCTION_ARGS)
 {
-	bytea	   *result = ParprocBytesRecv((StringInfo) PG_GETARG_POINTER(0));
-
-	QsketchLoad(result, ERRCODE_INVALID_BINARY_REPRESENTATION);
-	PG_RETURN_BYTEA_P(result);
+	return ParprocSketchRecv(fcinfo, QsketchCheck);
 }
 
 /* Binary output: the encoded sketch. */
 Datum
 parproc_qsketch_send(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BYTEA_P(ParprocBytesSend(PG_GETARG_BYTEA_PP(0)));
+	return ParprocSketchSend(fcinfo);
 }
 
 /* The state of a transition call, created on the first row. */

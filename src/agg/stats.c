@@ -15,6 +15,7 @@
 #include "libpq/pqformat.h"
 #include "utils/float.h"
 
+#include "agg/agg.h"
 #include "kernels/moments.h"
 #include "parproc.h"
 

@@ -21,13 +21,10 @@
 #include "mb/pg_wchar.h"
 #include "utils/lsyscache.h"
 
+#include "agg/agg.h"
+#include "compat.h"
 #include "kernels/topk.h"
 #include "parproc.h"
-
-/* InitMaterializedSRF is the 15.1 name of 15.0's SetSingleFuncCall. */
-#if PG_VERSION_NUM < 150001
-#define InitMaterializedSRF(fcinfo, flags) SetSingleFuncCall(fcinfo, flags)
-#endif
 
 PG_FUNCTION_INFO_V1(parproc_topk_in);
 PG_FUNCTION_INFO_V1(parproc_topk_out);
@@ -218,38 +215,39 @@ TopkMerge(MemoryContext context, const TopkState *a, const TopkState *b)
 	return result;
 }
 
-/* Text input: \x followed by the hex of the encoded summary. */
+/* Whether stored bytes are a valid summary (ParprocSketchCheck). */
+static void
+TopkCheck(bytea *bytes, int sqlstate)
+{
+	(void) TopkLoad(bytes, sqlstate);
+}
+
+/* Text input: \x and hex, validated. */
 Datum
 parproc_topk_in(PG_FUNCTION_ARGS)
 {
-	bytea	   *result = ParprocHexIn(PG_GETARG_CSTRING(0), "topk");
-
-	TopkLoad(result, ERRCODE_INVALID_TEXT_REPRESENTATION);
-	PG_RETURN_BYTEA_P(result);
+	return ParprocSketchIn(fcinfo, "topk", TopkCheck);
 }
 
 /* Text output: \x and hex. */
 Datum
 parproc_topk_out(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_CSTRING(ParprocHexOut(PG_GETARG_BYTEA_PP(0)));
+	return ParprocSketchOut(fcinfo);
 }
 
 /* Binary input: the encoded summary, validated. */
 Datum
 parproc_topk_recv(PG_FUNCTION_ARGS)
 {
-	bytea	   *result = ParprocBytesRecv((StringInfo) PG_GETARG_POINTER(0));
-
-	TopkLoad(result, ERRCODE_INVALID_BINARY_REPRESENTATION);
-	PG_RETURN_BYTEA_P(result);
+	return ParprocSketchRecv(fcinfo, TopkCheck);
 }
 
 /* Binary output: the encoded summary. */
 Datum
 parproc_topk_send(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BYTEA_P(ParprocBytesSend(PG_GETARG_BYTEA_PP(0)));
+	return ParprocSketchSend(fcinfo);
 }
 
 /* The input type's output function, looked up once per call site. */

@@ -15,6 +15,7 @@
 #include "utils/array.h"
 #include "utils/float.h"
 
+#include "agg/agg.h"
 #include "kernels/vec.h"
 #include "parproc.h"
 

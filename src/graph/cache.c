@@ -42,13 +42,9 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#include "compat.h"
 #include "graph/cache.h"
 #include "parproc.h"
-
-/* InitMaterializedSRF is the 15.1 name of 15.0's SetSingleFuncCall. */
-#if PG_VERSION_NUM < 150001
-#define InitMaterializedSRF(fcinfo, flags) SetSingleFuncCall(fcinfo, flags)
-#endif
 
 PG_FUNCTION_INFO_V1(parproc_graph_cache);
 
@@ -111,50 +107,33 @@ static int	held_pins[GRAPH_SLOTS];
 static int	held_claim = -1;
 static bool exit_callback_registered = false;
 
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-
-/* Ask for the slots and their lock (shmem_request_hook). */
-static void
-GraphShmemRequestHook(void)
+/* Shared memory the graph cache's slots need (requested by parproc.c). */
+Size
+GraphShmemSize(void)
 {
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(GraphCacheState)));
-	RequestNamedLWLockTranche("parproc graphs", 1);
+	return MAXALIGN(sizeof(GraphCacheState));
 }
 
-/* Create or attach to the slots (shmem_startup_hook). */
-static void
-GraphShmemStartupHook(void)
+/*
+ * Create or attach to the slots, protected by lock; called by parproc.c's
+ * shmem_startup_hook with AddinShmemInitLock held.
+ */
+void
+GraphShmemInit(LWLock *lock)
 {
 	bool		found;
 
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	cache = ShmemInitStruct("parproc graphs", sizeof(GraphCacheState), &found);
 	if (!found)
 	{
 		memset(cache, 0, sizeof(GraphCacheState));
-		cache->lock = &(GetNamedLWLockTranche("parproc graphs"))->lock;
+		cache->lock = lock;
 		cache->area_tranche = LWLockNewTrancheId();
 		cache->area_handle = DSM_HANDLE_INVALID;
 		ConditionVariableInit(&cache->loaded);
 		pg_atomic_init_u64(&cache->clock, 0);
 	}
-	LWLockRelease(AddinShmemInitLock);
 	cache_shared = true;
-}
-
-/* Install the hooks; called from _PG_init when preloading. */
-void
-GraphShmemRequest(void)
-{
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = GraphShmemRequestHook;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = GraphShmemStartupHook;
 }
 
 /* Take the slots' lock (no lock without preload: one process). */

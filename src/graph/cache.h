@@ -47,7 +47,8 @@ typedef struct GraphPin
 	PpGraph		g;				/* when pinned: arrays mapped in this process */
 } GraphPin;
 
-extern void GraphShmemRequest(void);
+extern Size GraphShmemSize(void);
+extern void GraphShmemInit(LWLock *lock);
 extern bool GraphCachePin(const GraphKey *key, GraphPin *pin, bool may_wait);
 extern void *GraphCacheAllocate(GraphPin *pin, Size bytes, const char *name);
 extern void GraphCachePublish(GraphPin *pin, uint64 nnodes, uint64 nedges,

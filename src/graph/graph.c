@@ -49,14 +49,10 @@
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 
+#include "compat.h"
 #include "graph/cache.h"
 #include "kernels/graph.h"
 #include "parproc.h"
-
-/* InitMaterializedSRF is the 15.1 name of 15.0's SetSingleFuncCall. */
-#if PG_VERSION_NUM < 150001
-#define InitMaterializedSRF(fcinfo, flags) SetSingleFuncCall(fcinfo, flags)
-#endif
 
 PG_FUNCTION_INFO_V1(parproc_graph_load);
 PG_FUNCTION_INFO_V1(parproc_graph_unload);

@@ -213,8 +213,8 @@ typedef struct PpSharedState
 extern PpSharedState *PpShared;
 
 /* shmem.c */
-extern void PipelineShmemRequest(void);
-extern void PipelineShmemInit(void);
+extern Size PipelineShmemSize(void);
+extern void PipelineShmemInit(LWLock *lock);
 extern void PpRequirePreload(void);
 extern void PpSlotInit(PpRunSlot *s);
 extern int	PpSlotReserve(int64 run_id, Oid role, int attempt);

@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
+#include "compat.h"
 #include "parproc.h"
 #include "pipeline/pipeline.h"
 
@@ -27,48 +28,31 @@ PG_FUNCTION_INFO_V1(parproc_live_workers);
 
 PpSharedState *PpShared = NULL;
 
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-
-/* Ask for the run slots (shmem_request_hook). */
-static void
-PipelineShmemRequestHook(void)
+/* Shared memory the run slots need (parproc.c requests it at preload). */
+Size
+PipelineShmemSize(void)
 {
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(PpSharedState)));
-	RequestNamedLWLockTranche("parproc", 1);
+	return MAXALIGN(sizeof(PpSharedState));
 }
 
-/* Create or attach to the run slots (shmem_startup_hook). */
-static void
-PipelineShmemStartupHook(void)
+/*
+ * Create or attach to the run slots, protected by lock; called by
+ * parproc.c's shmem_startup_hook with AddinShmemInitLock held.
+ */
+void
+PipelineShmemInit(LWLock *lock)
 {
 	bool		found;
 
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	PpShared = ShmemInitStruct("parproc runs", sizeof(PpSharedState), &found);
 	if (!found)
 	{
 		memset(PpShared, 0, sizeof(PpSharedState));
-		PpShared->lock = &(GetNamedLWLockTranche("parproc"))->lock;
+		PpShared->lock = lock;
 		ConditionVariableInit(&PpShared->cv);
 		for (int i = 0; i < PP_MAX_RUNS; i++)
 			SpinLockInit(&PpShared->runs[i].mutex);
 	}
-	LWLockRelease(AddinShmemInitLock);
-}
-
-/* Install the hooks; called from _PG_init when preloading. */
-void
-PipelineShmemRequest(void)
-{
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = PipelineShmemRequestHook;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = PipelineShmemStartupHook;
 }
 
 /* Fail unless the run slots exist. */

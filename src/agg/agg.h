@@ -1,0 +1,61 @@
+/*
+ * agg.h
+ *		Helpers shared by the aggregates' SQL glue (src/agg/): the aggregate
+ *		memory context, the I/O of stored sketches, the fraction argument of
+ *		percentile aggregates.
+ */
+#ifndef PARPROC_AGG_H
+#define PARPROC_AGG_H
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+
+/* src/agg/common.c */
+extern MemoryContext ParprocAggContext(FunctionCallInfo fcinfo);
+/* Checks a sketch's stored bytes, raising errors with SQLSTATE sqlstate. */
+typedef void (*ParprocSketchCheck) (bytea *bytes, int sqlstate);
+extern Datum ParprocSketchIn(FunctionCallInfo fcinfo, const char *typname,
+							 ParprocSketchCheck validate);
+extern Datum ParprocSketchOut(FunctionCallInfo fcinfo);
+extern Datum ParprocSketchRecv(FunctionCallInfo fcinfo, ParprocSketchCheck validate);
+extern Datum ParprocSketchSend(FunctionCallInfo fcinfo);
+
+/* src/agg/fractions.c: the fraction argument of percentile aggregates */
+typedef struct ParprocFractions
+{
+	bool		set;			/* seen (or 0.5 for median) */
+	bool		multi;			/* fractions is an array */
+	bool		check_rows;		/* not a constant: compare on every row */
+	double		fraction;		/* when !multi */
+	struct ArrayType *fractions;	/* flat copy, when multi */
+} ParprocFractions;
+
+typedef void (*ParprocFractionsFn) (void *arg, const double *fractions, int n,
+									double *results);
+
+extern void ParprocCheckFraction(double fraction);
+extern void ParprocCheckFractionArray(struct ArrayType *fractions);
+extern void ParprocFractionsAccept(FunctionCallInfo fcinfo, int argno, bool multi,
+								   MemoryContext context, ParprocFractions *f);
+extern void ParprocFractionsCombine(MemoryContext context, ParprocFractions *dst,
+									const ParprocFractions *src);
+extern void ParprocFractionsSerialize(StringInfo buf, const ParprocFractions *f);
+extern void ParprocFractionsDeserialize(StringInfo buf, ParprocFractions *f);
+extern Datum ParprocFractionsResult(struct ArrayType *fractions,
+									ParprocFractionsFn compute, void *arg);
+
+/*
+ * Point a read-only StringInfo at a bytea's payload, for the pq_getmsg*
+ * readers in deserialization functions (PostgreSQL 16 has
+ * initReadOnlyStringInfo for this).
+ */
+static inline void
+ParprocReadBytea(StringInfo buf, bytea *bytes)
+{
+	buf->data = VARDATA_ANY(bytes);
+	buf->len = VARSIZE_ANY_EXHDR(bytes);
+	buf->maxlen = 0;
+	buf->cursor = 0;
+}
+
+#endif							/* PARPROC_AGG_H */
