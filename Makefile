@@ -18,7 +18,9 @@ OBJS = \
 	src/agg/hll.o \
 	src/agg/topk.o \
 	src/agg/qsketch.o \
-	src/graph/graph.o \
+	src/graph/defs.o \
+	src/graph/load.o \
+	src/graph/spread.o \
 	src/graph/cache.o \
 	src/pipeline/catalog.o \
 	src/pipeline/stages.o \

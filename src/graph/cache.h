@@ -17,6 +17,7 @@
 #define PARPROC_GRAPH_CACHE_H
 
 #include "datatype/timestamp.h"
+#include "storage/lwlock.h"
 
 #include "kernels/graph.h"
 
