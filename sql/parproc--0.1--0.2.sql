@@ -39,27 +39,30 @@ REVOKE EXECUTE ON FUNCTION parproc._graph_defs_changed() FROM PUBLIC;
 -- A run keeps what it needs to be resumed as it began, whatever happens to
 -- its pipeline and to the resuming session's settings: its source and
 -- target, its stages as defined and as resolved (the node trees of their
--- expressions), and the settings (serialized GUC state) its workers run
--- with.  Runs recorded by 0.1 get the definition of their pipeline when it
+-- expressions), and the settings its workers run with ("name=value": those
+-- set for the session, role or database that started it).  Runs recorded by 0.1 get the definition of their pipeline when it
 -- was created before they started (so it is the one they ran).
 ALTER TABLE parproc.run_history
 	ADD COLUMN source regclass,
 	ADD COLUMN target regclass,
 	ADD COLUMN stages jsonb,
 	ADD COLUMN resolved text,
-	ADD COLUMN settings bytea;
+	ADD COLUMN settings text[];
 UPDATE parproc.run_history h SET source = d.source, target = d.target, stages = d.stages
 FROM parproc.pipeline_defs d
 WHERE d.name = h.pipeline AND d.created_at <= h.started_at;
 
 -- Failed rows and error messages are table data, not statistics: shown to
 -- those who may SELECT the run's source (the pg_read_all_stats members who
--- see other roles' runs see that they failed, not the rows); when the
--- source is not known (a run of 0.1) or was dropped, to the members of the
--- run's role.
+-- see other roles' runs see that they failed, not the rows).  When the
+-- source is not known (a run of 0.1), was dropped, or has row-level
+-- security (whose policies the run, reading as the owner, did not apply),
+-- only to the members of the run's role.
 CREATE FUNCTION parproc._may_read_rows(owner regrole, source regclass) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-	SELECT coalesce(has_table_privilege(source, 'SELECT'), pg_has_role(owner, 'USAGE'))
+	SELECT CASE WHEN EXISTS (SELECT FROM pg_class c WHERE c.oid = source AND NOT c.relrowsecurity)
+				THEN has_table_privilege(source, 'SELECT')
+				ELSE pg_has_role(owner, 'USAGE') END
 $$;
 
 -- The views whose rows or columns depend on who asks are security

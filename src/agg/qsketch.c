@@ -327,10 +327,9 @@ parproc_qsketch_combinefn(PG_FUNCTION_ARGS)
 {
 	QsketchState *state1 = PG_ARGISNULL(0) ? NULL : (QsketchState *) PG_GETARG_POINTER(0);
 	QsketchState *state2 = PG_ARGISNULL(1) ? NULL : (QsketchState *) PG_GETARG_POINTER(1);
+	/* only ever called as an aggregate's combine function */
 	MemoryContext aggcontext = ParprocAggContext(fcinfo);
 
-	/* only ever called as an aggregate's combine function */
-	(void) ParprocAggContext(fcinfo);
 	if (state2 == NULL)
 	{
 		if (state1 == NULL)

@@ -345,10 +345,10 @@ parproc_topk_combinefn(PG_FUNCTION_ARGS)
 {
 	TopkState  *state1 = PG_ARGISNULL(0) ? NULL : (TopkState *) PG_GETARG_POINTER(0);
 	TopkState  *state2 = PG_ARGISNULL(1) ? NULL : (TopkState *) PG_GETARG_POINTER(1);
-	MemoryContext aggcontext = ParprocAggContext(fcinfo);
 
 	/* only ever called as an aggregate's combine function */
-	(void) ParprocAggContext(fcinfo);
+	MemoryContext aggcontext = ParprocAggContext(fcinfo);
+
 	if (state2 == NULL)
 	{
 		if (state1 == NULL)

@@ -93,6 +93,32 @@ PpCatalogExecSnapshot(const char *sql, int nargs, Oid *types, Datum *values,
 	return ret;
 }
 
+/*
+ * Act as role from here to PpActAsEnd, as VACUUM and REFRESH MATERIALIZED
+ * VIEW run a table owner's code: a security-restricted operation, whose
+ * settings changes are undone at the end.  What a pipeline evaluates in
+ * the calling session (constants folded when its stages are resolved,
+ * dry_run, a run without background workers) runs so as its owner, never
+ * with the caller's privileges.  An error undoes it all with the
+ * (sub)transaction.
+ */
+void
+PpActAs(Oid role, PpIdentity *saved)
+{
+	GetUserIdAndSecContext(&saved->user, &saved->sec_context);
+	SetUserIdAndSecContext(role, saved->sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	saved->nest = NewGUCNestLevel();
+}
+
+/* Back to the identity and settings PpActAs saved. */
+void
+PpActAsEnd(PpIdentity *saved)
+{
+	AtEOXact_GUC(false, saved->nest);
+	SetUserIdAndSecContext(saved->user, saved->sec_context);
+}
+
 /* PpCatalogExecSnapshot through SPI's usual snapshot. */
 int
 PpCatalogExec(const char *sql, int nargs, Oid *types, Datum *values,

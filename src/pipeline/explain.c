@@ -29,12 +29,12 @@ PG_FUNCTION_INFO_V1(parproc_dry_run);
 
 /* A pipeline's definition; errors when it does not exist or is not the caller's. */
 static List *
-LookupForCaller(const char *name, Oid *source, Oid *target)
+LookupForCaller(const char *name, Oid *source, Oid *target, Oid *owner)
 {
 	Datum		stages;
 
-	(void) PpLookupOwnedPipeline(name, "inspect", source, target, &stages);
-	if (pg_class_aclcheck(*source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+	*owner = PpLookupOwnedPipeline(name, "inspect", source, target, &stages);
+	if (pg_class_aclcheck(*source, *owner, ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(*source));
 	return PpParseStages(stages);
 }
@@ -50,12 +50,18 @@ parproc_explain_pipeline(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	Oid			source_id,
-				target_id;
-	List	   *defs = LookupForCaller(name, &source_id, &target_id);
+				target_id,
+				owner;
+	List	   *defs = LookupForCaller(name, &source_id, &target_id, &owner);
 	Relation	source = table_open(source_id, AccessShareLock);
 	Relation	target = table_open(target_id, AccessShareLock);
-	PpPlan	   *plan = PpCompile(defs, NULL, RelationGetDescr(source), source, target);
+	PpIdentity	saved;
+	PpPlan	   *plan;
 
+	/* compiling folds constants: the owner's code, run as the owner */
+	PpActAs(owner, &saved);
+	plan = PpCompile(defs, NULL, RelationGetDescr(source), source, target);
+	PpActAsEnd(&saved);
 	InitMaterializedSRF(fcinfo, 0);
 	for (int k = 0; k < plan->nstages; k++)
 	{
@@ -107,8 +113,10 @@ parproc_dry_run(PG_FUNCTION_ARGS)
 {
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	Oid			source_id,
-				target_id;
-	List	   *defs = LookupForCaller(name, &source_id, &target_id);
+				target_id,
+				owner;
+	List	   *defs = LookupForCaller(name, &source_id, &target_id, &owner);
+	PpIdentity	saved;
 	List	   *relids;
 	ListCell   *lc;
 	PpRunSpec  *spec = palloc0(sizeof(PpRunSpec));
@@ -134,6 +142,8 @@ parproc_dry_run(PG_FUNCTION_ARGS)
 	PpSlotInit(slot);
 
 	relids = PpSourceParts(source_id);
+	/* the stages are the owner's code: they run as the owner */
+	PpActAs(owner, &saved);
 	INSTR_TIME_SET_CURRENT(t0);
 	foreach(lc, relids)
 	{
@@ -148,6 +158,7 @@ parproc_dry_run(PG_FUNCTION_ARGS)
 	}
 	INSTR_TIME_SET_CURRENT(t1);
 	INSTR_TIME_SUBTRACT(t1, t0);
+	PpActAsEnd(&saved);
 
 	values[0] = Int64GetDatum(read);
 	values[1] = Int64GetDatum(out);

@@ -130,7 +130,16 @@ typedef struct PpRunSpec
 	int64		nchunks;
 	Size		chunks_off;		/* PpChunkRef[nchunks] */
 	pg_atomic_uint64 next_chunk;	/* claim counter */
+	/* in the request the caller hands the coordinator: its answer */
+	pg_atomic_uint32 answer;	/* PP_ANSWER_* */
+	int			refusal_code;	/* PP_ANSWER_REFUSED: the error */
+	char		refusal_message[PP_ERRMSG_LEN];
+	char		refusal_detail[PP_ERRMSG_LEN];
 } PpRunSpec;
+
+#define PP_ANSWER_PENDING 0
+#define PP_ANSWER_BEGUN 1		/* the run is recorded (transaction A) */
+#define PP_ANSWER_REFUSED 2
 
 #define PpSpecResolved(spec) ((char *) (spec) + (spec)->resolved_off)
 #define PpSpecParts(spec) ((PpPart *) ((char *) (spec) + (spec)->parts_off))
@@ -180,7 +189,6 @@ typedef struct PpRunSlot
 	int			attached;		/* workers of this generation still running */
 	Oid			role;
 	int			attempt;
-	bool		registered;		/* the run is in parproc.run_history */
 	pg_atomic_uint32 state;
 	pg_atomic_uint32 cancel;	/* cancel requested */
 	pg_atomic_uint32 failed;	/* a participant raised an error */
@@ -229,7 +237,17 @@ extern void PpWorkersReturn(int n);
 extern const char *PpStateName(PpRunState state);
 extern double PpWorkerWaitMs(PpWorkerSlot *ws, TimestampTz now);
 
+/* An identity PpActAs switched from. */
+typedef struct PpIdentity
+{
+	Oid			user;
+	int			sec_context;
+	int			nest;			/* GUC nest level */
+} PpIdentity;
+
 /* catalog.c */
+extern void PpActAs(Oid role, PpIdentity *saved);
+extern void PpActAsEnd(PpIdentity *saved);
 extern Oid	PpCatalogOwner(void);
 extern int	PpCatalogExec(const char *sql, int nargs, Oid *types, Datum *values,
 						  const char *nulls, bool read_only);

@@ -54,6 +54,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -195,7 +196,9 @@ BecomeCaller(PpRunSpec *spec)
 	RestoreGUCState((char *) spec + spec->guc_off);
 	CommitTransactionCommand();
 	SetCurrentRoleId(spec->outer_user, spec->outer_is_superuser);
-	SetUserIdAndSecContext(spec->current_user, spec->sec_context);
+	/* as in a SECURITY DEFINER function: no SET ROLE back to the login */
+	SetUserIdAndSecContext(spec->current_user,
+						   spec->sec_context | SECURITY_LOCAL_USERID_CHANGE);
 }
 
 /* ----------------------------------------------------------- catalog */
@@ -234,6 +237,33 @@ PpSourceParts(Oid source)
 #define RUN_ARG(i, type, value) (types[i] = (type), values[i] = (value))
 
 /*
+ * The resolved stages text with every constant's value left out: what
+ * names resolved to, not the values of literals read at resolution (such
+ * as 'today'::date, which a resume reads again on another day).
+ */
+static char *
+WithoutConstValues(const char *resolved)
+{
+	StringInfoData out;
+	const char *p = resolved;
+	const char *hit;
+
+	initStringInfo(&out);
+	while ((hit = strstr(p, ":constvalue ")) != NULL)
+	{
+		appendBinaryStringInfo(&out, p, hit - p);
+		/* ":constvalue <len> [ <bytes> ]", or ":constvalue <>" for NULL */
+		p = hit + strlen(":constvalue ");
+		if (*p == '<')
+			p = strchr(p, '>') + 1;
+		else
+			p = strchr(p, ']') + 1;
+	}
+	appendStringInfoString(&out, p);
+	return out.data;
+}
+
+/*
  * A resumed run goes on with the stages it resolved when it started
  * (PpSpecResolved); under the run's settings, restored in this process,
  * they must still resolve alike, or objects they name were dropped or
@@ -252,7 +282,7 @@ CheckStagesResolveAlike(PpRunSpec *spec)
 				 errmsg("the source table of run %lld was dropped", (long long) spec->run_id)));
 	now = PpResolveStages(PpSpecStageDefs(spec), RelationGetDescr(source));
 	table_close(source, AccessShareLock);
-	if (strcmp(now, PpSpecResolved(spec)) != 0)
+	if (strcmp(WithoutConstValues(now), WithoutConstValues(PpSpecResolved(spec))) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("cannot resume run %lld: its stages no longer mean what they meant when "
@@ -260,6 +290,59 @@ CheckStagesResolveAlike(PpRunSpec *spec)
 				 errdetail("A function, operator, type or column the stages name was created, "
 						   "dropped or changed since."),
 				 errhint("Start a new run into a fresh target.")));
+}
+
+/*
+ * The settings of this session that a run keeps for its resumes, as
+ * "name=value": those set for the session, role or database (not the
+ * defaults, not the identity or transaction settings, which RESET ALL
+ * leaves alone, nor what only a client connection has).
+ */
+static ArrayType *
+RunSettings(void)
+{
+	struct config_generic **vars = get_guc_variables();
+	int			n = GetNumConfigOptions();
+	Datum	   *items = palloc(sizeof(Datum) * Max(n, 1));
+	int			k = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		struct config_generic *var = vars[i];
+
+		if (var->source == PGC_S_DEFAULT || var->source == PGC_S_OVERRIDE ||
+			(var->context != PGC_USERSET && var->context != PGC_SUSET) ||
+			(var->flags & GUC_NO_RESET_ALL) || strcmp(var->name, "client_encoding") == 0)
+			continue;
+		items[k++] = CStringGetTextDatum(psprintf("%s=%s", var->name,
+												  GetConfigOption(var->name, false, false)));
+	}
+	return construct_array(items, k, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+/*
+ * Apply a run's settings (RunSettings) in this process, over the resuming
+ * session's, so its stages compute what the run's first chunks did.
+ */
+static void
+ApplyRunSettings(ArrayType *settings)
+{
+	Datum	   *items;
+	bool	   *nulls;
+	int			n;
+
+	deconstruct_array(settings, TEXTOID, -1, false, TYPALIGN_INT, &items, &nulls, &n);
+	for (int i = 0; i < n; i++)
+	{
+		char	   *item = TextDatumGetCString(items[i]);
+		char	   *eq = strchr(item, '=');
+
+		if (nulls[i] || eq == NULL)
+			continue;
+		*eq = '\0';
+		(void) set_config_option(item, eq + 1, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_SET,
+								 true, 0, false);
+	}
 }
 
 /*
@@ -297,10 +380,17 @@ RegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 	RUN_ARG(2, OIDARRAYOID, PointerGetDatum(nodearr));
 	if (spec->resume)
 	{
-		if (spec->recheck)
-			CheckStagesResolveAlike(spec);
-		PpCatalogExec("SELECT relids = $2 AND filenodes = $3 FROM parproc.run_history"
+		bool		isnull;
+		Datum		settings;
+
+		PpCatalogExec("SELECT relids = $2 AND filenodes = $3, settings FROM parproc.run_history"
 					  " WHERE run_id = $1", 3, types, values, NULL, true);
+		if (SPI_processed == 1)
+		{
+			settings = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+			if (!isnull)
+				ApplyRunSettings(DatumGetArrayTypeP(settings));
+		}
 		if (SPI_processed != 1 ||
 			strcmp(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), "t") != 0)
 			ereport(ERROR,
@@ -309,17 +399,22 @@ RegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 							(long long) spec->run_id),
 					 errdetail("The chunks of the run no longer match the table's blocks."),
 					 errhint("Start a new run into a fresh target.")));
-		RUN_ARG(3, INT4OID, Int32GetDatum(spec->attempt));
-		RUN_ARG(4, INT4OID, Int32GetDatum(spec->workers));
-		PpCatalogExec("UPDATE parproc.run_history SET state = 'running', attempts = $4,"
-					  " workers_requested = $5, finished_at = NULL, error = NULL,"
+		if (spec->recheck)
+			CheckStagesResolveAlike(spec);
+		/* the attempt is numbered here, after the run's slot was reserved */
+		RUN_ARG(3, INT4OID, Int32GetDatum(spec->workers));
+		PpCatalogExec("UPDATE parproc.run_history SET state = 'running', attempts = attempts + 1,"
+					  " workers_requested = $4, finished_at = NULL, error = NULL,"
 					  " error_detail = NULL, sqlstate = NULL WHERE run_id = $1"
-					  " AND state <> 'done'", 5, types, values, NULL, false);
+					  " AND state <> 'done' RETURNING attempts", 4, types, values, NULL, false);
 		if (SPI_processed != 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("run %lld is done: there is nothing to resume",
 							(long long) spec->run_id)));
+		spec->attempt = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+													 SPI_tuptable->tupdesc, 1, &isnull));
+		slot->attempt = spec->attempt;
 	}
 	else
 	{
@@ -333,13 +428,7 @@ RegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 		RUN_ARG(9, OIDOID, ObjectIdGetDatum(spec->target));
 		RUN_ARG(10, TEXTOID, CStringGetTextDatum(SpecStagesJson(spec)));
 		RUN_ARG(11, TEXTOID, CStringGetTextDatum(PpSpecResolved(spec)));
-		{
-			bytea	   *guc = palloc(VARHDRSZ + spec->guc_len);
-
-			SET_VARSIZE(guc, VARHDRSZ + spec->guc_len);
-			memcpy(VARDATA(guc), (char *) spec + spec->guc_off, spec->guc_len);
-			RUN_ARG(12, BYTEAOID, PointerGetDatum(guc));
-		}
+		RUN_ARG(12, TEXTARRAYOID, PointerGetDatum(RunSettings()));
 		PpCatalogExec("INSERT INTO parproc.run_history (run_id, relids, filenodes, pipeline,"
 					  " role, on_error, workers_requested, chunk_size, source, target, stages,"
 					  " resolved, settings, state, started_at)"
@@ -439,9 +528,9 @@ PlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids, void *(*alloc) (Size))
 	for (int64 i = 0; i < total; i++)
 		n += !done[i];
 
+	/* the settings as now in force here: the run's, applied on a resume */
 	spec = BuildSpec(req, (char *) req + req->stages_off, req->resolved_off - req->stages_off,
-					 PpSpecResolved(req), (char *) req + req->guc_off, req->guc_len,
-					 nparts, n, alloc);
+					 PpSpecResolved(req), NULL, 0, nparts, n, alloc);
 	memcpy(PpSpecParts(spec), parts, sizeof(PpPart) * nparts);
 	n = 0;
 	for (p = 0; p < nparts; p++)
@@ -580,12 +669,9 @@ ProcessTimed(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 	pg_atomic_add_fetch_u64(&slot->workers[worker].busy_us, GetCurrentTimestamp() - t0);
 }
 
-/*
- * Raise the error a participant left in slot, once the background worker
- * wait_for (if given) has exited.
- */
+/* Raise the error a participant left in slot. */
 static void
-RethrowSlotError(PpRunSlot *slot, BackgroundWorkerHandle *wait_for)
+RethrowSlotError(PpRunSlot *slot)
 {
 	int			code;
 	char		msg[PP_ERRMSG_LEN];
@@ -596,8 +682,6 @@ RethrowSlotError(PpRunSlot *slot, BackgroundWorkerHandle *wait_for)
 	strlcpy(msg, slot->err_message, sizeof(msg));
 	strlcpy(detail, slot->err_detail, sizeof(detail));
 	SpinLockRelease(&slot->mutex);
-	if (wait_for)
-		(void) WaitForBackgroundWorkerShutdown(wait_for);
 	ereport(ERROR,
 			(errcode(code ? code : ERRCODE_INTERNAL_ERROR),
 			 errmsg("%s", code ? msg : "a worker of the run exited unexpectedly"),
@@ -719,7 +803,7 @@ PpCoordinatorMain(Datum arg)
 	int			slotno = DatumGetInt32(arg);
 	PpRunSlot  *slot = &PpShared->runs[slotno];
 	PpWorkerArgs args;
-	dsm_segment *reqseg;
+	dsm_segment *volatile reqseg;
 	dsm_segment *volatile seg = NULL;
 	PpRunSpec  *req;
 	PpRunSpec  *volatile spec = NULL;
@@ -737,26 +821,30 @@ PpCoordinatorMain(Datum arg)
 	coordinator_generation = args.generation;
 	before_shmem_exit(CoordinatorExit, arg);
 
-	/* copy the request; the requesting session waits for RUNNING to detach */
+	/*
+	 * Copy the request, and keep it mapped until the run is recorded: the
+	 * answer (begun, or refused with an error) goes back through it, so it
+	 * reaches the requesting session whatever happens to the run slot.
+	 */
 	reqseg = dsm_attach(args.handle);
 	if (reqseg == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("could not attach to the request of run %lld", (long long) args.run_id)));
+	dsm_pin_mapping(reqseg);	/* not released with a failed transaction */
 	req = TopAlloc(((PpRunSpec *) dsm_segment_address(reqseg))->total_size);
 	memcpy(req, dsm_segment_address(reqseg), ((PpRunSpec *) dsm_segment_address(reqseg))->total_size);
-	dsm_detach(reqseg);
-
-	BecomeCaller(req);
-	/* cancel() signals the coordinator from here on, in PG_TRY below */
-	slot->coordinator_pid = MyProcPid;
-	slot->workers[0].pid = MyProcPid;
-	slot->workers[0].started_at = started;
 
 	PG_TRY();
 	{
 		int			nworkers;
 		bool	   *done;
+
+		BecomeCaller(req);
+		/* cancel() signals the coordinator from here on */
+		slot->coordinator_pid = MyProcPid;
+		slot->workers[0].pid = MyProcPid;
+		slot->workers[0].started_at = started;
 
 		/* A */
 		SetCurrentStatementStartTimestamp();
@@ -768,7 +856,10 @@ PpCoordinatorMain(Datum arg)
 		relids = list_copy(relids);
 		CommitTransactionCommand();
 		registered = true;
-		slot->registered = true;
+		pg_atomic_write_u32(&((PpRunSpec *) dsm_segment_address(reqseg))->answer,
+							PP_ANSWER_BEGUN);
+		dsm_detach(reqseg);
+		reqseg = NULL;
 		PpSlotSetState(slot, PP_STATE_RUNNING);
 
 		/* B */
@@ -803,7 +894,7 @@ PpCoordinatorMain(Datum arg)
 					(errcode(ERRCODE_QUERY_CANCELED),
 					 errmsg("run %lld was cancelled", (long long) spec->run_id)));
 		if (pg_atomic_read_u32(&slot->failed))
-			RethrowSlotError(slot, NULL);
+			RethrowSlotError(slot);
 
 		/* whatever no worker committed: never started, or a worker died */
 		done = ChunksDone(spec, GetLatestSnapshot());
@@ -839,10 +930,16 @@ PpCoordinatorMain(Datum arg)
 		if (!registered)
 		{
 			/* the caller raises it: say whose cancel it was */
+			PpRunSpec  *request = dsm_segment_address(reqseg);
+
 			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED && pg_atomic_read_u32(&slot->cancel))
 				edata->message = psprintf("run %lld was cancelled before it began",
 										  (long long) req->run_id);
-			PpSlotSetError(slot, edata);
+			request->refusal_code = edata->sqlerrcode;
+			strlcpy(request->refusal_message, edata->message ? edata->message : "",
+					PP_ERRMSG_LEN);
+			strlcpy(request->refusal_detail, edata->detail ? edata->detail : "", PP_ERRMSG_LEN);
+			pg_atomic_write_u32(&request->answer, PP_ANSWER_REFUSED);
 		}
 		StopWorkers(slot, handles, nlaunched);
 		if (coordinator_reserved)
@@ -971,7 +1068,6 @@ typedef struct RunRequest
 	int			chunk_size;
 	char	   *resolved;		/* the stages resolved (resume: as they were) */
 	bool		recheck;		/* resume: check they still resolve alike */
-	bytea	   *settings;		/* resume: the run's settings; else NULL */
 } RunRequest;
 
 /* The current user's workers argument, capped; -1 (NULL) = the default. */
@@ -1062,6 +1158,7 @@ PrepareRun(RunRequest *rq)
 {
 	Relation	source,
 				target;
+	PpIdentity	owner;
 
 	PpRequirePreload();
 	if (InSecurityRestrictedOperation())
@@ -1072,36 +1169,42 @@ PrepareRun(RunRequest *rq)
 		ereport(ERROR,
 				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
 				 errmsg("cannot run a pipeline in a read-only transaction")));
-	PpRequireCatalogVersion();
 	if (!rq->resume)
 	{
 		Datum		stages;
 
+		PpRequireCatalogVersion();	/* resume() checked it first */
 		rq->role = PpLookupOwnedPipeline(rq->pipeline, "run", &rq->source, &rq->target,
 										 &stages);
 		rq->defs = PpParseStages(stages);
 		rq->chunk_size = parproc_chunk_size;
 	}
-	/* the run reads and writes as the pipeline's owner */
-	if (pg_class_aclcheck(rq->source, rq->role, ACL_SELECT) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(rq->source));
-	if (pg_class_aclcheck(rq->target, rq->role, ACL_INSERT) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(rq->target));
 	source = try_table_open(rq->source, AccessShareLock);
-	target = try_table_open(rq->target, AccessShareLock);
-	if (source == NULL || target == NULL)
+	if (source == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("the %s table of run %lld was dropped", source ? "target" : "source",
-						(long long) rq->run_id)));
+				 errmsg("the source table of pipeline \"%s\" was dropped", rq->pipeline)));
+	target = try_table_open(rq->target, AccessShareLock);
+	if (target == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the target table of pipeline \"%s\" was dropped", rq->pipeline)));
+	/* the run reads and writes as the pipeline's owner */
+	if (pg_class_aclcheck(rq->source, rq->role, ACL_SELECT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(source));
+	if (pg_class_aclcheck(rq->target, rq->role, ACL_INSERT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(target));
 	PpCheckSource(source);
 	PpCheckTarget(target);
 	CheckCallerLocks(source, AccessExclusiveLock, "source");
 	CheckCallerLocks(target, ShareLock, "target");
+	/* what resolving evaluates (constant folding) runs as the owner */
+	PpActAs(rq->role, &owner);
 	if (rq->resolved == NULL)
 		rq->resolved = PpResolveStages(rq->defs, RelationGetDescr(source));
 	(void) PpCompile(rq->defs, rq->resolved, RelationGetDescr(source), source, target);
 	CheckParts(rq->defs, rq->resolved, source, target);
+	PpActAsEnd(&owner);
 	table_close(source, NoLock);
 	table_close(target, NoLock);
 }
@@ -1145,9 +1248,7 @@ RequestSpec(RunRequest *rq, int slotno)
 		appendStringInfoChar(&stages, def->is_filter ? 'f' : 'm');
 		appendBinaryStringInfo(&stages, def->expr, strlen(def->expr) + 1);
 	}
-	return BuildSpec(&head, stages.data, stages.len, rq->resolved,
-					 rq->settings ? VARDATA_ANY(rq->settings) : NULL,
-					 rq->settings ? VARSIZE_ANY_EXHDR(rq->settings) : 0, 0, 0, palloc0);
+	return BuildSpec(&head, stages.data, stages.len, rq->resolved, NULL, 0, 0, 0, palloc0);
 }
 
 /* Ask the coordinator's slot to stop the run (PG_ENSURE_ERROR_CLEANUP). */
@@ -1180,6 +1281,7 @@ LaunchCoordinator(RunRequest *rq, int slotno, bool *handed_over)
 	BackgroundWorkerHandle *handle;
 	PpWorkerArgs args;
 	PpRunSlot  *slot = &PpShared->runs[slotno];
+	PpRunSpec  *request;
 	pid_t		pid;
 
 	memcpy(dsm_segment_address(seg), spec, spec->total_size);
@@ -1213,16 +1315,25 @@ LaunchCoordinator(RunRequest *rq, int slotno, bool *handed_over)
 				 errmsg("could not start the coordinator of run %lld", (long long) rq->run_id),
 				 errhint("More details may be available in the server log.")));
 	}
-	/* keep the request alive until the coordinator has copied it */
+	/* the coordinator's answer: the run is recorded, or it was refused */
+	request = dsm_segment_address(seg);
 	ConditionVariablePrepareToSleep(&PpShared->cv);
-	while (pg_atomic_read_u32(&slot->state) == PP_STATE_QUEUED &&
+	while (pg_atomic_read_u32(&request->answer) == PP_ANSWER_PENDING &&
 		   GetBackgroundWorkerPid(handle, &pid) == BGWH_STARTED)
 		ConditionVariableTimedSleep(&PpShared->cv, 100, PG_WAIT_EXTENSION);
 	ConditionVariableCancelSleep();
+	if (pg_atomic_read_u32(&request->answer) != PP_ANSWER_BEGUN)
+	{
+		/* raised once the coordinator is gone, so the run can be retried */
+		(void) WaitForBackgroundWorkerShutdown(handle);
+		ereport(ERROR,
+				(errcode(request->refusal_code ? request->refusal_code : ERRCODE_INTERNAL_ERROR),
+				 errmsg("%s", request->refusal_code ? request->refusal_message :
+						"the coordinator of the run exited unexpectedly"),
+				 request->refusal_detail[0] ? errdetail("%s", request->refusal_detail) : 0,
+				 errhint("More details may be available in the server log.")));
+	}
 	dsm_detach(seg);
-	/* refused before it began: raised once its coordinator has released the slot */
-	if (!slot->registered && slot->generation == args.generation)
-		RethrowSlotError(slot, handle);
 	return true;
 }
 
@@ -1242,13 +1353,12 @@ NextRunId(void)
 
 /* The whole run in this session's transaction, when no worker can start. */
 static void
-RunInline(RunRequest *rq, int slotno)
+RunInline(RunRequest *rq, int slotno, uint64 generation)
 {
 	PpRunSlot  *slot = &PpShared->runs[slotno];
 	PpRunSpec  *req = RequestSpec(rq, slotno);
 	TimestampTz started = GetCurrentTimestamp();
-	Oid			save_user;
-	int			save_sec;
+	PpIdentity	owner;
 
 	ereport(NOTICE,
 			(errmsg("no background worker slot is free: run %lld runs in this session",
@@ -1258,28 +1368,29 @@ RunInline(RunRequest *rq, int slotno)
 	slot->workers[0].pid = MyProcPid;
 	slot->workers[0].started_at = started;
 	/* as the pipeline's owner, as in a coordinator */
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(rq->role, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	PpActAs(rq->role, &owner);
 	PG_TRY();
 	{
 		List	   *relids;
 		PpRunSpec  *spec;
 
 		RegisterRun(req, slot, &relids);
-		slot->registered = true;
 		PpSlotSetState(slot, PP_STATE_RUNNING);
 		spec = PlanChunks(req, slot, relids, palloc0);
 		for (int64 g = 0; g < spec->nchunks; g++)
 			ProcessTimed(spec, slot, g, 0);
 		FinishRun(spec, slot, PP_STATE_DONE, NULL, started);
 		PpSlotSetState(slot, PP_STATE_DONE);
+		PpActAsEnd(&owner);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		SetUserIdAndSecContext(save_user, save_sec);
-		PpSlotRelease(slotno, slot->generation);
+		/* the transaction's abort restores the identity and settings */
+		PpSlotRelease(slotno, generation);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	PpSlotRelease(slotno, generation);
 }
 
 static void CheckMayWait(void);
@@ -1344,7 +1455,7 @@ StartRun(RunRequest *rq, bool inline_ok, bool *ran_inline)
 					 errhint("Raise max_worker_processes, or use parproc.run(), which runs "
 							 "the pipeline in your session when no slot is free.")));
 		}
-		RunInline(rq, slotno);
+		RunInline(rq, slotno, generation);
 		*ran_inline = true;
 	}
 	return rq->run_id;
@@ -1541,7 +1652,7 @@ parproc_resume(PG_FUNCTION_ARGS)
 	values[0] = Int64GetDatum(rq.run_id);
 	SPI_connect();
 	PpCatalogExec("SELECT pipeline, state, role, on_error, attempts + 1, chunk_size, source,"
-				  " target, stages, resolved, settings"
+				  " target, stages, resolved"
 				  " FROM parproc.run_history WHERE run_id = $1", 1, types, values, NULL, true);
 	if (SPI_processed != 1)
 		ereport(ERROR,
@@ -1576,9 +1687,6 @@ parproc_resume(PG_FUNCTION_ARGS)
 	rq.defs = PpParseStages(d);
 	rq.resolved = SPI_getvalue(tup, desc, 10);
 	rq.recheck = rq.resolved != NULL;	/* NULL: recorded by 0.1, resolved anew */
-	d = SPI_getbinval(tup, desc, 11, &isnull);
-	if (!isnull)
-		rq.settings = DatumGetByteaPCopy(d);
 	SPI_finish();
 	if (strcmp(state, "done") == 0)
 		ereport(ERROR,

@@ -145,7 +145,6 @@ PpSlotReserve(int64 run_id, Oid role, int attempt)
 		s->generation = ++PpShared->generations;
 		s->role = role;
 		s->attempt = attempt;
-		s->registered = false;
 		PpSlotInit(s);
 	}
 	LWLockRelease(PpShared->lock);
