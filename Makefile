@@ -25,7 +25,10 @@ OBJS = \
 	src/pipeline/catalog.o \
 	src/pipeline/stages.o \
 	src/pipeline/chunk.o \
-	src/pipeline/run.o \
+	src/pipeline/spec.o \
+	src/pipeline/history.o \
+	src/pipeline/coordinator.o \
+	src/pipeline/api.o \
 	src/pipeline/shmem.o \
 	src/pipeline/vectorize.o \
 	src/pipeline/explain.o \

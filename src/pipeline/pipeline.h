@@ -7,7 +7,10 @@
  *	catalog.c	definitions, catalog writes as the extension's owner
  *	stages.c	parsing stages into expressions; the target projection
  *	chunk.c		one chunk: scan, evaluate batches, write, done mark
- *	run.c		start/run/wait/cancel/resume, the coordinator and workers
+ *	spec.c		the run spec: one flat buffer for coordinator and workers
+ *	history.c	parproc.run_history and the done marks; planning chunks
+ *	coordinator.c	the coordinator's transactions and the workers' loop
+ *	api.c		start/run/wait/cancel/resume
  *	shmem.c		run slots in shared memory and the live views
  */
 #ifndef PARPROC_PIPELINE_H
@@ -272,7 +275,6 @@ extern char *PpTargetColumns(List *defs, Relation source);
 
 /* chunk.c */
 extern void PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker);
-extern List *PpSourceParts(Oid source);
 extern void PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
 					 int64 *rows_read, int64 *rows_out);
 
@@ -294,9 +296,34 @@ extern int	PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext,
 					  TupleTableSlot **cur, HeapTuple *raw, bool *alive, int n,
 					  TupleTableSlot **out, PpVecCounters *counters);
 
-/* run.c */
+/* spec.c */
+extern List *PpSpecStageDefs(PpRunSpec *spec);
+extern char *PpSpecStagesJson(PpRunSpec *spec);
+extern PpRunSpec *PpBuildSpec(const PpRunSpec *head, const char *stages, Size stages_len,
+							  const char *resolved, const char *guc, Size guc_len,
+							  int nparts, int64 nchunks, void *(*alloc) (Size));
+
+/* history.c */
+extern List *PpSourceParts(Oid source);
+extern void PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out);
+extern PpRunSpec *PpPlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids,
+							   void *(*alloc) (Size));
+extern bool *PpChunksDone(PpRunSpec *spec, struct SnapshotData *snap);
+extern void PpFinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state,
+						ErrorData *edata, TimestampTz started);
+
+/* coordinator.c */
+/* What a background worker of a run finds in bgw_extra. */
+typedef struct PpWorkerArgs
+{
+	dsm_handle	handle;
+	int64		run_id;
+	uint64		generation;		/* of the run's slot reservation */
+	int			index;			/* 0: coordinator; 1..: workers */
+} PpWorkerArgs;
+
 extern PGDLLEXPORT void PpCoordinatorMain(Datum arg);
 extern PGDLLEXPORT void PpWorkerMain(Datum arg);
-extern List *PpSpecStageDefs(PpRunSpec *spec);
+extern void PpProcessTimed(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker);
 
 #endif							/* PARPROC_PIPELINE_H */
