@@ -82,9 +82,11 @@ VECTORIZE_CFLAGS = $(if $(findstring gcc,$(notdir $(CC))),-fvect-cost-model=dyna
 src/kernels/vec.o: CFLAGS += $(VECTORIZE_CFLAGS)
 
 # Unit tests of the pure-C kernels: no server needed.
+# main.c runs the tests of test/unit/test_*.c, one file per kernel.
 KERNEL_SRCS = $(wildcard src/kernels/*.c)
-test/unit/test_kernels: test/unit/test_kernels.c $(KERNEL_SRCS) $(wildcard src/kernels/*.h)
-	$(or $(CC),cc) -O2 -g $(UNIT_CFLAGS) -o $@ test/unit/test_kernels.c $(KERNEL_SRCS) -lm
+UNIT_SRCS = test/unit/main.c $(wildcard test/unit/test_*.c)
+test/unit/test_kernels: $(UNIT_SRCS) test/unit/unit.h $(KERNEL_SRCS) $(wildcard src/kernels/*.h)
+	$(or $(CC),cc) -O2 -g $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(KERNEL_SRCS) -lm
 
 .PHONY: unittest fuzz test demo bench bench-kernels
 unittest: test/unit/test_kernels
