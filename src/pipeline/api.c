@@ -253,6 +253,19 @@ CancelOnExit(int code, Datum arg)
 	}
 }
 
+/* Wait until the coordinator has answered request, or exited. */
+static void
+WaitForAnswer(PpRunSpec *request, BackgroundWorkerHandle *handle)
+{
+	pid_t		pid;
+
+	ConditionVariablePrepareToSleep(&PpShared->cv);
+	while (pg_atomic_read_u32(&request->answer) == PP_ANSWER_PENDING &&
+		   GetBackgroundWorkerPid(handle, &pid) == BGWH_STARTED)
+		ConditionVariableTimedSleep(&PpShared->cv, 100, PG_WAIT_EXTENSION);
+	ConditionVariableCancelSleep();
+}
+
 /*
  * Start the coordinator of rq in a background worker.  Returns false when no
  * background worker slot is free (nothing started).  *handed_over is set
@@ -302,13 +315,27 @@ LaunchCoordinator(RunRequest *rq, int slotno, bool *handed_over)
 				 errmsg("could not start the coordinator of run %lld", (long long) rq->run_id),
 				 errhint("More details may be available in the server log.")));
 	}
-	/* the coordinator's answer: the run is recorded, or it was refused */
+	/*
+	 * The coordinator's answer: the run is recorded, or it was refused.
+	 * Interrupted meanwhile (a cancel, a statement timeout), the caller asks
+	 * the coordinator to stop and waits for its answer all the same, so
+	 * that when the error reaches the client the run either never began or
+	 * is recorded (and stops, cancelled).
+	 */
 	request = dsm_segment_address(seg);
-	ConditionVariablePrepareToSleep(&PpShared->cv);
-	while (pg_atomic_read_u32(&request->answer) == PP_ANSWER_PENDING &&
-		   GetBackgroundWorkerPid(handle, &pid) == BGWH_STARTED)
-		ConditionVariableTimedSleep(&PpShared->cv, 100, PG_WAIT_EXTENSION);
-	ConditionVariableCancelSleep();
+	PG_TRY();
+	{
+		WaitForAnswer(request, handle);
+	}
+	PG_CATCH();
+	{
+		HOLD_INTERRUPTS();
+		CancelOnExit(0, Int64GetDatum(rq->run_id));
+		WaitForAnswer(request, handle);
+		RESUME_INTERRUPTS();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	if (pg_atomic_read_u32(&request->answer) != PP_ANSWER_BEGUN)
 	{
 		/* raised once the coordinator is gone, so the run can be retried */

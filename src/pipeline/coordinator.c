@@ -428,10 +428,16 @@ PpCoordinatorMain(Datum arg)
 	PG_TRY();
 	{
 		BecomeCaller(co.req);
-		/* cancel() signals the coordinator from here on */
+		/* cancel() signals the coordinator from here on; one sent before: */
 		co.slot->coordinator_pid = MyProcPid;
 		co.slot->workers[0].pid = MyProcPid;
 		co.slot->workers[0].started_at = co.started;
+		pg_memory_barrier();
+		if (pg_atomic_read_u32(&co.slot->cancel))
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("run %lld was cancelled before it began",
+							(long long) co.req->run_id)));
 		RunChunks(RecordRun());
 		RecordOutcome(PP_STATE_DONE, NULL);
 	}
