@@ -55,6 +55,7 @@ typedef struct RunRequest
 	int			chunk_size;
 	char	   *resolved;		/* the stages resolved (resume: as they were) */
 	bool		recheck;		/* resume: check they still resolve alike */
+	bool		run_settings;	/* resume: the run's settings are stored */
 } RunRequest;
 
 /* The current user's workers argument, capped; -1 (NULL) = the default. */
@@ -210,6 +211,7 @@ RequestSpec(RunRequest *rq, int slotno)
 	head.attempt = rq->attempt;
 	head.resume = rq->resume;
 	head.recheck = rq->recheck;
+	head.run_settings = rq->run_settings;
 	head.dboid = MyDatabaseId;
 	head.auth_user = GetAuthenticatedUserId();
 	/* as SET ROLE to the pipeline's owner: never the caller's own privileges */
@@ -220,8 +222,6 @@ RequestSpec(RunRequest *rq, int slotno)
 	head.source = rq->source;
 	head.target = rq->target;
 	head.on_error = rq->on_error;
-	head.max_error_rows = parproc_max_error_rows;
-	head.batch_size = parproc_batch_size;
 	head.chunk_size = rq->chunk_size;
 	head.workers = rq->workers;
 	strlcpy(head.pipeline, rq->pipeline, NAMEDATALEN);
@@ -666,7 +666,7 @@ parproc_resume(PG_FUNCTION_ARGS)
 	values[0] = Int64GetDatum(rq.run_id);
 	SPI_connect();
 	PpCatalogExec("SELECT pipeline, state, role, on_error, attempts + 1, chunk_size, source,"
-				  " target, stages, resolved"
+				  " target, stages, resolved, settings IS NOT NULL"
 				  " FROM parproc.run_history WHERE run_id = $1", 1, types, values, NULL, true);
 	if (SPI_processed != 1)
 		ereport(ERROR,
@@ -701,6 +701,7 @@ parproc_resume(PG_FUNCTION_ARGS)
 	rq.defs = PpParseStages(d);
 	rq.resolved = SPI_getvalue(tup, desc, 10);
 	rq.recheck = rq.resolved != NULL;	/* NULL: recorded by 0.1, resolved anew */
+	rq.run_settings = DatumGetBool(SPI_getbinval(tup, desc, 11, &isnull));
 	SPI_finish();
 	if (strcmp(state, "done") == 0)
 		ereport(ERROR,

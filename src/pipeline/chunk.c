@@ -76,6 +76,7 @@ typedef struct ChunkExec
 {
 	PpRunSpec  *spec;
 	PpRunSlot  *slot;
+	int			batch_size;		/* parproc.batch_size when the chunk began */
 	PpPlan	   *plan;
 	PpVecStage **vec;			/* per stage: kernels, or NULL */
 	AttrNumber *sinkcopy;		/* per target attribute: a plain column, or 0 */
@@ -311,11 +312,11 @@ RecordFailure(ChunkExec *x, int r, const char *stage, ErrorData *edata)
 				  " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
 				  7, types, values, nulls, false);
 	x->failed++;
-	if (pg_atomic_add_fetch_u64(&x->slot->rows_failed, 1) > (uint64) x->spec->max_error_rows)
+	if (pg_atomic_add_fetch_u64(&x->slot->rows_failed, 1) > (uint64) parproc_max_error_rows)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("run %lld has more than parproc.max_error_rows (%lld) failed rows",
-						(long long) x->spec->run_id, (long long) x->spec->max_error_rows),
+						(long long) x->spec->run_id, (long long) parproc_max_error_rows),
 				 errhint("See parproc.errors for the rows; fix them or the pipeline, "
 						 "then resume the run.")));
 }
@@ -434,7 +435,7 @@ DestFor(ChunkExec *x, ResultRelInfo *rri)
 {
 	Relation	rel = rri->ri_RelationDesc;
 	Oid			relid = RelationGetRelid(rel);
-	int			nb = x->spec->batch_size;
+	int			nb = x->batch_size;
 	bool		found;
 	PpDest	   *d = hash_search(x->dests, &relid, HASH_ENTER, &found);
 
@@ -656,7 +657,7 @@ EndTarget(ChunkExec *x)
 		FreeBulkInsertState(d->bistate);
 		table_finish_bulk_insert(d->rri->ri_RelationDesc, 0);
 		if (d->conv)
-			for (int i = 0; i < x->spec->batch_size; i++)
+			for (int i = 0; i < x->batch_size; i++)
 				ExecDropSingleTupleTableSlot(d->conv[i]);
 	}
 	if (x->proute)
@@ -673,7 +674,8 @@ static void
 ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *defs,
 			  const char *resolved)
 {
-	int			nb = spec->batch_size;
+	/* one batch size for the chunk, whatever its stages may set */
+	int			nb = x->batch_size = parproc_batch_size;
 	int			nstages;
 
 	x->spec = spec;
@@ -771,7 +773,7 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 static void
 ChunkExecEnd(ChunkExec *x)
 {
-	int			nb = x->spec->batch_size;
+	int			nb = x->batch_size;
 
 	for (int i = 0; i < nb; i++)
 	{
@@ -838,7 +840,7 @@ ProcessBlocks(ChunkExec *x, BlockNumber first, BlockNumber last)
 		more = table_scan_getnextslot_tidrange(scan, ForwardScanDirection, scanslot);
 		if (more)
 			BatchAdd(x, scanslot);
-		if (x->n == x->spec->batch_size || (!more && x->n > 0))
+		if (x->n == x->batch_size || (!more && x->n > 0))
 		{
 			INSTR_TIME_SET_CURRENT(t_eval);
 			if (x->spec->on_error == PP_ON_ERROR_SKIP)

@@ -59,15 +59,21 @@ TopAlloc(Size size)
 	return MemoryContextAllocZero(TopMemoryContext, size);
 }
 
-/* Take on the identity and settings of the session that asked for the run. */
+/*
+ * Take on the run's identity and the settings in spec (a resume's
+ * coordinator takes the run's stored settings instead, in history.c).
+ */
 static void
-BecomeCaller(PpRunSpec *spec)
+BecomeCaller(PpRunSpec *spec, bool settings)
 {
 	BackgroundWorkerInitializeConnectionByOid(spec->dboid, spec->auth_user, 0);
 	SetClientEncoding(GetDatabaseEncoding());
-	StartTransactionCommand();
-	RestoreGUCState((char *) spec + spec->guc_off);
-	CommitTransactionCommand();
+	if (settings)
+	{
+		StartTransactionCommand();
+		RestoreGUCState((char *) spec + spec->guc_off);
+		CommitTransactionCommand();
+	}
 	SetCurrentRoleId(spec->outer_user, spec->outer_is_superuser);
 	/* as in a SECURITY DEFINER function: no SET ROLE back to the login */
 	SetUserIdAndSecContext(spec->current_user,
@@ -427,7 +433,7 @@ PpCoordinatorMain(Datum arg)
 
 	PG_TRY();
 	{
-		BecomeCaller(co.req);
+		BecomeCaller(co.req, !co.req->run_settings);
 		/* cancel() signals the coordinator from here on; one sent before: */
 		co.slot->coordinator_pid = MyProcPid;
 		co.slot->workers[0].pid = MyProcPid;
@@ -481,7 +487,7 @@ PpWorkerMain(Datum arg)
 	ws = &slot->workers[args.index];
 	ws->pid = MyProcPid;
 	ws->started_at = GetCurrentTimestamp();
-	BecomeCaller(spec);
+	BecomeCaller(spec, true);
 
 	PG_TRY();
 	{

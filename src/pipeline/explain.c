@@ -137,8 +137,6 @@ parproc_dry_run(PG_FUNCTION_ARGS)
 	spec->source = source_id;
 	spec->target = target_id;
 	spec->on_error = PP_ON_ERROR_ABORT;
-	spec->batch_size = parproc_batch_size;
-	spec->max_error_rows = parproc_max_error_rows;
 	PpSlotInit(slot);
 
 	relids = PpSourceParts(source_id);

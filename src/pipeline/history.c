@@ -114,9 +114,10 @@ CheckStagesResolveAlike(PpRunSpec *spec)
 
 /*
  * The settings of this session that a run keeps for its resumes, as
- * "name=value": those set for the session, role or database (not the
- * defaults, not the identity or transaction settings, which RESET ALL
- * leaves alone, nor what only a client connection has).
+ * "name=value": every one a session may set, defaults included, so that a
+ * resume's coordinator, starting from a fresh connection of another login
+ * perhaps, sets them all as they were (not the identity or transaction
+ * settings, which RESET ALL leaves alone, nor the client's encoding).
  */
 static ArrayType *
 RunSettings(void)
@@ -130,9 +131,10 @@ RunSettings(void)
 	{
 		struct config_generic *var = vars[i];
 
-		if (var->source == PGC_S_DEFAULT || var->source == PGC_S_OVERRIDE ||
+		if (var->source == PGC_S_OVERRIDE ||
 			(var->context != PGC_USERSET && var->context != PGC_SUSET) ||
-			(var->flags & GUC_NO_RESET_ALL) || strcmp(var->name, "client_encoding") == 0)
+			(var->flags & (GUC_NO_RESET_ALL | GUC_NO_SHOW_ALL | GUC_CUSTOM_PLACEHOLDER)) ||
+			strcmp(var->name, "client_encoding") == 0)
 			continue;
 		items[k++] = CStringGetTextDatum(psprintf("%s=%s", var->name,
 												  GetConfigOption(var->name, false, false)));
@@ -141,8 +143,9 @@ RunSettings(void)
 }
 
 /*
- * Apply a run's settings (RunSettings) in this process, over the resuming
- * session's, so its stages compute what the run's first chunks did.
+ * Apply a run's settings (RunSettings) in this process, a resume's
+ * coordinator (which did not take the resuming session's), so its stages
+ * compute what the run's first chunks did.
  */
 static void
 ApplyRunSettings(ArrayType *settings)

@@ -99,6 +99,15 @@ typedef struct PpChunkRef
  * What a run needs, in one flat buffer: dynamic shared memory for
  * background workers, palloc'd when the calling session runs alone.
  * Variable-length sections follow the header at the offsets given.
+ *
+ * The rule for settings: a field here only for what belongs to the run
+ * and must survive a resume unchanged by it, the chunk geometry
+ * (chunk_size), with the run's identity and definition.  Every other
+ * setting (parproc.batch_size, parproc.max_error_rows, parproc.vectorize,
+ * search_path, TimeZone ...) the participants read from their own GUCs,
+ * restored from the GUC state in the spec: the starting session's, or on a
+ * resume the run's stored settings (history.c), applied by the coordinator
+ * before it serializes the state its workers restore.
  */
 typedef struct PpRunSpec
 {
@@ -108,6 +117,7 @@ typedef struct PpRunSpec
 	int			attempt;
 	bool		resume;
 	bool		recheck;		/* resume: check the stages resolve alike */
+	bool		run_settings;	/* resume: the run's stored settings, not the session's */
 	Oid			dboid;
 	Oid			auth_user;
 	Oid			outer_user;
@@ -117,8 +127,6 @@ typedef struct PpRunSpec
 	Oid			source;
 	Oid			target;
 	PpOnError	on_error;
-	int64		max_error_rows;
-	int			batch_size;
 	int			chunk_size;
 	int			workers;
 	char		pipeline[NAMEDATALEN];
