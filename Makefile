@@ -25,6 +25,8 @@ OBJS = \
 	src/pipeline/catalog.o \
 	src/pipeline/stages.o \
 	src/pipeline/chunk.o \
+	src/pipeline/source_heap.o \
+	src/pipeline/sink_insert.o \
 	src/pipeline/spec.o \
 	src/pipeline/history.o \
 	src/pipeline/coordinator.o \

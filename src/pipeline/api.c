@@ -123,7 +123,7 @@ CheckParts(List *defs, const char *resolved, Relation source, Relation target)
 {
 	ListCell   *lc;
 
-	foreach(lc, PpSourceParts(RelationGetRelid(source)))
+	foreach(lc, PpHeapSource.parts(RelationGetRelid(source)))
 	{
 		Relation	part;
 

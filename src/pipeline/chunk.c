@@ -57,21 +57,6 @@
 #include "parproc.h"
 #include "pipeline/pipeline.h"
 
-/*
- * A relation rows of a batch are written to: the target, or a leaf partition
- * of a partitioned target.
- */
-typedef struct PpDest
-{
-	Oid			relid;			/* hash key */
-	ResultRelInfo *rri;
-	BulkInsertState bistate;	/* one per relation: it keeps a buffer pinned */
-	TupleTableSlot **conv;		/* rows in the partition's shape, if it differs */
-	TupleTableSlot **rows;		/* the batch's rows for this relation */
-	int			n;
-	bool		rowwise;		/* BEFORE ROW triggers: insert row by row */
-} PpDest;
-
 typedef struct ChunkExec
 {
 	PpRunSpec  *spec;
@@ -87,17 +72,11 @@ typedef struct ChunkExec
 	Relation	runrel;			/* the run's source (source itself, or its parent) */
 	TupleConversionMap *rowmap; /* part's rows as runrel's, if they differ */
 	Relation	target;
+	const PpSourceOps *source_ops;	/* what the run reads */
+	const PpSinkOps *sink_ops;	/* and writes */
+	PpSink	   *sinkstate;
 	EState	   *estate;
 	ExprContext *econtext;		/* stage evaluation; reset per batch */
-	ResultRelInfo *rri;			/* the target */
-	ModifyTableState *mtstate;	/* for tuple routing */
-	PartitionTupleRouting *proute;	/* NULL unless the target is partitioned */
-	HTAB	   *dests;			/* PpDest by relation OID */
-	PpDest	   *root;			/* the target's, unless partitioned */
-	PpDest	  **touched;		/* the dests of the batch's rows */
-	int			ntouched;
-	bool		late_checks;	/* generated columns and constraints at write */
-	CommandId	cid;
 	int			n;				/* rows in the batch */
 	TupleTableSlot **in;		/* scanned rows */
 	HeapTupleData *tup;			/* their headers, pointing into pinned pages */
@@ -201,7 +180,6 @@ EvalSink(ChunkExec *x, int r)
 {
 	TupleTableSlot *t = x->sink[r];
 	PpPlan	   *plan = x->plan;
-	TupleConstr *constr = RelationGetDescr(x->target)->constr;
 
 	x->econtext->ecxt_scantuple = x->cur[r];
 	if (t == x->cur[r])
@@ -228,15 +206,7 @@ EvalSink(ChunkExec *x, int r)
 	}
 	ExecStoreVirtualTuple(t);
 checks:
-	if (x->late_checks)
-		return;
-	if (constr && constr->has_generated_stored)
-		ExecComputeStoredGenerated(x->rri, x->estate, t, CMD_INSERT);
-	if (constr)
-		ExecConstraints(x->rri, t, x->estate);
-	/* a partition written directly keeps its bounds, as with INSERT */
-	if (x->target->rd_rel->relispartition)
-		ExecPartitionCheck(x->rri, t, x->estate, true);
+	x->sink_ops->check(x->sinkstate, t);
 }
 
 /* Evaluate the whole batch stage by stage; counts go to the stage_* arrays. */
@@ -410,8 +380,8 @@ EvalBatchCatching(ChunkExec *x)
 }
 
 /* Slots for every row of a batch. */
-static TupleTableSlot **
-MakeSlots(int n, TupleDesc desc, const TupleTableSlotOps *ops)
+TupleTableSlot **
+PpMakeSlots(int n, TupleDesc desc, const TupleTableSlotOps *ops)
 {
 	TupleTableSlot **s = palloc(sizeof(TupleTableSlot *) * n);
 
@@ -429,111 +399,6 @@ MakeSlots(int n, TupleDesc desc, const TupleTableSlotOps *ops)
 	return s;
 }
 
-/* The write state of the relation rri stands for, made at its first row. */
-static PpDest *
-DestFor(ChunkExec *x, ResultRelInfo *rri)
-{
-	Relation	rel = rri->ri_RelationDesc;
-	Oid			relid = RelationGetRelid(rel);
-	int			nb = x->batch_size;
-	bool		found;
-	PpDest	   *d = hash_search(x->dests, &relid, HASH_ENTER, &found);
-
-	if (found)
-		return d;
-	if (rri->ri_FdwRoutine)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot write to foreign table \"%s\", a partition of the target of run %lld",
-						RelationGetRelationName(rel), (long long) x->spec->run_id)));
-	d->rri = rri;
-	d->bistate = GetBulkInsertState();
-	d->rows = palloc(sizeof(TupleTableSlot *) * nb);
-	d->conv = rri->ri_RootToPartitionMap ?
-		MakeSlots(nb, RelationGetDescr(rel), table_slot_callbacks(rel)) : NULL;
-	d->n = 0;
-	d->rowwise = rri->ri_TrigDesc && rri->ri_TrigDesc->trig_insert_before_row;
-	return d;
-}
-
-/* Queue row r for the relation it goes to. */
-static void
-QueueRow(ChunkExec *x, int r)
-{
-	TupleTableSlot *s = x->sink[r];
-	PpDest	   *d = x->root;
-
-	if (x->proute)
-	{
-		d = DestFor(x, ExecFindPartition(x->mtstate, x->rri, x->proute, s, x->estate));
-		if (d->conv)
-			s = execute_attr_map_slot(d->rri->ri_RootToPartitionMap->attrMap, s,
-									  d->conv[d->n]);
-	}
-	if (d->n == 0)
-		x->touched[x->ntouched++] = d;
-	d->rows[d->n++] = s;
-}
-
-/* Index entries and AFTER ROW trigger events of an inserted row. */
-static void
-AfterInsert(ChunkExec *x, ResultRelInfo *rri, TupleTableSlot *s)
-{
-	List	   *recheck = NIL;
-
-	if (rri->ri_NumIndices > 0)
-		recheck = ExecInsertIndexTuples(rri, s, x->estate, false, false, NULL, NIL);
-	ExecARInsertTriggers(x->estate, rri, s, recheck, NULL);
-	list_free(recheck);
-}
-
-/* Insert d's queued rows as INSERT would; returns how many were inserted. */
-static int
-WriteRows(ChunkExec *x, PpDest *d)
-{
-	ResultRelInfo *rri = d->rri;
-	Relation	rel = rri->ri_RelationDesc;
-	TupleConstr *constr = RelationGetDescr(rel)->constr;
-	int			m = 0;
-
-	for (int i = 0; i < d->n; i++)
-	{
-		TupleTableSlot *s = d->rows[i];
-
-		if (d->rowwise && !ExecBRInsertTriggers(x->estate, rri, s))
-			continue;			/* the trigger skipped the row */
-		if (x->late_checks)
-		{
-			if (constr && constr->has_generated_stored)
-				ExecComputeStoredGenerated(rri, x->estate, s, CMD_INSERT);
-			if (constr)
-				ExecConstraints(rri, s, x->estate);
-			/*
-			 * A trigger may have moved a routed row out of its partition;
-			 * rows written to a partition directly are always checked.
-			 */
-			if ((d->rowwise || !x->proute) && rel->rd_rel->relispartition)
-				ExecPartitionCheck(rri, s, x->estate, true);
-		}
-		if (d->rowwise)
-		{
-			table_tuple_insert(rel, s, x->cid, 0, d->bistate);
-			AfterInsert(x, rri, s);
-		}
-		else
-			d->rows[m] = s;
-		m++;
-	}
-	if (!d->rowwise && m > 0)
-	{
-		table_multi_insert(rel, d->rows, m, x->cid, 0, d->bistate);
-		for (int i = 0; i < m; i++)
-			AfterInsert(x, rri, d->rows[i]);
-	}
-	d->n = 0;
-	return m;
-}
-
 /* Write the survivors of the batch and publish its counts. */
 static void
 FlushBatch(ChunkExec *x)
@@ -541,17 +406,16 @@ FlushBatch(ChunkExec *x)
 	int			m = 0;
 	PpRunSlot  *slot = x->slot;
 
-	x->ntouched = 0;
 	for (int r = 0; r < x->n; r++)
 		if (x->alive[r])
 		{
 			if (x->dry)
 				m++;			/* counted, not written */
 			else
-				QueueRow(x, r);
+				x->sink_ops->put(x->sinkstate, x->sink[r]);
 		}
-	for (int i = 0; i < x->ntouched; i++)
-		m += WriteRows(x, x->touched[i]);
+	if (!x->dry)
+		m += x->sink_ops->flush(x->sinkstate);
 	for (int k = 0; k < x->plan->nstages; k++)
 	{
 		pg_atomic_add_fetch_u64(&slot->stages[k].rows_in, x->stage_in[k]);
@@ -597,76 +461,6 @@ OpenRunRelation(PpRunSpec *spec, Oid relid, LOCKMODE mode, const char *what)
 }
 
 /*
- * The target as an INSERT's result relation (with its indexes, triggers and
- * partition routing), and the queue of its AFTER triggers for the chunk.
- */
-static void
-InitTarget(ChunkExec *x)
-{
-	RangeTblEntry *rte = makeNode(RangeTblEntry);
-	TriggerDesc *trig;
-	HASHCTL		ctl;
-
-	rte->rtekind = RTE_RELATION;
-	rte->relid = RelationGetRelid(x->target);
-	rte->relkind = x->target->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	rte->requiredPerms = ACL_INSERT;
-	ExecInitRangeTable(x->estate, list_make1(rte));
-	x->rri = makeNode(ResultRelInfo);
-	ExecInitResultRelation(x->estate, x->rri, 1);
-	CheckValidResultRel(x->rri, CMD_INSERT);
-	ExecOpenIndices(x->rri, false);
-
-	ctl.keysize = sizeof(Oid);
-	ctl.entrysize = sizeof(PpDest);
-	ctl.hcxt = CurrentMemoryContext;
-	x->dests = hash_create("parproc write relations", 16, &ctl,
-						   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	trig = x->rri->ri_TrigDesc;
-	if (x->target->rd_rel->relkind == RELKIND_PARTITIONED_TABLE)
-	{
-		x->mtstate = makeNode(ModifyTableState);
-		x->mtstate->ps.state = x->estate;
-		x->mtstate->operation = CMD_INSERT;
-		x->mtstate->mt_nrels = 1;
-		x->mtstate->resultRelInfo = x->rri;
-		x->mtstate->rootResultRelInfo = x->rri;
-		x->proute = ExecSetupPartitionTupleRouting(x->estate, x->target);
-		x->late_checks = true;
-	}
-	else
-	{
-		x->root = DestFor(x, x->rri);
-		x->late_checks = trig && trig->trig_insert_before_row;
-	}
-	AfterTriggerBeginQuery();
-}
-
-/* Fire the chunk's AFTER triggers and close what InitTarget opened. */
-static void
-EndTarget(ChunkExec *x)
-{
-	HASH_SEQ_STATUS it;
-	PpDest	   *d;
-
-	AfterTriggerEndQuery(x->estate);
-	hash_seq_init(&it, x->dests);
-	while ((d = hash_seq_search(&it)) != NULL)
-	{
-		FreeBulkInsertState(d->bistate);
-		table_finish_bulk_insert(d->rri->ri_RelationDesc, 0);
-		if (d->conv)
-			for (int i = 0; i < x->batch_size; i++)
-				ExecDropSingleTupleTableSlot(d->conv[i]);
-	}
-	if (x->proute)
-		ExecCleanupTupleRouting(x->mtstate, x->proute);
-	ExecCloseResultRelations(x->estate);
-	ExecCloseRangeTableRelations(x->estate);
-}
-
-/*
  * Set up the evaluation of stages defs (resolved: their resolved trees, or
  * NULL to parse them here) over part pt.
  */
@@ -680,6 +474,8 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 
 	x->spec = spec;
 	x->slot = slot;
+	x->source_ops = PpRunSource(spec);
+	x->sink_ops = PpRunSink(spec);
 	x->source = OpenRunRelation(spec, pt->relid, AccessShareLock, "source");
 	x->runrel = pt->relid == spec->source ? x->source :
 		OpenRunRelation(spec, spec->source, AccessShareLock, "source");
@@ -738,9 +534,7 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 		x->plan->stages[nstages - 1].ncols == x->plan->natts;
 	for (int a = 0; x->sinkdirect && a < x->plan->natts; a++)
 		x->sinkdirect = x->sinkcopy[a] == a + 1;
-	x->cid = GetCurrentCommandId(true);
-	x->estate->es_output_cid = x->cid;
-	InitTarget(x);
+	x->sinkstate = x->sink_ops->begin(x->target, x->estate, nb, spec->run_id);
 
 	/*
 	 * Batch rows point into pinned pages, with one pin per page rather than
@@ -748,19 +542,18 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	 * (the resource owner and the private refcount table are built for a
 	 * handful of pins per backend), a pin per page costs neither.
 	 */
-	x->in = MakeSlots(nb, RelationGetDescr(x->source), &TTSOpsHeapTuple);
+	x->in = PpMakeSlots(nb, RelationGetDescr(x->source), &TTSOpsHeapTuple);
 	x->tup = palloc(sizeof(HeapTupleData) * nb);
 	x->raw = palloc(sizeof(HeapTuple) * nb);
 	x->pins = palloc(sizeof(Buffer) * nb);
 	x->out = palloc0(sizeof(TupleTableSlot **) * Max(nstages, 1));
-	x->sink = MakeSlots(nb, RelationGetDescr(x->target), table_slot_callbacks(x->target));
+	x->sink = PpMakeSlots(nb, RelationGetDescr(x->target), table_slot_callbacks(x->target));
 	for (int k = 0; k < nstages; k++)
 		if (x->sinkdirect && k == nstages - 1)
 			x->out[k] = x->sink;
 		else if (!x->plan->stages[k].is_filter)
-			x->out[k] = MakeSlots(nb, x->plan->stages[k].outdesc, &TTSOpsVirtual);
+			x->out[k] = PpMakeSlots(nb, x->plan->stages[k].outdesc, &TTSOpsVirtual);
 	x->cur = palloc(sizeof(TupleTableSlot *) * nb);
-	x->touched = palloc(sizeof(PpDest *) * nb);
 	x->alive = palloc(sizeof(bool) * nb);
 	x->stage_in = palloc0(sizeof(uint64) * Max(nstages, 1));
 	x->stage_out = palloc0(sizeof(uint64) * Max(nstages, 1));
@@ -783,7 +576,7 @@ ChunkExecEnd(ChunkExec *x)
 			if (x->out[k] && x->out[k] != x->sink)
 				ExecDropSingleTupleTableSlot(x->out[k][i]);
 	}
-	EndTarget(x);
+	x->sink_ops->end(x->sinkstate);
 	FreeExecutorState(x->estate);
 	if (x->runrel != x->source)
 		table_close(x->runrel, NoLock);
@@ -817,29 +610,25 @@ MarkDone(ChunkExec *x, const PpChunkRef *ref, int worker)
 static void
 ProcessBlocks(ChunkExec *x, BlockNumber first, BlockNumber last)
 {
-	ItemPointerData lo,
-				hi;
-	TableScanDesc scan;
-	TupleTableSlot *scanslot;
+	void	   *scan;
 	instr_time	t_read,			/* the batch's reading began */
 				t_eval,
 				t_write,
 				t_end;
 
-	ItemPointerSet(&lo, first, FirstOffsetNumber);
-	ItemPointerSet(&hi, last, MaxOffsetNumber);
-	scan = table_beginscan_tidrange(x->source, GetActiveSnapshot(), &lo, &hi);
-	scanslot = table_slot_create(x->source, NULL);
+	scan = x->source_ops->begin(x->source, first, last);
 	INSTR_TIME_SET_CURRENT(t_read);
 	for (;;)
 	{
+		TupleTableSlot *row;
 		bool		more;
 
 		if (x->n == 0)
 			CheckRunContinues(x);
-		more = table_scan_getnextslot_tidrange(scan, ForwardScanDirection, scanslot);
+		row = x->source_ops->next(scan);
+		more = row != NULL;
 		if (more)
-			BatchAdd(x, scanslot);
+			BatchAdd(x, row);
 		if (x->n == x->batch_size || (!more && x->n > 0))
 		{
 			INSTR_TIME_SET_CURRENT(t_eval);
@@ -858,8 +647,7 @@ ProcessBlocks(ChunkExec *x, BlockNumber first, BlockNumber last)
 		if (!more)
 			break;
 	}
-	ExecDropSingleTupleTableSlot(scanslot);
-	table_endscan(scan);
+	x->source_ops->end(scan);
 }
 
 /*

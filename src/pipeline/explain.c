@@ -139,7 +139,7 @@ parproc_dry_run(PG_FUNCTION_ARGS)
 	spec->on_error = PP_ON_ERROR_ABORT;
 	PpSlotInit(slot);
 
-	relids = PpSourceParts(source_id);
+	relids = PpHeapSource.parts(source_id);
 	/* the stages are the owner's code: they run as the owner */
 	PpActAs(owner, &saved);
 	INSTR_TIME_SET_CURRENT(t0);

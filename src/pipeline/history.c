@@ -23,36 +23,6 @@
 
 #include "pipeline/pipeline.h"
 
-/*
- * The source's relations with storage, the ones SELECT from it reads: the
- * table and its inheritance children, or its leaf partitions.  Anything
- * parproc cannot read block by block is refused, never skipped.
- */
-List *
-PpSourceParts(Oid source)
-{
-	List	   *parts = NIL;
-	ListCell   *lc;
-
-	foreach(lc, find_all_inheritors(source, AccessShareLock, NULL))
-	{
-		Oid			relid = lfirst_oid(lc);
-		char		kind = get_rel_relkind(relid);
-
-		if (kind == RELKIND_PARTITIONED_TABLE)
-			continue;			/* no storage: its partitions follow */
-		if (kind != RELKIND_RELATION)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("cannot read \"%s\", a part of source \"%s\", in a pipeline",
-							get_rel_name(relid), get_rel_name(source)),
-					 errdetail("It is not an ordinary table (a foreign table, for example)."),
-					 errhint("Pipelines read the blocks of local tables only.")));
-		parts = lappend_oid(parts, relid);
-	}
-	return parts;
-}
-
 /* Set argument i of a catalog statement. */
 #define RUN_ARG(i, type, value) (types[i] = (type), values[i] = (value))
 
@@ -175,7 +145,7 @@ ApplyRunSettings(ArrayType *settings)
 void
 PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 {
-	List	   *relids = PpSourceParts(spec->source);
+	List	   *relids = PpRunSource(spec)->parts(spec->source);
 	int			n = list_length(relids);
 	Datum	   *oids = palloc(sizeof(Datum) * n);
 	Datum	   *nodes = palloc(sizeof(Datum) * n);

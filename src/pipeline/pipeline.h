@@ -6,7 +6,9 @@
  * The files of src/pipeline/ (see README.md there):
  *	catalog.c	definitions, catalog writes as the extension's owner
  *	stages.c	parsing stages into expressions; the target projection
- *	chunk.c		one chunk: scan, evaluate batches, write, done mark
+ *	chunk.c		one chunk: read, evaluate batches, write, done mark
+ *	source_heap.c	the heap source (the interface is below: PpSourceOps)
+ *	sink_insert.c	the insert sink (PpSinkOps)
  *	spec.c		the run spec: one flat buffer for coordinator and workers
  *	history.c	parproc.run_history and the done marks; planning chunks
  *	coordinator.c	the coordinator's transactions and the workers' loop
@@ -156,6 +158,44 @@ typedef struct PpRunSpec
 #define PpSpecParts(spec) ((PpPart *) ((char *) (spec) + (spec)->parts_off))
 #define PpSpecChunks(spec) ((PpChunkRef *) ((char *) (spec) + (spec)->chunks_off))
 
+/*
+ * Sources and sinks.  The engine (coordinator, chunk claiming, the chunk's
+ * transaction and done mark, error capture, views) does not know what it
+ * reads or writes: a new kind of either is a new file with these
+ * functions, chosen by PpRunSource / PpRunSink, never a branch elsewhere.
+ *
+ * A source has parts (relations with storage, as SELECT from the source
+ * reads them), each planned as chunks of blocks; a chunk is read through
+ * begin/next/end in the chunk's transaction and snapshot, a row at a time
+ * into a slot of the part's shape (the slot is the source's; the engine
+ * copies or pins what it keeps).
+ *
+ * A sink is opened for each chunk in the chunk's transaction, in the
+ * chunk's executor state: check runs as part of a row's evaluation (what it
+ * rejects is that row's error, recorded with on_error => 'skip'), put
+ * queues a row in the target's shape, flush writes the queued rows and says
+ * how many were written, end finishes the chunk's writes (AFTER triggers);
+ * the engine then inserts the chunk's done mark, which commits with them.
+ */
+typedef struct PpSourceOps
+{
+	List	   *(*parts) (Oid source);
+	void	   *(*begin) (Relation part, BlockNumber first, BlockNumber last);
+	TupleTableSlot *(*next) (void *scan);	/* NULL at the chunk's end */
+	void		(*end) (void *scan);
+} PpSourceOps;
+
+typedef struct PpSink PpSink;
+
+typedef struct PpSinkOps
+{
+	PpSink	   *(*begin) (Relation target, EState *estate, int batch_size, int64 run_id);
+	void		(*check) (PpSink *sink, TupleTableSlot *row);
+	void		(*put) (PpSink *sink, TupleTableSlot *row);
+	int			(*flush) (PpSink *sink);
+	void		(*end) (PpSink *sink);
+} PpSinkOps;
+
 /* Live counters of one participant (0 = coordinator). */
 typedef struct PpWorkerSlot
 {
@@ -281,7 +321,16 @@ extern void PpCheckTarget(Relation target);
 extern void PpCheckSource(Relation source);
 extern char *PpTargetColumns(List *defs, Relation source);
 
+/* source_heap.c: tables and their partitions or inheritance children */
+extern const PpSourceOps PpHeapSource;
+extern const PpSourceOps *PpRunSource(const PpRunSpec *spec);
+extern const PpSinkOps *PpRunSink(const PpRunSpec *spec);
+
+/* sink_insert.c: rows written as INSERT writes them */
+extern const PpSinkOps PpInsertSink;
+
 /* chunk.c */
+extern TupleTableSlot **PpMakeSlots(int n, TupleDesc desc, const TupleTableSlotOps *ops);
 extern void PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker);
 extern void PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
 					 int64 *rows_read, int64 *rows_out);
@@ -312,7 +361,6 @@ extern PpRunSpec *PpBuildSpec(const PpRunSpec *head, const char *stages, Size st
 							  int nparts, int64 nchunks, void *(*alloc) (Size));
 
 /* history.c */
-extern List *PpSourceParts(Oid source);
 extern void PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out);
 extern PpRunSpec *PpPlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids,
 							   void *(*alloc) (Size));

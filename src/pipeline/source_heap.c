@@ -1,0 +1,111 @@
+/*
+ * source_heap.c
+ *		The heap source: a table read block by block, as SELECT * FROM it
+ *		reads it (its inheritance children or leaf partitions included);
+ *		a chunk's rows come from a TID range scan of one part through the
+ *		active snapshot.
+ */
+#include "postgres.h"
+
+#include "access/tableam.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
+#include "storage/lmgr.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+
+#include "pipeline/pipeline.h"
+
+/* A chunk being read. */
+typedef struct HeapChunkScan
+{
+	TableScanDesc scan;
+	TupleTableSlot *slot;
+} HeapChunkScan;
+
+/*
+ * The source's relations with storage, the ones SELECT from it reads: the
+ * table and its inheritance children, or its leaf partitions.  Anything
+ * parproc cannot read block by block is refused, never skipped.
+ */
+static List *
+HeapSourceParts(Oid source)
+{
+	List	   *parts = NIL;
+	ListCell   *lc;
+
+	foreach(lc, find_all_inheritors(source, AccessShareLock, NULL))
+	{
+		Oid			relid = lfirst_oid(lc);
+		char		kind = get_rel_relkind(relid);
+
+		if (kind == RELKIND_PARTITIONED_TABLE)
+			continue;			/* no storage: its partitions follow */
+		if (kind != RELKIND_RELATION)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("cannot read \"%s\", a part of source \"%s\", in a pipeline",
+							get_rel_name(relid), get_rel_name(source)),
+					 errdetail("It is not an ordinary table (a foreign table, for example)."),
+					 errhint("Pipelines read the blocks of local tables only.")));
+		parts = lappend_oid(parts, relid);
+	}
+	return parts;
+}
+
+/* Begin reading blocks first..last of part through the active snapshot. */
+static void *
+HeapSourceBegin(Relation part, BlockNumber first, BlockNumber last)
+{
+	HeapChunkScan *h = palloc(sizeof(HeapChunkScan));
+	ItemPointerData lo,
+				hi;
+
+	ItemPointerSet(&lo, first, FirstOffsetNumber);
+	ItemPointerSet(&hi, last, MaxOffsetNumber);
+	h->scan = table_beginscan_tidrange(part, GetActiveSnapshot(), &lo, &hi);
+	h->slot = table_slot_create(part, NULL);
+	return h;
+}
+
+/* The next row of the chunk, or NULL at its end. */
+static TupleTableSlot *
+HeapSourceNext(void *scan)
+{
+	HeapChunkScan *h = scan;
+
+	return table_scan_getnextslot_tidrange(h->scan, ForwardScanDirection, h->slot) ?
+		h->slot : NULL;
+}
+
+/* End reading the chunk. */
+static void
+HeapSourceEnd(void *scan)
+{
+	HeapChunkScan *h = scan;
+
+	ExecDropSingleTupleTableSlot(h->slot);
+	table_endscan(h->scan);
+	pfree(h);
+}
+
+const PpSourceOps PpHeapSource = {
+	HeapSourceParts,
+	HeapSourceBegin,
+	HeapSourceNext,
+	HeapSourceEnd
+};
+
+/* The source a run reads (one kind today). */
+const PpSourceOps *
+PpRunSource(const PpRunSpec *spec)
+{
+	return &PpHeapSource;
+}
+
+/* The sink a run writes (one kind today). */
+const PpSinkOps *
+PpRunSink(const PpRunSpec *spec)
+{
+	return &PpInsertSink;
+}
