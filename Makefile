@@ -25,7 +25,8 @@ OBJS = \
 	src/pipeline/chunk.o \
 	src/pipeline/run.o \
 	src/pipeline/shmem.o \
-	src/pipeline/vectorize.o \
+	src/pipeline/veccompile.o \
+	src/pipeline/vecexec.o \
 	src/pipeline/explain.o \
 	src/kernels/moments.o \
 	src/kernels/sort.o \

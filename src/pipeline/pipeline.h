@@ -9,6 +9,9 @@
  *	chunk.c		one chunk: scan, evaluate batches, write, done mark
  *	run.c		start/run/wait/cancel/resume, the coordinator and workers
  *	shmem.c		run slots in shared memory and the live views
+ *	veccompile.c	compiling a stage's expressions into column kernels
+ *	vecexec.c	running them over a batch, PostgreSQL's evaluator for the rest
+ *	explain.c	explain_pipeline and dry_run
  */
 #ifndef PARPROC_PIPELINE_H
 #define PARPROC_PIPELINE_H
@@ -258,7 +261,7 @@ extern List *PpSourceParts(Oid source);
 extern void PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
 					 int64 *rows_read, int64 *rows_out);
 
-/* vectorize.c */
+/* veccompile.c, vecexec.c (private types in vecprog.h) */
 typedef struct PpVecStage PpVecStage;
 extern PpVecStage *PpVecCompile(PpStage *st, int batch);
 extern bool PpVecUseful(PpVecStage *vs);
