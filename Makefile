@@ -26,6 +26,7 @@ OBJS = \
 	src/pipeline/run.o \
 	src/pipeline/shmem.o \
 	src/pipeline/veccompile.o \
+	src/pipeline/vecfuncs.o \
 	src/pipeline/vecexec.o \
 	src/pipeline/explain.o \
 	src/kernels/moments.o \

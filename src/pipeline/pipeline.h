@@ -10,6 +10,7 @@
  *	run.c		start/run/wait/cancel/resume, the coordinator and workers
  *	shmem.c		run slots in shared memory and the live views
  *	veccompile.c	compiling a stage's expressions into column kernels
+ *	vecfuncs.c	the functions with kernels, by OID
  *	vecexec.c	running them over a batch, PostgreSQL's evaluator for the rest
  *	explain.c	explain_pipeline and dry_run
  */

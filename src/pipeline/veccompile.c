@@ -8,25 +8,20 @@
  * an expression whose every node has a kernel becomes instructions over
  * registers (typed columns of batch size); any other expression is
  * evaluated by PostgreSQL row by row, as before, and explain_pipeline
- * shows why.  Functions have kernels by OID (ClassifyFunction).  The columns the
+ * shows why.  Functions have kernels by OID (vecfuncs.c).  The columns the
  * kernels read are deformed once per batch, as vecexec.c lays them out.
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "common/md5.h"
 #include "mb/pg_wchar.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
-#include "utils/fmgroids.h"
-#include "utils/formatting.h"
 #include "utils/lsyscache.h"
-#include "utils/pg_locale.h"
 #include "utils/regproc.h"
 
 #include "kernels/batch.h"
-#include "kernels/textfn.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/vecprog.h"
 
@@ -221,242 +216,7 @@ ConstReg(PpVecStage *vs, Const *c)
 	return reg;
 }
 
-/* What a function with a kernel computes. */
-typedef enum FnClass
-{
-	FN_NONE,
-	FN_ARITH,					/* sub: PpArith */
-	FN_NEG,
-	FN_ABS,
-	FN_CMP,						/* sub: PpCmp */
-	FN_SQRT,
-	FN_MATH,					/* sub: PpMath */
-	FN_POW,
-	FN_CAST,
-	FN_TEXT_LENGTH,
-	FN_TEXT_CAT,
-	FN_TRIM,					/* sub: PpTrimEnds */
-	FN_CASE_MAP,				/* sub: 1 upper, 0 lower */
-	FN_SUBSTR,
-	FN_MD5
-} FnClass;
-
-/* The class of funcid, by OID. */
-static FnClass
-ClassifyFunction(Oid funcid, int *sub)
-{
-	switch (funcid)
-	{
-		case F_INT2PL: case F_INT4PL: case F_INT8PL: case F_INT24PL: case F_INT42PL:
-		case F_INT48PL: case F_INT84PL: case F_INT28PL: case F_INT82PL:
-		case F_FLOAT4PL: case F_FLOAT8PL: case F_FLOAT48PL: case F_FLOAT84PL:
-			*sub = PP_ADD;
-			return FN_ARITH;
-		case F_INT2MI: case F_INT4MI: case F_INT8MI: case F_INT24MI: case F_INT42MI:
-		case F_INT48MI: case F_INT84MI: case F_INT28MI: case F_INT82MI:
-		case F_FLOAT4MI: case F_FLOAT8MI: case F_FLOAT48MI: case F_FLOAT84MI:
-			*sub = PP_SUB;
-			return FN_ARITH;
-		case F_INT2MUL: case F_INT4MUL: case F_INT8MUL: case F_INT24MUL: case F_INT42MUL:
-		case F_INT48MUL: case F_INT84MUL: case F_INT28MUL: case F_INT82MUL:
-		case F_FLOAT4MUL: case F_FLOAT8MUL: case F_FLOAT48MUL: case F_FLOAT84MUL:
-			*sub = PP_MUL;
-			return FN_ARITH;
-		case F_INT2DIV: case F_INT4DIV: case F_INT8DIV: case F_INT24DIV: case F_INT42DIV:
-		case F_INT48DIV: case F_INT84DIV: case F_INT28DIV: case F_INT82DIV:
-		case F_FLOAT4DIV: case F_FLOAT8DIV: case F_FLOAT48DIV: case F_FLOAT84DIV:
-			*sub = PP_DIV;
-			return FN_ARITH;
-		case F_INT2MOD: case F_INT4MOD: case F_INT8MOD:
-			*sub = PP_MOD;
-			return FN_ARITH;
-		case F_INT2UM: case F_INT4UM: case F_INT8UM: case F_FLOAT4UM: case F_FLOAT8UM:
-			return FN_NEG;
-		case F_INT2ABS: case F_INT4ABS: case F_INT8ABS: case F_FLOAT4ABS: case F_FLOAT8ABS:
-		case F_ABS_INT2: case F_ABS_INT4: case F_ABS_INT8: case F_ABS_FLOAT4: case F_ABS_FLOAT8:
-			return FN_ABS;
-		case F_DSQRT: case F_SQRT_FLOAT8:
-			return FN_SQRT;
-		case F_DCBRT: case F_CBRT:
-			*sub = PP_CBRT;
-			return FN_MATH;
-		case F_DEXP: case F_EXP_FLOAT8:
-			*sub = PP_EXP;
-			return FN_MATH;
-		case F_DLOG1: case F_LN_FLOAT8:
-			*sub = PP_LN;
-			return FN_MATH;
-		case F_DLOG10: case F_LOG_FLOAT8: case F_LOG10_FLOAT8:
-			*sub = PP_LOG10;
-			return FN_MATH;
-		case F_FLOOR_FLOAT8:
-			*sub = PP_FLOOR;
-			return FN_MATH;
-		case F_CEIL_FLOAT8: case F_CEILING_FLOAT8:
-			*sub = PP_CEIL;
-			return FN_MATH;
-		case F_DROUND: case F_ROUND_FLOAT8:
-			*sub = PP_ROUND;
-			return FN_MATH;
-		case F_DTRUNC: case F_TRUNC_FLOAT8:
-			*sub = PP_TRUNC;
-			return FN_MATH;
-		case F_DPOW: case F_POW_FLOAT8_FLOAT8: case F_POWER_FLOAT8_FLOAT8:
-			return FN_POW;
-		case F_INT2EQ: case F_INT4EQ: case F_INT8EQ: case F_INT24EQ: case F_INT42EQ:
-		case F_INT48EQ: case F_INT84EQ: case F_INT28EQ: case F_INT82EQ:
-		case F_FLOAT4EQ: case F_FLOAT8EQ: case F_FLOAT48EQ: case F_FLOAT84EQ:
-		case F_BOOLEQ: case F_DATE_EQ: case F_TIMESTAMP_EQ: case F_TIMESTAMPTZ_EQ:
-			*sub = PP_EQ;
-			return FN_CMP;
-		case F_INT2NE: case F_INT4NE: case F_INT8NE: case F_INT24NE: case F_INT42NE:
-		case F_INT48NE: case F_INT84NE: case F_INT28NE: case F_INT82NE:
-		case F_FLOAT4NE: case F_FLOAT8NE: case F_FLOAT48NE: case F_FLOAT84NE:
-		case F_BOOLNE: case F_DATE_NE: case F_TIMESTAMP_NE: case F_TIMESTAMPTZ_NE:
-			*sub = PP_NE;
-			return FN_CMP;
-		case F_INT2LT: case F_INT4LT: case F_INT8LT: case F_INT24LT: case F_INT42LT:
-		case F_INT48LT: case F_INT84LT: case F_INT28LT: case F_INT82LT:
-		case F_FLOAT4LT: case F_FLOAT8LT: case F_FLOAT48LT: case F_FLOAT84LT:
-		case F_DATE_LT: case F_TIMESTAMP_LT: case F_TIMESTAMPTZ_LT:
-			*sub = PP_LT;
-			return FN_CMP;
-		case F_INT2LE: case F_INT4LE: case F_INT8LE: case F_INT24LE: case F_INT42LE:
-		case F_INT48LE: case F_INT84LE: case F_INT28LE: case F_INT82LE:
-		case F_FLOAT4LE: case F_FLOAT8LE: case F_FLOAT48LE: case F_FLOAT84LE:
-		case F_DATE_LE: case F_TIMESTAMP_LE: case F_TIMESTAMPTZ_LE:
-			*sub = PP_LE;
-			return FN_CMP;
-		case F_INT2GT: case F_INT4GT: case F_INT8GT: case F_INT24GT: case F_INT42GT:
-		case F_INT48GT: case F_INT84GT: case F_INT28GT: case F_INT82GT:
-		case F_FLOAT4GT: case F_FLOAT8GT: case F_FLOAT48GT: case F_FLOAT84GT:
-		case F_DATE_GT: case F_TIMESTAMP_GT: case F_TIMESTAMPTZ_GT:
-			*sub = PP_GT;
-			return FN_CMP;
-		case F_INT2GE: case F_INT4GE: case F_INT8GE: case F_INT24GE: case F_INT42GE:
-		case F_INT48GE: case F_INT84GE: case F_INT28GE: case F_INT82GE:
-		case F_FLOAT4GE: case F_FLOAT8GE: case F_FLOAT48GE: case F_FLOAT84GE:
-		case F_DATE_GE: case F_TIMESTAMP_GE: case F_TIMESTAMPTZ_GE:
-			*sub = PP_GE;
-			return FN_CMP;
-		case F_INT8_INT4: case F_INT8_INT2: case F_INT4_INT2: case F_INT4_INT8:
-		case F_INT2_INT4: case F_INT2_INT8:
-		case F_FLOAT8_INT2: case F_FLOAT8_INT4: case F_FLOAT8_INT8:
-		case F_FLOAT4_INT2: case F_FLOAT4_INT4: case F_FLOAT4_INT8:
-		case F_INT2_FLOAT8: case F_INT4_FLOAT8: case F_INT8_FLOAT8:
-		case F_INT2_FLOAT4: case F_INT4_FLOAT4: case F_INT8_FLOAT4:
-		case F_FLOAT8_FLOAT4: case F_FLOAT4_FLOAT8:
-			return FN_CAST;
-		case F_TEXTLEN: case F_LENGTH_TEXT: case F_CHAR_LENGTH_TEXT:
-		case F_CHARACTER_LENGTH_TEXT:
-			return FN_TEXT_LENGTH;
-		case F_TEXTCAT:
-			return FN_TEXT_CAT;
-		case F_BTRIM_TEXT: case F_BTRIM_TEXT_TEXT:
-			*sub = PP_TRIM_BOTH;
-			return FN_TRIM;
-		case F_LTRIM_TEXT: case F_LTRIM_TEXT_TEXT:
-			*sub = PP_TRIM_LEADING;
-			return FN_TRIM;
-		case F_RTRIM_TEXT: case F_RTRIM_TEXT_TEXT:
-			*sub = PP_TRIM_TRAILING;
-			return FN_TRIM;
-		case F_LOWER_TEXT:
-			*sub = 0;
-			return FN_CASE_MAP;
-		case F_UPPER_TEXT:
-			*sub = 1;
-			return FN_CASE_MAP;
-		case F_SUBSTR_TEXT_INT4: case F_SUBSTR_TEXT_INT4_INT4:
-		case F_SUBSTRING_TEXT_INT4: case F_SUBSTRING_TEXT_INT4_INT4:
-			return FN_SUBSTR;
-		case F_MD5_TEXT:
-			return FN_MD5;
-		default:
-			return FN_NONE;
-	}
-}
-
 static int	CompileNode(PpVecStage *vs, Node *node, StringInfo desc, char **why);
-
-/*
- * Whether lower and upper under collation collid map every ASCII character
- * as the C locale does, so the case kernel (which maps ASCII strings and
- * leaves the others to PostgreSQL) gives PostgreSQL's results.  Asked of
- * PostgreSQL itself, on all of ASCII at once: true for the ICU and libc
- * locales but those (Turkish, Azeri) whose I and i map outside ASCII; case
- * mappings that depend on context involve non-ASCII letters only.  This
- * loads the collation's locale when the stage is compiled, so a locale
- * that cannot be loaded fails the run there rather than at its first row.
- */
-static bool
-AsciiCaseIsPlain(Oid collid)
-{
-	char		ascii[128];
-	char	   *lo,
-			   *up;
-
-	for (int c = 1; c < 128; c++)
-		ascii[c - 1] = (char) c;
-	ascii[127] = '\0';
-	lo = str_tolower(ascii, 127, collid);
-	up = str_toupper(ascii, 127, collid);
-	if (strlen(lo) != 127 || strlen(up) != 127)
-		return false;
-	for (int c = 1; c < 128; c++)
-		if (lo[c - 1] != (c >= 'A' && c <= 'Z' ? c + 'a' - 'A' : c) ||
-			up[c - 1] != (c >= 'a' && c <= 'z' ? c + 'A' - 'a' : c))
-			return false;
-	return true;
-}
-
-/*
- * Why a text function cannot run as kernels here, or NULL: characters are
- * counted only in UTF8 and single-byte encodings; lower/upper only under
- * collations that map ASCII letters as C does (AsciiCaseIsPlain; under C
- * and POSIX str_tolower maps ASCII letters alone); md5 only where
- * PostgreSQL can compute MD5 (not in FIPS mode).
- */
-static char *
-TextKernelMissing(FnClass cls, Oid funcid, Oid inputcollid)
-{
-	char		hex[33];
-	const char *errstr = NULL;
-
-	switch (cls)
-	{
-		case FN_TEXT_LENGTH:
-		case FN_TRIM:
-		case FN_SUBSTR:
-			if (GetDatabaseEncoding() != PG_UTF8 && pg_database_encoding_max_length() != 1)
-				return psprintf("function %s has no kernel in encoding %s",
-								format_procedure(funcid), GetDatabaseEncodingName());
-			return NULL;
-		case FN_CASE_MAP:
-			if (!OidIsValid(inputcollid))
-				return psprintf("function %s has no kernel without a collation",
-								format_procedure(funcid));
-			if (!lc_ctype_is_c(inputcollid) && !AsciiCaseIsPlain(inputcollid))
-				return psprintf("function %s has no kernel under collation %s: it maps ASCII letters to other letters",
-								format_procedure(funcid), get_collation_name(inputcollid));
-			return NULL;
-		case FN_MD5:
-			if (!pg_md5_hash("", 0, hex, &errstr))
-				return psprintf("function %s has no kernel: MD5 is not available",
-								format_procedure(funcid));
-			return NULL;
-		default:
-			return NULL;
-	}
-}
-
-/* Whether cls is one of the text functions. */
-static bool
-IsTextClass(FnClass cls)
-{
-	return cls == FN_TEXT_LENGTH || cls == FN_TEXT_CAT || cls == FN_TRIM ||
-		cls == FN_CASE_MAP || cls == FN_SUBSTR || cls == FN_MD5;
-}
 
 /* Compile a function call with kernels; -1 and *why if it has none. */
 static int
@@ -464,7 +224,7 @@ CompileCall(PpVecStage *vs, Oid funcid, List *args, Oid rettype, Oid inputcollid
 			StringInfo desc, char **why)
 {
 	int			sub = 0;
-	FnClass		cls = ClassifyFunction(funcid, &sub);
+	FnClass		cls = VecFunctionClass(funcid, &sub);
 	int			nargs = list_length(args);
 	int			r[3] = {-1, -1, -1};
 	int			a,
@@ -486,7 +246,7 @@ CompileCall(PpVecStage *vs, Oid funcid, List *args, Oid rettype, Oid inputcollid
 						format_procedure(funcid), nargs);
 		return -1;
 	}
-	if ((*why = TextKernelMissing(cls, funcid, inputcollid)) != NULL)
+	if ((*why = VecTextKernelMissing(cls, funcid, inputcollid)) != NULL)
 		return -1;
 	appendStringInfo(desc, "%s(", get_func_name(funcid));
 	foreach(lc, args)
@@ -505,9 +265,9 @@ CompileCall(PpVecStage *vs, Oid funcid, List *args, Oid rettype, Oid inputcollid
 		ta = vs->regs[a].type;
 	if (b >= 0)
 		tb = vs->regs[b].type;
-	if (IsTextClass(cls))
+	if (VecIsTextClass(cls))
 	{
-		/* the OIDs above take text, then int4 for substr; make sure */
+		/* the OIDs of vecfuncs.c take text, then int4 for substr; make sure */
 		for (int k = 0; k < nargs; k++)
 			if (cls == FN_SUBSTR && k > 0 ? vs->regs[r[k]].type != INT4OID :
 				vs->regs[r[k]].kind != PP_KIND_TEXT)
@@ -517,7 +277,7 @@ CompileCall(PpVecStage *vs, Oid funcid, List *args, Oid rettype, Oid inputcollid
 				return -1;
 			}
 	}
-	/* the OIDs above take two integers or two floats; make sure */
+	/* the OIDs of vecfuncs.c take two integers or two floats; make sure */
 	else if (nargs == 2 && IsFloatType(ta) != IsFloatType(tb))
 	{
 		*why = psprintf("function %s mixes integer and float arguments",

@@ -3,8 +3,9 @@
  *		The program a stage is compiled into for vectorised evaluation:
  *		instructions over registers (typed columns of batch size), the
  *		stage's expressions and the layout of its input for reading.
- *		Private to veccompile.c, which builds it, and vecexec.c, which runs
- *		it; the rest of the engine sees PpVecStage only through pipeline.h.
+ *		Private to veccompile.c, which builds it, vecfuncs.c, which says
+ *		which functions have kernels, and vecexec.c, which runs it; the
+ *		rest of the engine sees PpVecStage only through pipeline.h.
  */
 #ifndef PARPROC_VECPROG_H
 #define PARPROC_VECPROG_H
@@ -132,6 +133,31 @@ struct PpVecStage
 	TupleDesc	indesc;
 	int			casetest;		/* register of the CASE operand being compiled */
 };
+
+/* What a function with a kernel computes. */
+typedef enum FnClass
+{
+	FN_NONE,
+	FN_ARITH,					/* sub: PpArith */
+	FN_NEG,
+	FN_ABS,
+	FN_CMP,						/* sub: PpCmp */
+	FN_SQRT,
+	FN_MATH,					/* sub: PpMath */
+	FN_POW,
+	FN_CAST,
+	FN_TEXT_LENGTH,
+	FN_TEXT_CAT,
+	FN_TRIM,					/* sub: PpTrimEnds */
+	FN_CASE_MAP,				/* sub: 1 upper, 0 lower */
+	FN_SUBSTR,
+	FN_MD5
+} FnClass;
+
+/* vecfuncs.c */
+extern FnClass VecFunctionClass(Oid funcid, int *sub);
+extern bool VecIsTextClass(FnClass cls);
+extern char *VecTextKernelMissing(FnClass cls, Oid funcid, Oid inputcollid);
 
 /* vecexec.c */
 extern void VecPrepareDeform(PpVecStage *vs);
