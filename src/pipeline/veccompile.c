@@ -76,12 +76,14 @@ IntRange(Oid type, int64 *lo, int64 *hi)
 	}
 }
 
+/* Whether type is one of the integer types. */
 static bool
 IsIntType(Oid type)
 {
 	return type == INT2OID || type == INT4OID || type == INT8OID;
 }
 
+/* Whether type is one of the float types. */
 static bool
 IsFloatType(Oid type)
 {
@@ -218,36 +220,13 @@ ConstReg(PpVecStage *vs, Const *c)
 
 static int	CompileNode(PpVecStage *vs, Node *node, StringInfo desc, char **why);
 
-/* Compile a function call with kernels; -1 and *why if it has none. */
-static int
-CompileCall(PpVecStage *vs, Oid funcid, List *args, Oid rettype, Oid inputcollid,
-			StringInfo desc, char **why)
+/* Compile a call's arguments into r[]; false and *why if one has no kernel. */
+static bool
+CompileArgs(PpVecStage *vs, Oid funcid, List *args, int *r, StringInfo desc,
+			char **why)
 {
-	int			sub = 0;
-	FnClass		cls = VecFunctionClass(funcid, &sub);
-	int			nargs = list_length(args);
-	int			r[3] = {-1, -1, -1};
-	int			a,
-				b,
-				dst;
-	Oid			ta = InvalidOid,
-				tb = InvalidOid;
-	VInstr	   *in;
 	ListCell   *lc;
 
-	if (cls == FN_NONE)
-	{
-		*why = psprintf("function %s has no kernel", format_procedure(funcid));
-		return -1;
-	}
-	if (nargs > 3 || (nargs == 3 && cls != FN_SUBSTR))
-	{
-		*why = psprintf("function %s has no kernel for %d arguments",
-						format_procedure(funcid), nargs);
-		return -1;
-	}
-	if ((*why = VecTextKernelMissing(cls, funcid, inputcollid)) != NULL)
-		return -1;
 	appendStringInfo(desc, "%s(", get_func_name(funcid));
 	foreach(lc, args)
 	{
@@ -256,35 +235,43 @@ CompileCall(PpVecStage *vs, Oid funcid, List *args, Oid rettype, Oid inputcollid
 		if (k > 0)
 			appendStringInfoString(desc, ", ");
 		if ((r[k] = CompileNode(vs, lfirst(lc), desc, why)) < 0)
-			return -1;
+			return false;
 	}
 	appendStringInfoChar(desc, ')');
-	a = r[0];
-	b = r[1];
-	if (a >= 0)
-		ta = vs->regs[a].type;
-	if (b >= 0)
-		tb = vs->regs[b].type;
+	return true;
+}
+
+/* Why the compiled arguments r[] do not fit cls's kernel, or NULL. */
+static char *
+CallArgsMisfit(PpVecStage *vs, FnClass cls, Oid funcid, const int *r,
+			   int nargs)
+{
 	if (VecIsTextClass(cls))
 	{
 		/* the OIDs of vecfuncs.c take text, then int4 for substr; make sure */
 		for (int k = 0; k < nargs; k++)
 			if (cls == FN_SUBSTR && k > 0 ? vs->regs[r[k]].type != INT4OID :
 				vs->regs[r[k]].kind != PP_KIND_TEXT)
-			{
-				*why = psprintf("function %s has unexpected argument types",
+				return psprintf("function %s has unexpected argument types",
 								format_procedure(funcid));
-				return -1;
-			}
 	}
 	/* the OIDs of vecfuncs.c take two integers or two floats; make sure */
-	else if (nargs == 2 && IsFloatType(ta) != IsFloatType(tb))
-	{
-		*why = psprintf("function %s mixes integer and float arguments",
+	else if (nargs == 2 && IsFloatType(vs->regs[r[0]].type) !=
+			 IsFloatType(vs->regs[r[1]].type))
+		return psprintf("function %s mixes integer and float arguments",
 						format_procedure(funcid));
-		return -1;
-	}
-	dst = NewReg(vs, rettype);
+	return NULL;
+}
+
+/* Emit cls's kernel over the arguments' registers r[]; its register. */
+static int
+EmitCall(PpVecStage *vs, FnClass cls, int sub, const int *r, Oid rettype)
+{
+	int			a = r[0],
+				b = r[1],
+				dst = NewReg(vs, rettype);
+	Oid			ta = a >= 0 ? vs->regs[a].type : InvalidOid;
+	VInstr	   *in;
 
 	switch (cls)
 	{
@@ -365,6 +352,253 @@ CompileCall(PpVecStage *vs, Oid funcid, List *args, Oid rettype, Oid inputcollid
 	return dst;
 }
 
+/* Compile a function call with kernels; -1 and *why if it has none. */
+static int
+CompileCall(PpVecStage *vs, Oid funcid, List *args, Oid rettype, Oid inputcollid,
+			StringInfo desc, char **why)
+{
+	int			sub = 0;
+	FnClass		cls = VecFunctionClass(funcid, &sub);
+	int			nargs = list_length(args);
+	int			r[3] = {-1, -1, -1};
+
+	if (cls == FN_NONE)
+	{
+		*why = psprintf("function %s has no kernel", format_procedure(funcid));
+		return -1;
+	}
+	if (nargs > 3 || (nargs == 3 && cls != FN_SUBSTR))
+	{
+		*why = psprintf("function %s has no kernel for %d arguments",
+						format_procedure(funcid), nargs);
+		return -1;
+	}
+	if ((*why = VecTextKernelMissing(cls, funcid, inputcollid)) != NULL)
+		return -1;
+	if (!CompileArgs(vs, funcid, args, r, desc, why))
+		return -1;
+	if ((*why = CallArgsMisfit(vs, cls, funcid, r, nargs)) != NULL)
+		return -1;
+	return EmitCall(vs, cls, sub, r, rettype);
+}
+
+/* -1, with *why saying that node has no kernel. */
+static int
+NoKernel(Node *node, char **why)
+{
+	*why = psprintf("%s has no kernel", nodeToString(node));
+	/* the node's name only, not its whole tree */
+	if ((*why)[0] == '{')
+	{
+		char	   *end = strpbrk(*why + 1, " }");
+
+		*why = psprintf("node %s has no kernel",
+						pnstrdup(*why + 1, end ? end - *why - 1 : strlen(*why) - 1));
+	}
+	return -1;
+}
+
+/* Compile a Var: the register of its input column. */
+static int
+CompileVar(PpVecStage *vs, Var *v, Oid type, StringInfo desc, char **why)
+{
+	if (v->varattno <= 0 || v->varlevelsup != 0)
+		return NoKernel((Node *) v, why);
+	appendStringInfoString(desc,
+						   NameStr(TupleDescAttr(vs->indesc, v->varattno - 1)->attname));
+	return InputReg(vs, v->varattno, type);
+}
+
+/* Compile a binary-compatible cast within one kernel kind: its argument. */
+static int
+CompileRelabel(PpVecStage *vs, RelabelType *r, PpKind kind, StringInfo desc,
+			   char **why)
+{
+	PpKind		argkind;
+
+	if (!TypeKind(exprType((Node *) r->arg), &argkind) || argkind != kind)
+		return NoKernel((Node *) r, why);
+	return CompileNode(vs, (Node *) r->arg, desc, why);
+}
+
+/* Compile a cast from text through the type's input function. */
+static int
+CompileCoerceViaIO(PpVecStage *vs, CoerceViaIO *c, Oid type, StringInfo desc,
+				   char **why)
+{
+	PpKind		argkind;
+	int			a,
+				dst;
+	VOp			op;
+	VInstr	   *in;
+
+	if (!TypeKind(exprType((Node *) c->arg), &argkind) || argkind != PP_KIND_TEXT)
+		return NoKernel((Node *) c, why);
+	switch (type)
+	{
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			op = V_TEXT_TO_INT;
+			break;
+		case FLOAT8OID:
+			op = V_TEXT_TO_F8;
+			break;
+		case FLOAT4OID:
+			op = V_TEXT_TO_F4;
+			break;
+		case BOOLOID:
+			op = V_TEXT_TO_BOOL;
+			break;
+		case DATEOID:
+			op = V_TEXT_TO_DATE;
+			break;
+		case TIMESTAMPOID:
+			op = V_TEXT_TO_TS;
+			break;
+		case TIMESTAMPTZOID:
+			op = V_TEXT_TO_TSTZ;
+			break;
+		default:
+			*why = psprintf("no kernel reads text as %s", format_type_be(type));
+			return -1;
+	}
+	appendStringInfo(desc, "%s_in(", format_type_be(type));
+	if ((a = CompileNode(vs, (Node *) c->arg, desc, why)) < 0)
+		return -1;
+	appendStringInfoChar(desc, ')');
+	dst = NewReg(vs, type);
+	in = Emit(vs, op, dst, a, -1);
+	IntRange(type, &in->lo, &in->hi);
+	return dst;
+}
+
+/* Compile AND, OR or NOT: steps over an accumulator register. */
+static int
+CompileBoolExpr(PpVecStage *vs, BoolExpr *b, StringInfo desc, char **why)
+{
+	ListCell   *lc;
+	int			acc = -1;
+	const char *name = b->boolop == AND_EXPR ? "and" :
+	b->boolop == OR_EXPR ? "or" : "not";
+
+	appendStringInfo(desc, "%s(", name);
+	foreach(lc, b->args)
+	{
+		int			a;
+
+		if (lc != list_head(b->args))
+			appendStringInfoString(desc, ", ");
+		if ((a = CompileNode(vs, lfirst(lc), desc, why)) < 0)
+			return -1;
+		if (b->boolop == NOT_EXPR)
+		{
+			acc = NewReg(vs, BOOLOID);
+			Emit(vs, V_NOT, acc, a, -1);
+		}
+		else if (acc < 0)
+		{
+			acc = NewReg(vs, BOOLOID);
+			Emit(vs, V_COPY, acc, a, -1);
+		}
+		else
+			Emit(vs, b->boolop == AND_EXPR ? V_AND_STEP : V_OR_STEP, acc, a, -1);
+	}
+	appendStringInfoChar(desc, ')');
+	return acc;
+}
+
+/* Compile IS [NOT] NULL of a scalar. */
+static int
+CompileNullTest(PpVecStage *vs, NullTest *t, StringInfo desc, char **why)
+{
+	int			a,
+				dst;
+
+	if (t->argisrow)
+		return NoKernel((Node *) t, why);
+	if ((a = CompileNode(vs, (Node *) t->arg, desc, why)) < 0)
+		return -1;
+	appendStringInfoString(desc, t->nulltesttype == IS_NULL ? " is null" : " is not null");
+	dst = NewReg(vs, BOOLOID);
+	Emit(vs, t->nulltesttype == IS_NULL ? V_IS_NULL : V_IS_NOT_NULL, dst, a, -1);
+	return dst;
+}
+
+/* Compile COALESCE: its first argument, then a step per further argument. */
+static int
+CompileCoalesce(PpVecStage *vs, CoalesceExpr *c, Oid type, StringInfo desc,
+				char **why)
+{
+	ListCell   *lc;
+	int			acc = NewReg(vs, type);
+
+	appendStringInfoString(desc, "coalesce(");
+	foreach(lc, c->args)
+	{
+		int			a;
+
+		if (lc != list_head(c->args))
+			appendStringInfoString(desc, ", ");
+		if ((a = CompileNode(vs, lfirst(lc), desc, why)) < 0)
+			return -1;
+		Emit(vs, lc == list_head(c->args) ? V_COPY : V_COALESCE_STEP, acc, a, -1);
+	}
+	appendStringInfoChar(desc, ')');
+	return acc;
+}
+
+/*
+ * Compile CASE: each row takes the result of its first true WHEN, or the
+ * ELSE; a scratch register marks the rows already decided.
+ */
+static int
+CompileCase(PpVecStage *vs, CaseExpr *c, Oid type, StringInfo desc, char **why)
+{
+	ListCell   *lc;
+	int			dst,
+				decided,
+				saved = vs->casetest,
+				arg = -1,
+				r;
+	VInstr	   *in;
+
+	appendStringInfoString(desc, "case(");
+	if (c->arg)
+	{
+		if ((arg = CompileNode(vs, (Node *) c->arg, desc, why)) < 0)
+			return -1;
+		appendStringInfoString(desc, "; ");
+	}
+	dst = NewReg(vs, type);
+	decided = NewReg(vs, BOOLOID);
+	Emit(vs, V_CASE_INIT, dst, -1, -1)->aux = decided;
+	if (arg >= 0)
+		Emit(vs, V_CASE_ARG, dst, arg, -1)->aux = decided;
+	vs->casetest = arg;
+	foreach(lc, c->args)
+	{
+		CaseWhen   *w = lfirst_node(CaseWhen, lc);
+		int			cond;
+
+		if ((cond = CompileNode(vs, (Node *) w->expr, desc, why)) < 0)
+			return -1;
+		appendStringInfoString(desc, " then ");
+		if ((r = CompileNode(vs, (Node *) w->result, desc, why)) < 0)
+			return -1;
+		appendStringInfoString(desc, "; ");
+		in = Emit(vs, V_CASE_WHEN, dst, cond, r);
+		in->aux = decided;
+	}
+	vs->casetest = saved;
+	appendStringInfoString(desc, "else ");
+	if ((r = CompileNode(vs, (Node *) c->defresult, desc, why)) < 0)
+		return -1;
+	appendStringInfoChar(desc, ')');
+	Emit(vs, V_CASE_ELSE, dst, r, -1)->aux = decided;
+	return dst;
+}
+
 /* Compile node into instructions; its register, or -1 and *why. */
 static int
 CompileNode(PpVecStage *vs, Node *node, StringInfo desc, char **why)
@@ -380,30 +614,12 @@ CompileNode(PpVecStage *vs, Node *node, StringInfo desc, char **why)
 	switch (nodeTag(node))
 	{
 		case T_Var:
-			{
-				Var		   *v = (Var *) node;
-
-				if (v->varattno <= 0 || v->varlevelsup != 0)
-					break;
-				appendStringInfoString(desc,
-									   NameStr(TupleDescAttr(vs->indesc, v->varattno - 1)->attname));
-				return InputReg(vs, v->varattno, type);
-			}
+			return CompileVar(vs, (Var *) node, type, desc, why);
 		case T_Const:
 			appendStringInfoString(desc, "const");
 			return ConstReg(vs, (Const *) node);
 		case T_RelabelType:
-			{
-				RelabelType *r = (RelabelType *) node;
-				PpKind		argkind;
-				int			a;
-
-				if (!TypeKind(exprType((Node *) r->arg), &argkind) || argkind != kind)
-					break;
-				if ((a = CompileNode(vs, (Node *) r->arg, desc, why)) < 0)
-					return -1;
-				return a;
-			}
+			return CompileRelabel(vs, (RelabelType *) node, kind, desc, why);
 		case T_OpExpr:
 			{
 				OpExpr	   *op = (OpExpr *) node;
@@ -422,168 +638,15 @@ CompileNode(PpVecStage *vs, Node *node, StringInfo desc, char **why)
 								   desc, why);
 			}
 		case T_CoerceViaIO:
-			{
-				CoerceViaIO *c = (CoerceViaIO *) node;
-				PpKind		argkind;
-				int			a,
-							dst;
-				VOp			op;
-				VInstr	   *in;
-
-				if (!TypeKind(exprType((Node *) c->arg), &argkind) || argkind != PP_KIND_TEXT)
-					break;
-				switch (type)
-				{
-					case INT2OID:
-					case INT4OID:
-					case INT8OID:
-						op = V_TEXT_TO_INT;
-						break;
-					case FLOAT8OID:
-						op = V_TEXT_TO_F8;
-						break;
-					case FLOAT4OID:
-						op = V_TEXT_TO_F4;
-						break;
-					case BOOLOID:
-						op = V_TEXT_TO_BOOL;
-						break;
-					case DATEOID:
-						op = V_TEXT_TO_DATE;
-						break;
-					case TIMESTAMPOID:
-						op = V_TEXT_TO_TS;
-						break;
-					case TIMESTAMPTZOID:
-						op = V_TEXT_TO_TSTZ;
-						break;
-					default:
-						*why = psprintf("no kernel reads text as %s", format_type_be(type));
-						return -1;
-				}
-				appendStringInfo(desc, "%s_in(", format_type_be(type));
-				if ((a = CompileNode(vs, (Node *) c->arg, desc, why)) < 0)
-					return -1;
-				appendStringInfoChar(desc, ')');
-				dst = NewReg(vs, type);
-				in = Emit(vs, op, dst, a, -1);
-				IntRange(type, &in->lo, &in->hi);
-				return dst;
-			}
+			return CompileCoerceViaIO(vs, (CoerceViaIO *) node, type, desc, why);
 		case T_BoolExpr:
-			{
-				BoolExpr   *b = (BoolExpr *) node;
-				ListCell   *lc;
-				int			acc = -1;
-				const char *name = b->boolop == AND_EXPR ? "and" :
-				b->boolop == OR_EXPR ? "or" : "not";
-
-				appendStringInfo(desc, "%s(", name);
-				foreach(lc, b->args)
-				{
-					int			a;
-
-					if (lc != list_head(b->args))
-						appendStringInfoString(desc, ", ");
-					if ((a = CompileNode(vs, lfirst(lc), desc, why)) < 0)
-						return -1;
-					if (b->boolop == NOT_EXPR)
-					{
-						acc = NewReg(vs, BOOLOID);
-						Emit(vs, V_NOT, acc, a, -1);
-					}
-					else if (acc < 0)
-					{
-						acc = NewReg(vs, BOOLOID);
-						Emit(vs, V_COPY, acc, a, -1);
-					}
-					else
-						Emit(vs, b->boolop == AND_EXPR ? V_AND_STEP : V_OR_STEP, acc, a, -1);
-				}
-				appendStringInfoChar(desc, ')');
-				return acc;
-			}
+			return CompileBoolExpr(vs, (BoolExpr *) node, desc, why);
 		case T_NullTest:
-			{
-				NullTest   *t = (NullTest *) node;
-				int			a,
-							dst;
-
-				if (t->argisrow)
-					break;
-				if ((a = CompileNode(vs, (Node *) t->arg, desc, why)) < 0)
-					return -1;
-				appendStringInfoString(desc, t->nulltesttype == IS_NULL ? " is null" : " is not null");
-				dst = NewReg(vs, BOOLOID);
-				Emit(vs, t->nulltesttype == IS_NULL ? V_IS_NULL : V_IS_NOT_NULL, dst, a, -1);
-				return dst;
-			}
+			return CompileNullTest(vs, (NullTest *) node, desc, why);
 		case T_CoalesceExpr:
-			{
-				CoalesceExpr *c = (CoalesceExpr *) node;
-				ListCell   *lc;
-				int			acc = NewReg(vs, type);
-
-				appendStringInfoString(desc, "coalesce(");
-				foreach(lc, c->args)
-				{
-					int			a;
-
-					if (lc != list_head(c->args))
-						appendStringInfoString(desc, ", ");
-					if ((a = CompileNode(vs, lfirst(lc), desc, why)) < 0)
-						return -1;
-					Emit(vs, lc == list_head(c->args) ? V_COPY : V_COALESCE_STEP, acc, a, -1);
-				}
-				appendStringInfoChar(desc, ')');
-				return acc;
-			}
+			return CompileCoalesce(vs, (CoalesceExpr *) node, type, desc, why);
 		case T_CaseExpr:
-			{
-				CaseExpr   *c = (CaseExpr *) node;
-				ListCell   *lc;
-				int			dst,
-							decided,
-							saved = vs->casetest,
-							arg = -1,
-							r;
-				VInstr	   *in;
-
-				appendStringInfoString(desc, "case(");
-				if (c->arg)
-				{
-					if ((arg = CompileNode(vs, (Node *) c->arg, desc, why)) < 0)
-						return -1;
-					appendStringInfoString(desc, "; ");
-				}
-				dst = NewReg(vs, type);
-				decided = NewReg(vs, BOOLOID);
-				Emit(vs, V_CASE_INIT, dst, -1, -1)->aux = decided;
-				if (arg >= 0)
-					Emit(vs, V_CASE_ARG, dst, arg, -1)->aux = decided;
-				vs->casetest = arg;
-				foreach(lc, c->args)
-				{
-					CaseWhen   *w = lfirst_node(CaseWhen, lc);
-					int			cond;
-
-					if ((cond = CompileNode(vs, (Node *) w->expr, desc, why)) < 0)
-						return -1;
-					appendStringInfoString(desc, " then ");
-					if ((r = CompileNode(vs, (Node *) w->result, desc, why)) < 0)
-						return -1;
-					appendStringInfoString(desc, "; ");
-					in = Emit(vs, V_CASE_WHEN, dst, cond, r);
-					in->aux = decided;
-				}
-				vs->casetest = saved;
-				appendStringInfoString(desc, "else ");
-				if ((r = CompileNode(vs, (Node *) c->defresult, desc, why)) < 0)
-					return -1;
-				appendStringInfoChar(desc, ')');
-				Emit(vs, V_CASE_ELSE, dst, r, -1)->aux = decided;
-				return dst;
-			}
+			return CompileCase(vs, (CaseExpr *) node, type, desc, why);
 		case T_CaseTestExpr:
 			if (vs->casetest < 0)
 				break;
@@ -592,16 +655,7 @@ CompileNode(PpVecStage *vs, Node *node, StringInfo desc, char **why)
 		default:
 			break;
 	}
-	*why = psprintf("%s has no kernel", nodeToString(node));
-	/* the node's name only, not its whole tree */
-	if ((*why)[0] == '{')
-	{
-		char	   *end = strpbrk(*why + 1, " }");
-
-		*why = psprintf("node %s has no kernel",
-						pnstrdup(*why + 1, end ? end - *why - 1 : strlen(*why) - 1));
-	}
-	return -1;
+	return NoKernel(node, why);
 }
 
 /*
