@@ -386,15 +386,7 @@ CompileCall(PpVecStage *vs, Oid funcid, List *args, Oid rettype, Oid inputcollid
 static int
 NoKernel(Node *node, char **why)
 {
-	*why = psprintf("%s has no kernel", nodeToString(node));
-	/* the node's name only, not its whole tree */
-	if ((*why)[0] == '{')
-	{
-		char	   *end = strpbrk(*why + 1, " }");
-
-		*why = psprintf("node %s has no kernel",
-						pnstrdup(*why + 1, end ? end - *why - 1 : strlen(*why) - 1));
-	}
+	*why = psprintf("%s has no kernel", VecNodeName(node));
 	return -1;
 }
 

@@ -4,12 +4,15 @@
  *		function OID to what the function computes, looked up once per call
  *		when a stage is compiled (veccompile.c), and the conditions under
  *		which the text functions among them may run as kernels (database
- *		encoding, collation, MD5 available).
+ *		encoding, collation, MD5 available); and, for explain_pipeline, the
+ *		names of the expressions that have no kernel.
  */
 #include "postgres.h"
 
 #include "common/md5.h"
 #include "mb/pg_wchar.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/formatting.h"
 #include "utils/lsyscache.h"
@@ -262,4 +265,165 @@ VecIsTextClass(FnClass cls)
 {
 	return cls == FN_TEXT_LENGTH || cls == FN_TEXT_CAT || cls == FN_TRIM ||
 		cls == FN_CASE_MAP || cls == FN_SUBSTR || cls == FN_MD5;
+}
+
+/* The name of an expression node's type, as in nodes/primnodes.h. */
+static const char *
+NodeTagName(Node *node)
+{
+#define TAG_NAME(t) case T_##t: return #t
+	switch (nodeTag(node))
+	{
+			TAG_NAME(Var);
+			TAG_NAME(Const);
+			TAG_NAME(Param);
+			TAG_NAME(Aggref);
+			TAG_NAME(GroupingFunc);
+			TAG_NAME(WindowFunc);
+			TAG_NAME(SubscriptingRef);
+			TAG_NAME(FuncExpr);
+			TAG_NAME(NamedArgExpr);
+			TAG_NAME(OpExpr);
+			TAG_NAME(DistinctExpr);
+			TAG_NAME(NullIfExpr);
+			TAG_NAME(ScalarArrayOpExpr);
+			TAG_NAME(BoolExpr);
+			TAG_NAME(SubLink);
+			TAG_NAME(SubPlan);
+			TAG_NAME(AlternativeSubPlan);
+			TAG_NAME(FieldSelect);
+			TAG_NAME(FieldStore);
+			TAG_NAME(RelabelType);
+			TAG_NAME(CoerceViaIO);
+			TAG_NAME(ArrayCoerceExpr);
+			TAG_NAME(ConvertRowtypeExpr);
+			TAG_NAME(CollateExpr);
+			TAG_NAME(CaseExpr);
+			TAG_NAME(CaseWhen);
+			TAG_NAME(CaseTestExpr);
+			TAG_NAME(ArrayExpr);
+			TAG_NAME(RowExpr);
+			TAG_NAME(RowCompareExpr);
+			TAG_NAME(CoalesceExpr);
+			TAG_NAME(MinMaxExpr);
+			TAG_NAME(SQLValueFunction);
+			TAG_NAME(XmlExpr);
+			TAG_NAME(NullTest);
+			TAG_NAME(BooleanTest);
+			TAG_NAME(CoerceToDomain);
+			TAG_NAME(CoerceToDomainValue);
+			TAG_NAME(SetToDefault);
+			TAG_NAME(CurrentOfExpr);
+			TAG_NAME(NextValueExpr);
+		default:
+			return NULL;
+	}
+#undef TAG_NAME
+}
+
+/* A cast of arg to node's type, in words; how: how it is done, or "". */
+static char *
+CastName(Node *arg, Node *node, const char *how)
+{
+	return psprintf("cast from %s to %s%s", format_type_be(exprType(arg)),
+					format_type_be(exprType(node)), how);
+}
+
+/* A call of a function that a kernel cannot make, in words. */
+static char *
+FuncCallName(FuncExpr *f)
+{
+	return psprintf(f->funcretset ? "set-returning function %s" :
+					f->funcvariadic ? "VARIADIC call of function %s" :
+					"function %s", format_procedure(f->funcid));
+}
+
+/* A column reference that is no plain input column, in words. */
+static char *
+VarName(Var *v)
+{
+	return pstrdup(v->varlevelsup != 0 ? "outer-level column reference" :
+				   v->varattno == 0 ? "whole-row reference" : "system column");
+}
+
+/* The SQL keyword of a SQLValueFunction with a type that has kernels. */
+static const char *
+SQLValueName(SQLValueFunction *svf)
+{
+	switch (svf->op)
+	{
+		case SVFOP_CURRENT_DATE:
+			return "CURRENT_DATE";
+		case SVFOP_CURRENT_TIMESTAMP:
+		case SVFOP_CURRENT_TIMESTAMP_N:
+			return "CURRENT_TIMESTAMP";
+		case SVFOP_LOCALTIMESTAMP:
+		case SVFOP_LOCALTIMESTAMP_N:
+			return "LOCALTIMESTAMP";
+		default:
+			return "node SQLValueFunction";
+	}
+}
+
+/*
+ * What node is, in words, for explain_pipeline's reason that it has no
+ * kernel (replacing the first word of nodeToString's output): the SQL
+ * construct, with the function, operator or types it involves, else the
+ * node type's name.
+ */
+char *
+VecNodeName(Node *node)
+{
+	static const char *const booltests[] = {
+		[IS_TRUE] = "IS TRUE", [IS_NOT_TRUE] = "IS NOT TRUE",
+		[IS_FALSE] = "IS FALSE", [IS_NOT_FALSE] = "IS NOT FALSE",
+		[IS_UNKNOWN] = "IS UNKNOWN", [IS_NOT_UNKNOWN] = "IS NOT UNKNOWN"
+	};
+	const char *tag;
+
+	switch (nodeTag(node))
+	{
+		case T_Var:
+			return VarName((Var *) node);
+		case T_Param:
+			return psprintf("parameter $%d", ((Param *) node)->paramid);
+		case T_FuncExpr:
+			return FuncCallName((FuncExpr *) node);
+		case T_DistinctExpr:
+			return psprintf("IS DISTINCT FROM (operator %s)",
+							format_operator(((DistinctExpr *) node)->opno));
+		case T_NullIfExpr:
+			return psprintf("NULLIF (operator %s)",
+							format_operator(((NullIfExpr *) node)->opno));
+		case T_ScalarArrayOpExpr:
+			{
+				ScalarArrayOpExpr *saop = (ScalarArrayOpExpr *) node;
+
+				return psprintf("operator %s %s (array)",
+								format_operator(saop->opno),
+								saop->useOr ? "ANY" : "ALL");
+			}
+		case T_RelabelType:
+			return CastName((Node *) ((RelabelType *) node)->arg, node,
+							" (binary-coercible)");
+		case T_CoerceViaIO:
+			return CastName((Node *) ((CoerceViaIO *) node)->arg, node,
+							" via I/O");
+		case T_CoerceToDomain:
+			return CastName((Node *) ((CoerceToDomain *) node)->arg, node, "");
+		case T_NullTest:
+			return pstrdup(((NullTest *) node)->nulltesttype == IS_NULL ?
+						   "IS NULL of a row" : "IS NOT NULL of a row");
+		case T_BooleanTest:
+			return pstrdup(booltests[((BooleanTest *) node)->booltesttype]);
+		case T_MinMaxExpr:
+			return pstrdup(((MinMaxExpr *) node)->op == IS_GREATEST ?
+						   "GREATEST" : "LEAST");
+		case T_SQLValueFunction:
+			return pstrdup(SQLValueName((SQLValueFunction *) node));
+		default:
+			tag = NodeTagName(node);
+			return tag ? psprintf("node %s", tag) :
+				psprintf("node of type %d", (int) nodeTag(node));
+	}
 }

@@ -4,14 +4,16 @@
  *		instructions over registers (typed columns of batch size), the
  *		stage's expressions and the layout of its input for reading.
  *		Private to veccompile.c, which builds it, vecfuncs.c, which says
- *		which functions have kernels, and vecexec.c, which runs it; the
- *		rest of the engine sees PpVecStage only through pipeline.h.
+ *		what has kernels (and names what has none), and vecexec.c, which
+ *		runs it; the rest of the engine sees PpVecStage only through
+ *		pipeline.h.
  */
 #ifndef PARPROC_VECPROG_H
 #define PARPROC_VECPROG_H
 
 #include "access/attnum.h"
 #include "access/tupdesc.h"
+#include "nodes/nodes.h"
 
 #include "kernels/batch.h"
 #include "pipeline/pipeline.h"
@@ -158,6 +160,7 @@ typedef enum FnClass
 extern FnClass VecFunctionClass(Oid funcid, int *sub);
 extern bool VecIsTextClass(FnClass cls);
 extern char *VecTextKernelMissing(FnClass cls, Oid funcid, Oid inputcollid);
+extern char *VecNodeName(Node *node);
 
 /* vecexec.c */
 extern void VecPrepareDeform(PpVecStage *vs);
