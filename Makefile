@@ -32,7 +32,9 @@ OBJS = \
 	src/pipeline/coordinator.o \
 	src/pipeline/api.o \
 	src/pipeline/shmem.o \
-	src/pipeline/vectorize.o \
+	src/pipeline/veccompile.o \
+	src/pipeline/vecfuncs.o \
+	src/pipeline/vecexec.o \
 	src/pipeline/explain.o \
 	src/kernels/moments.o \
 	src/kernels/sort.o \

@@ -1,7 +1,7 @@
 /*
  * batch.h
  *		Column kernels over a batch of rows, for the vectorised evaluation of
- *		pipeline stages (src/pipeline/vectorize.c).
+ *		pipeline stages (src/pipeline/veccompile.c, vecexec.c).
  *
  * A column (PpCol) is n values, a null flag per row and a status per row.
  * Integers of every width, booleans, dates and timestamps are held as

@@ -7,7 +7,7 @@
  *
  * A batch is evaluated stage by stage (every row through stage 1, then the
  * survivors through stage 2, ...).  With parproc.vectorize, a stage with
- * expressions that have column kernels is evaluated by vectorize.c (the
+ * expressions that have column kernels is evaluated by vecexec.c (the
  * same results, errors and order); otherwise row by row with PostgreSQL's
  * evaluator, column by column within a map stage.
  *

@@ -14,6 +14,10 @@
  *	coordinator.c	the coordinator's transactions and the workers' loop
  *	api.c		start/run/wait/cancel/resume
  *	shmem.c		run slots in shared memory and the live views
+ *	veccompile.c	compiling a stage's expressions into column kernels
+ *	vecfuncs.c	the functions with kernels, by OID
+ *	vecexec.c	running them over a batch, PostgreSQL's evaluator for the rest
+ *	explain.c	explain_pipeline and dry_run
  */
 #ifndef PARPROC_PIPELINE_H
 #define PARPROC_PIPELINE_H
@@ -335,7 +339,7 @@ extern void PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker
 extern void PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
 					 int64 *rows_read, int64 *rows_out);
 
-/* vectorize.c */
+/* veccompile.c, vecexec.c (private types in vecprog.h) */
 typedef struct PpVecStage PpVecStage;
 extern PpVecStage *PpVecCompile(PpStage *st, int batch);
 extern bool PpVecUseful(PpVecStage *vs);

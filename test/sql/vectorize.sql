@@ -247,6 +247,18 @@ SELECT * FROM vx_report;
 -- which expressions are kernels, and why the others are not
 SELECT stage_no, stage, kind, column_name, mode, detail FROM parproc.explain_pipeline('vx');
 
+-- an expression without kernels is named in the reason: the SQL construct,
+-- with the operator or the types it involves, else its node type
+SELECT parproc.create_pipeline('vx_why', 'vx_src', 'vx_why_out',
+	jsonb_build_array(jsonb_build_object('name', 'm', 'map',
+		'i4 IN (1, 2) AS a, i4 = ALL (ARRAY[i2, 3]) AS b, greatest(i4, 3) AS c, '
+		'i4::text AS d, i4 IS DISTINCT FROM 3 AS e, (i4 > 0) IS NOT TRUE AS f, '
+		'nullif(i4, 0) AS g, current_date AS h')),
+	create_target => true);
+SELECT column_name, mode, detail FROM parproc.explain_pipeline('vx_why');
+SELECT parproc.drop_pipeline('vx_why');
+DROP TABLE vx_why_out;
+
 -- kernels read their columns straight from the page, without a slot: tuple
 -- layouts that test that reader (NULL bitmaps, alignment after varlenas,
 -- short and 4-byte varlena headers, a dropped column, attributes added
