@@ -242,15 +242,10 @@ RequestSpec(RunRequest *rq, int slotno)
 static void
 CancelOnExit(int code, Datum arg)
 {
-	PpRunSlot  *slot = PpSlotFind(DatumGetInt64(arg), NULL);
+	int			pid = PpSlotCancel(DatumGetInt64(arg));
 
-	if (slot)
-	{
-		pg_atomic_write_u32(&slot->cancel, 1);
-		if (slot->coordinator_pid != 0 && slot->coordinator_pid != MyProcPid &&
-			BackendPidGetProc(slot->coordinator_pid) != NULL)
-			kill(slot->coordinator_pid, SIGINT);
-	}
+	if (pid > 0 && pid != MyProcPid && BackendPidGetProc(pid) != NULL)
+		kill(pid, SIGINT);
 }
 
 /* Wait until the coordinator has answered request, or exited. */
@@ -620,10 +615,12 @@ parproc_cancel(PG_FUNCTION_ARGS)
 {
 	int64		run_id = PG_GETARG_INT64(0);
 	PpRunSlot  *slot;
+	int			pid;
 
 	PpRequirePreload();
+	/* a run's role is the same in every slot it takes: checked first */
 	slot = PpSlotFind(run_id, NULL);
-	if (slot == NULL)
+	if (slot == NULL || !slot->in_use)
 		return BoolGetDatum(false);
 	if (!has_privs_of_role(GetUserId(), slot->role))
 		ereport(ERROR,
@@ -631,7 +628,11 @@ parproc_cancel(PG_FUNCTION_ARGS)
 				 errmsg("must be a member of the role that started run %lld to cancel it",
 						(long long) run_id)));
 	/* the coordinator, interrupted, stops the workers */
-	CancelOnExit(0, Int64GetDatum(run_id));
+	pid = PpSlotCancel(run_id);
+	if (pid < 0)
+		return BoolGetDatum(false);
+	if (pid > 0 && pid != MyProcPid && BackendPidGetProc(pid) != NULL)
+		kill(pid, SIGINT);
 	ConditionVariableBroadcast(&PpShared->cv);
 	return BoolGetDatum(true);
 }

@@ -283,6 +283,7 @@ extern void PpSlotInit(PpRunSlot *s);
 extern int	PpSlotReserve(int64 run_id, Oid role, int attempt);
 extern void PpSlotRelease(int slotno, uint64 generation);
 extern PpRunSlot *PpSlotFind(int64 run_id, int *slotno);
+extern int	PpSlotCancel(int64 run_id);
 extern bool PpSlotAttach(int slotno, int64 run_id, uint64 generation);
 extern void PpSlotDetach(int slotno);
 extern void PpSlotSetState(PpRunSlot *slot, PpRunState state);

@@ -194,6 +194,33 @@ PpSlotFind(int64 run_id, int *slotno)
 }
 
 /*
+ * Ask run run_id, if in progress, to stop: its flag is set under the lock,
+ * so a slot given to another run meanwhile is never hit.  Returns the pid
+ * of its coordinator to signal (0 if none yet), or -1 when the run is not
+ * in progress.
+ */
+int
+PpSlotCancel(int64 run_id)
+{
+	int			pid = -1;
+
+	LWLockAcquire(PpShared->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < PP_MAX_RUNS; i++)
+	{
+		PpRunSlot  *s = &PpShared->runs[i];
+
+		if (s->in_use && s->run_id == run_id)
+		{
+			pg_atomic_write_u32(&s->cancel, 1);
+			pid = s->coordinator_pid;
+			break;
+		}
+	}
+	LWLockRelease(PpShared->lock);
+	return pid;
+}
+
+/*
  * A worker joins the run in slotno, if that is still the reservation it was
  * launched for.  Returns false when the run is gone.
  */
