@@ -11,6 +11,11 @@
  * "out of range".  The status of a row is the first flag in PostgreSQL's
  * evaluation order, because an argument's status is copied before the
  * kernel's own checks run.
+ *
+ * One file of about a thousand lines, on purpose: the kernels share static
+ * inline helpers (row statuses, overflow checks, the per-operator loops)
+ * that must be inlined into each kernel's loop; across files they would be
+ * called out of line or copied.
  */
 #include <errno.h>
 #include <math.h>

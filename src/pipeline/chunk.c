@@ -379,26 +379,6 @@ EvalBatchCatching(ChunkExec *x)
 	}
 }
 
-/* Slots for every row of a batch. */
-TupleTableSlot **
-PpMakeSlots(int n, TupleDesc desc, const TupleTableSlotOps *ops)
-{
-	TupleTableSlot **s = palloc(sizeof(TupleTableSlot *) * n);
-
-	/*
-	 * A slot pins a reference-counted descriptor (a relation's) in the
-	 * resource owner, whose array finds entries by hashing the pointer: a
-	 * thousand pins of one descriptor probe past each other, quadratically
-	 * (2 ms a chunk).  The slots share an unpinned copy instead, with the
-	 * defaults of attributes missing from old tuples.
-	 */
-	if (desc->tdrefcount >= 0)
-		desc = CreateTupleDescCopyConstr(desc);
-	for (int i = 0; i < n; i++)
-		s[i] = MakeSingleTupleTableSlot(desc, ops);
-	return s;
-}
-
 /* Write the survivors of the batch and publish its counts. */
 static void
 FlushBatch(ChunkExec *x)

@@ -334,8 +334,27 @@ extern const PpSinkOps *PpRunSink(const PpRunSpec *spec);
 /* sink_insert.c: rows written as INSERT writes them */
 extern const PpSinkOps PpInsertSink;
 
+/*
+ * Slots for every row of a batch (chunk.c, sink_insert.c).  A slot pins a
+ * reference-counted descriptor (a relation's) in the resource owner, whose
+ * array finds entries by hashing the pointer: a thousand pins of one
+ * descriptor probe past each other, quadratically (2 ms a chunk).  The
+ * slots share an unpinned copy instead, with the defaults of attributes
+ * missing from old tuples.
+ */
+static inline TupleTableSlot **
+PpMakeSlots(int n, TupleDesc desc, const TupleTableSlotOps *ops)
+{
+	TupleTableSlot **s = palloc(sizeof(TupleTableSlot *) * n);
+
+	if (desc->tdrefcount >= 0)
+		desc = CreateTupleDescCopyConstr(desc);
+	for (int i = 0; i < n; i++)
+		s[i] = MakeSingleTupleTableSlot(desc, ops);
+	return s;
+}
+
 /* chunk.c */
-extern TupleTableSlot **PpMakeSlots(int n, TupleDesc desc, const TupleTableSlotOps *ops);
 extern void PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker);
 extern void PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
 					 int64 *rows_read, int64 *rows_out);
