@@ -92,7 +92,7 @@ UNIT_SRCS = test/unit/main.c $(wildcard test/unit/test_*.c)
 test/unit/test_kernels: $(UNIT_SRCS) test/unit/unit.h $(KERNEL_SRCS) $(wildcard src/kernels/*.h)
 	$(or $(CC),cc) -O2 -g $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(KERNEL_SRCS) -lm
 
-.PHONY: unittest fuzz test demo bench bench-kernels
+.PHONY: unittest fuzz test demo bench bench-kernels indent
 unittest: test/unit/test_kernels
 	test/unit/test_kernels
 
@@ -115,6 +115,10 @@ test:
 
 demo:
 	scripts/demo.sh
+
+# pgindent's layout (pg_bsd_indent), in place.
+indent:
+	scripts/indent.sh
 
 # Kernel micro-benchmarks behind the README's design notes.
 bench/kernels: bench/kernels.c src/kernels/sort.c src/kernels/percentile.c

@@ -75,6 +75,7 @@ first_touch(size_t bytes, int populate)
 #endif
 	memset(p, 1, bytes);
 	__asm__ volatile ("":::"memory");
+
 	t = now_ms() - t;
 	munmap(p, bytes);
 	return t;

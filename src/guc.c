@@ -38,10 +38,10 @@ DefineGucs(void)
 
 	/*
 	 * With preload the graphs live in one DSA area shared by all sessions,
-	 * whose size limit this is: one value for the server, changed by a
-	 * reload (the area grows on demand, so nothing is reserved at start
-	 * and a restart is not needed).  Without preload each session caches
-	 * its own graphs and a superuser may set the limit per session.
+	 * whose size limit this is: one value for the server, changed by a reload
+	 * (the area grows on demand, so nothing is reserved at start and a
+	 * restart is not needed).  Without preload each session caches its own
+	 * graphs and a superuser may set the limit per session.
 	 */
 	DefineCustomIntVariable("parproc.graph_memory",
 							"Sets the maximum memory of the graphs loaded for spread_activation.",

@@ -13,7 +13,7 @@ extern int	parproc_percentile_max_memory;	/* kB */
 extern int	parproc_graph_memory;	/* kB */
 extern int	parproc_max_workers;
 extern int	parproc_max_workers_per_run;
-extern int	parproc_chunk_size;	/* blocks */
+extern int	parproc_chunk_size; /* blocks */
 extern int	parproc_batch_size; /* rows */
 extern int	parproc_max_error_rows;
 extern bool parproc_vectorize;

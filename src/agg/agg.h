@@ -12,6 +12,7 @@
 
 /* src/agg/common.c */
 extern MemoryContext ParprocAggContext(FunctionCallInfo fcinfo);
+
 /* Checks a sketch's stored bytes, raising errors with SQLSTATE sqlstate. */
 typedef void (*ParprocSketchCheck) (bytea *bytes, int sqlstate);
 extern Datum ParprocSketchIn(FunctionCallInfo fcinfo, const char *typname,

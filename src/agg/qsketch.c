@@ -327,6 +327,7 @@ parproc_qsketch_combinefn(PG_FUNCTION_ARGS)
 {
 	QsketchState *state1 = PG_ARGISNULL(0) ? NULL : (QsketchState *) PG_GETARG_POINTER(0);
 	QsketchState *state2 = PG_ARGISNULL(1) ? NULL : (QsketchState *) PG_GETARG_POINTER(1);
+
 	/* only ever called as an aggregate's combine function */
 	MemoryContext aggcontext = ParprocAggContext(fcinfo);
 

@@ -71,7 +71,8 @@ typedef struct GraphSlot
 {
 	SlotState	state;
 	GraphKey	key;
-	bool		retired;		/* newer version or dropped: free at the last unpin */
+	bool		retired;		/* newer version or dropped: free at the last
+								 * unpin */
 	int			loader_pid;		/* SLOT_LOADING: who builds it */
 	uint64		block;			/* dsa_pointer, or the address without preload */
 	Size		bytes;
@@ -79,7 +80,8 @@ typedef struct GraphSlot
 	uint64		nedges;
 	GraphInfo	info;
 	TimestampTz loaded_at;
-	int64		loads;			/* builds of this graph while some version stayed cached */
+	int64		loads;			/* builds of this graph while some version
+								 * stayed cached */
 	pg_atomic_uint32 pins;
 	pg_atomic_uint64 last_used; /* GraphCacheState.clock when last pinned */
 	pg_atomic_uint64 queries;
@@ -456,7 +458,10 @@ GraphCacheAllocate(GraphPin *pin, Size bytes, const char *name)
 		CacheLock(LW_EXCLUSIVE);
 		if (bytes <= limit && cache->used + bytes <= limit)
 		{
-			/* reserved in the slot, so an error while allocating gives it back */
+			/*
+			 * reserved in the slot, so an error while allocating gives it
+			 * back
+			 */
 			cache->used += bytes;
 			s->bytes = bytes;
 			CacheUnlock();

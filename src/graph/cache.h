@@ -24,7 +24,8 @@
 typedef struct GraphKey
 {
 	Oid			dbid;
-	Oid			defs;			/* parproc.graph_defs: new after re-creating the extension */
+	Oid			defs;			/* parproc.graph_defs: new after re-creating
+								 * the extension */
 	char		name[NAMEDATALEN];
 	int64		generation;
 	Oid			edges;			/* the edge table read */
@@ -36,7 +37,8 @@ typedef struct GraphKey
 typedef struct GraphInfo
 {
 	Oid			filenode;		/* its file node at load */
-	int64		changes;		/* its inserted + updated + deleted tuples at load */
+	int64		changes;		/* its inserted + updated + deleted tuples at
+								 * load */
 } GraphInfo;
 
 /* A version pinned (or claimed for loading) by this process. */

@@ -137,10 +137,9 @@ GraphKeyFor(GraphKey *key, const char *name, const GraphDef *def)
 	key->owner = def ? def->owner : InvalidOid;
 
 	/*
-	 * Row-level security may show each role other rows: then each role
-	 * gets its own copy.  Otherwise every role allowed to read the table
-	 * (owners and BYPASSRLS roles included) reads all its rows, and they
-	 * share one.
+	 * Row-level security may show each role other rows: then each role gets
+	 * its own copy.  Otherwise every role allowed to read the table (owners
+	 * and BYPASSRLS roles included) reads all its rows, and they share one.
 	 */
 	key->role = def && check_enable_rls(def->edges, InvalidOid, false) == RLS_ENABLED ?
 		GetUserId() : InvalidOid;
@@ -201,7 +200,7 @@ GraphDefFetch(const char *name, bool *committed)
 	def->directed = DatumGetBool(SPI_getbinval(tup, desc, 5, &isnull));
 	def->generation = DatumGetInt64(SPI_getbinval(tup, desc, 6, &isnull));
 	*committed = !TransactionIdIsCurrentTransactionId(DatumGetTransactionId(SPI_getbinval(tup, desc, 7,
-																						   &isnull)));
+																						  &isnull)));
 	def->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 8, &isnull));
 	return def;
 }

@@ -355,8 +355,8 @@ GraphBuild(const char *name, const GraphDef *def, GraphPin *pin)
 
 	/*
 	 * node numbers: the ids in ascending order, by a radix sort of every
-	 * endpoint (the one step without interrupt checks inside; linear in
-	 * the edges, a small part of a load)
+	 * endpoint (the one step without interrupt checks inside; linear in the
+	 * edges, a small part of a load)
 	 */
 	ids = ParprocAllocHuge(context, Max(2 * edges.n, 1) * sizeof(int64));
 	tmp = ParprocAllocHuge(context, Max(2 * edges.n, 1) * sizeof(uint64));

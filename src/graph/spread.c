@@ -39,7 +39,10 @@ Scratch(uint64 room)
 {
 	if (scratch_block == NULL || scratch.room < room)
 	{
-		/* faulted in at once: page by page, zeroing 49 MB per 1M nodes is slow */
+		/*
+		 * faulted in at once: page by page, zeroing 49 MB per 1M nodes is
+		 * slow
+		 */
 		void	   *block = ParprocAllocHuge(TopMemoryContext, pp_spread_scratch_size(room));
 
 		memset(block, 0, pp_spread_scratch_size(room));
@@ -220,11 +223,10 @@ parproc_spread_activation(PG_FUNCTION_ARGS)
 		SPI_finish();
 
 	/*
-	 * From here on the version is pinned: release it however the query
-	 * ends, and count the query when it succeeds.  The caller must be
-	 * able to read the edge table this version was loaded from (the
-	 * definition's, as the cache key includes it; checked again here on
-	 * what is actually served).
+	 * From here on the version is pinned: release it however the query ends,
+	 * and count the query when it succeeds.  The caller must be able to read
+	 * the edge table this version was loaded from (the definition's, as the
+	 * cache key includes it; checked again here on what is actually served).
 	 */
 	PG_TRY();
 	{

@@ -32,7 +32,8 @@ typedef enum PpRowStatus
 	PP_ROW_FLOAT_OVERFLOW,		/* "value out of range: overflow" */
 	PP_ROW_FLOAT_UNDERFLOW,		/* "value out of range: underflow" */
 	PP_ROW_DIVISION_BY_ZERO,
-	PP_ROW_SQRT_NEGATIVE,		/* "cannot take square root of a negative number" */
+	PP_ROW_SQRT_NEGATIVE,		/* "cannot take square root of a negative
+								 * number" */
 	PP_ROW_UNPARSED,			/* text the fast parser does not accept */
 	PP_ROW_TIME_ZONE,			/* local time near a time zone transition */
 	PP_ROW_SPECIAL				/* a domain error or special case (NaN,
@@ -188,6 +189,7 @@ extern void pp_coalesce_step(PpKind kind, PpCol *acc, const PpCol *arg, size_t n
  * flagged (taking the flag); ELSE decides the rest.
  */
 extern void pp_case_init(PpCol *out, uint8_t *decided, size_t n);
+
 /* A simple CASE's operand: its flagged rows decide the CASE. */
 extern void pp_case_arg(const PpCol *arg, PpCol *out, uint8_t *decided, size_t n);
 extern void pp_case_when(PpKind kind, const PpCol *cond, const PpCol *res,

@@ -560,15 +560,15 @@ pp_spread(const PpGraph *g, PpSpreadScratch *s, const PpSpreadParams *p,
 	*iterations = t > p->max_iterations ? p->max_iterations : (int32_t) t;
 
 	/*
-	 * The best max_nodes active nodes at or above the threshold: a heap
-	 * whose root is the worst kept, then sorted.
+	 * The best max_nodes active nodes at or above the threshold: a heap whose
+	 * root is the worst kept, then sorted.
 	 */
 	for (i = 0; i < nactive && max_nodes > 0; i++)
 	{
 		PpSpreadResult r;
 		uint32_t	v = s->active[i];
 
-		if (s->a[v] < p->threshold)	/* active nodes are > 0 */
+		if (s->a[v] < p->threshold) /* active nodes are > 0 */
 			continue;
 		r.node = v;
 		r.activation = s->a[v];

@@ -101,9 +101,10 @@ typedef struct PpSpreadParams
 	double		epsilon;
 	bool		normalize;
 	int32_t		max_iterations;
+
 	/*
-	 * Called before every iteration and every 65536 nodes of a step, may
-	 * be NULL.  It may leave by longjmp (PostgreSQL's interrupt check): the
+	 * Called before every iteration and every 65536 nodes of a step, may be
+	 * NULL.  It may leave by longjmp (PostgreSQL's interrupt check): the
 	 * scratch is then dirty and must be zeroed before its next use.
 	 */
 	void		(*check) (void);

@@ -62,7 +62,7 @@ pp_hll_dense_add(uint8_t *registers, int precision, uint64_t hash)
 	size_t		index = (size_t) (hash >> (64 - precision));
 	uint64_t	rest = hash << precision;
 	uint8_t		rank = rest == 0 ? (uint8_t) (64 - precision + 1)
-		: (uint8_t) (__builtin_clzll(rest) + 1);
+	: (uint8_t) (__builtin_clzll(rest) + 1);
 
 	if (rank > registers[index])
 		registers[index] = rank;

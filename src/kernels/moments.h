@@ -33,7 +33,8 @@ typedef struct PpMoments
 	int64_t		nnan;			/* of which NaN */
 	bool		overflow;		/* finite inputs overflowed a result */
 	double		sum;			/* naive sum of all values, as core */
-	double		shift;			/* first finite value; moments are of x - shift */
+	double		shift;			/* first finite value; moments are of x -
+								 * shift */
 	double		mean;			/* Welford mean of x - shift */
 	double		m2;				/* sum of squared deviations */
 	double		m3;				/* sum of cubed deviations */

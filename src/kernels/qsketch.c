@@ -88,7 +88,7 @@ compress(PpCentroid *c, size_t n, double total, double e, bool down)
 			{
 				double		old = cur.mean;
 				double		mean = old + (next.mean - old) *
-					((double) next.weight / (double) (cur.weight + next.weight));
+				((double) next.weight / (double) (cur.weight + next.weight));
 
 				/* between old and next.mean, whichever way we walk */
 				if (down)

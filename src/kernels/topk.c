@@ -192,8 +192,10 @@ pp_topk_add(PpTopk *t, uint64_t hash, const uint8_t *key, uint32_t keylen,
 		return PP_TOPK_NEW;
 	}
 
-	/* give the least counter to the new key: it may have been counted
-	 * up to that many times before, which becomes its error */
+	/*
+	 * give the least counter to the new key: it may have been counted up to
+	 * that many times before, which becomes its error
+	 */
 	*idx = t->heap[0];
 	e = &t->entries[*idx];
 	*old_key = e->key;

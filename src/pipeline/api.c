@@ -310,12 +310,13 @@ LaunchCoordinator(RunRequest *rq, int slotno, bool *handed_over)
 				 errmsg("could not start the coordinator of run %lld", (long long) rq->run_id),
 				 errhint("More details may be available in the server log.")));
 	}
+
 	/*
 	 * The coordinator's answer: the run is recorded, or it was refused.
 	 * Interrupted meanwhile (a cancel, a statement timeout), the caller asks
-	 * the coordinator to stop and waits for its answer all the same, so
-	 * that when the error reaches the client the run either never began or
-	 * is recorded (and stops, cancelled).
+	 * the coordinator to stop and waits for its answer all the same, so that
+	 * when the error reaches the client the run either never began or is
+	 * recorded (and stops, cancelled).
 	 */
 	request = dsm_segment_address(seg);
 	PG_TRY();
@@ -512,12 +513,12 @@ RunSummary(FunctionCallInfo fcinfo, int64 run_id, bool raise_failure)
 		elog(ERROR, "return type must be a row type");
 	SPI_connect();
 	PpCatalogExecSnapshot("SELECT run_id, CASE WHEN state IN ('queued', 'running') THEN 'failed'"
-				  " ELSE state END, rows_read, rows_written, rows_failed, elapsed_ms,"
-				  " rows_read / NULLIF(elapsed_ms, 0) * 1000, workers_used,"
-				  " coalesce(error, CASE WHEN state IN ('queued', 'running') THEN"
-				  "  'the run was interrupted (server restart or coordinator exit)' END),"
-				  " error_detail, sqlstate, pipeline"
-				  " FROM parproc.run_history WHERE run_id = $1", 1, types, values, NULL, true,
+						  " ELSE state END, rows_read, rows_written, rows_failed, elapsed_ms,"
+						  " rows_read / NULLIF(elapsed_ms, 0) * 1000, workers_used,"
+						  " coalesce(error, CASE WHEN state IN ('queued', 'running') THEN"
+						  "  'the run was interrupted (server restart or coordinator exit)' END),"
+						  " error_detail, sqlstate, pipeline"
+						  " FROM parproc.run_history WHERE run_id = $1", 1, types, values, NULL, true,
 						  GetLatestSnapshot());
 	if (SPI_processed != 1)
 		ereport(ERROR,
@@ -675,7 +676,7 @@ parproc_resume(PG_FUNCTION_ARGS)
 				 errmsg("run %lld does not exist", (long long) rq.run_id)));
 	tup = SPI_tuptable->vals[0];
 	desc = SPI_tuptable->tupdesc;
-	MemoryContextSwitchTo(cxt);	/* what outlives SPI_finish */
+	MemoryContextSwitchTo(cxt); /* what outlives SPI_finish */
 	rq.role = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
 	if (!has_privs_of_role(GetUserId(), rq.role))
 		ereport(ERROR,
@@ -701,7 +702,8 @@ parproc_resume(PG_FUNCTION_ARGS)
 				 errhint("Start a new run into a fresh target.")));
 	rq.defs = PpParseStages(d);
 	rq.resolved = SPI_getvalue(tup, desc, 10);
-	rq.recheck = rq.resolved != NULL;	/* NULL: recorded by 0.1, resolved anew */
+	rq.recheck = rq.resolved != NULL;	/* NULL: recorded by 0.1, resolved
+										 * anew */
 	rq.run_settings = DatumGetBool(SPI_getbinval(tup, desc, 11, &isnull));
 	SPI_finish();
 	if (strcmp(state, "done") == 0)

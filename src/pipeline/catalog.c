@@ -228,9 +228,9 @@ PpParseStages(Datum stages)
 							ftype ? "filter" : "map", name)));
 		foreach(lc, defs)
 			if (strcmp(((PpStageDef *) lfirst(lc))->name, name) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_DUPLICATE_OBJECT),
-						 errmsg("two stages are named \"%s\"", name)));
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("two stages are named \"%s\"", name)));
 		old = MemoryContextSwitchTo(cxt);
 		def = palloc(sizeof(PpStageDef));
 		def->name = pstrdup(name);

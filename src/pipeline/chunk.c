@@ -69,11 +69,12 @@ typedef struct ChunkExec
 	bool		sinkdirect;		/* the last map writes the sink slots itself */
 	bool		dry;			/* evaluate only: no writes, no done mark */
 	Relation	source;			/* the part read */
-	Relation	runrel;			/* the run's source (source itself, or its parent) */
+	Relation	runrel;			/* the run's source (source itself, or its
+								 * parent) */
 	TupleConversionMap *rowmap; /* part's rows as runrel's, if they differ */
 	Relation	target;
-	const PpSourceOps *source_ops;	/* what the run reads */
-	const PpSinkOps *sink_ops;	/* and writes */
+	const		PpSourceOps *source_ops;	/* what the run reads */
+	const		PpSinkOps *sink_ops;	/* and writes */
 	PpSink	   *sinkstate;
 	EState	   *estate;
 	ExprContext *econtext;		/* stage evaluation; reset per batch */
@@ -503,6 +504,7 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 			x->sinkmax = Max(x->sinkmax, v->varattno);
 		}
 	}
+
 	/*
 	 * When the last stage is a map whose columns are the target's, in order
 	 * and of the same types (every sink expression a plain Var of its own

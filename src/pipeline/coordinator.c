@@ -256,7 +256,7 @@ typedef struct Coordinator
 	int			nlaunched;
 	TimestampTz started;
 	bool		registered;		/* transaction A committed */
-} Coordinator;
+}			Coordinator;
 
 static Coordinator co;
 

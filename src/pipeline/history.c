@@ -206,7 +206,7 @@ PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 					 errmsg("run %lld is done: there is nothing to resume",
 							(long long) spec->run_id)));
 		spec->attempt = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
-													 SPI_tuptable->tupdesc, 1, &isnull));
+													SPI_tuptable->tupdesc, 1, &isnull));
 		slot->attempt = spec->attempt;
 	}
 	else
@@ -323,7 +323,7 @@ PpPlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids, void *(*alloc) (Size
 
 	/* the settings as now in force here: the run's, applied on a resume */
 	spec = PpBuildSpec(req, (char *) req + req->stages_off, req->resolved_off - req->stages_off,
-					 PpSpecResolved(req), NULL, 0, nparts, n, alloc);
+					   PpSpecResolved(req), NULL, 0, nparts, n, alloc);
 	memcpy(PpSpecParts(spec), parts, sizeof(PpPart) * nparts);
 	n = 0;
 	for (p = 0; p < nparts; p++)
@@ -365,7 +365,7 @@ PpChunksDone(PpRunSpec *spec, Snapshot snap)
 /* Transaction C: the outcome, totals and statistics of this attempt. */
 void
 PpFinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state, ErrorData *edata,
-		  TimestampTz started)
+			TimestampTz started)
 {
 	Oid			types[12];
 	Datum		values[12];

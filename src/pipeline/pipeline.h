@@ -123,7 +123,8 @@ typedef struct PpRunSpec
 	int			attempt;
 	bool		resume;
 	bool		recheck;		/* resume: check the stages resolve alike */
-	bool		run_settings;	/* resume: the run's stored settings, not the session's */
+	bool		run_settings;	/* resume: the run's stored settings, not the
+								 * session's */
 	Oid			dboid;
 	Oid			auth_user;
 	Oid			outer_user;
@@ -139,7 +140,8 @@ typedef struct PpRunSpec
 	char		snapshot_id[64];	/* exported by the coordinator */
 	int			nstages;
 	Size		stages_off;		/* name \0 kind expr \0, per stage */
-	Size		resolved_off;	/* the stages resolved, as text (PpResolveStages) */
+	Size		resolved_off;	/* the stages resolved, as text
+								 * (PpResolveStages) */
 	Size		guc_off;
 	Size		guc_len;
 	int			nparts;
@@ -187,18 +189,18 @@ typedef struct PpSourceOps
 	void	   *(*begin) (Relation part, BlockNumber first, BlockNumber last);
 	TupleTableSlot *(*next) (void *scan);	/* NULL at the chunk's end */
 	void		(*end) (void *scan);
-} PpSourceOps;
+}			PpSourceOps;
 
 typedef struct PpSink PpSink;
 
 typedef struct PpSinkOps
 {
 	PpSink	   *(*begin) (Relation target, EState *estate, int batch_size, int64 run_id);
-	void		(*check) (PpSink *sink, TupleTableSlot *row);
-	void		(*put) (PpSink *sink, TupleTableSlot *row);
-	int			(*flush) (PpSink *sink);
-	void		(*end) (PpSink *sink);
-} PpSinkOps;
+	void		(*check) (PpSink * sink, TupleTableSlot *row);
+	void		(*put) (PpSink * sink, TupleTableSlot *row);
+	int			(*flush) (PpSink * sink);
+	void		(*end) (PpSink * sink);
+}			PpSinkOps;
 
 /* Live counters of one participant (0 = coordinator). */
 typedef struct PpWorkerSlot
@@ -224,7 +226,7 @@ typedef struct PpStageSlot
 	pg_atomic_uint64 rows_out;
 	pg_atomic_uint64 rows_failed;
 	pg_atomic_uint64 time_us;
-	pg_atomic_uint64 deform_us;	/* of time_us: reading columns for kernels */
+	pg_atomic_uint64 deform_us; /* of time_us: reading columns for kernels */
 	pg_atomic_uint64 kernel_us; /* ... running kernels */
 	pg_atomic_uint64 kernel_values; /* expression values computed by kernels */
 	pg_atomic_uint64 evaluator_values;	/* ... by PostgreSQL's evaluator */
@@ -364,6 +366,7 @@ typedef struct PpVecStage PpVecStage;
 extern PpVecStage *PpVecCompile(PpStage *st, int batch);
 extern bool PpVecUseful(PpVecStage *vs);
 extern bool PpVecExprInfo(PpVecStage *vs, int e, const char **detail);
+
 /* What vectorised evaluation of a stage did, added up over batches. */
 typedef struct PpVecCounters
 {

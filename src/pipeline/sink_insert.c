@@ -30,7 +30,8 @@ typedef struct PpDest
 	Oid			relid;			/* hash key */
 	ResultRelInfo *rri;
 	BulkInsertState bistate;	/* one per relation: it keeps a buffer pinned */
-	TupleTableSlot **conv;		/* rows in the partition's shape, if it differs */
+	TupleTableSlot **conv;		/* rows in the partition's shape, if it
+								 * differs */
 	TupleTableSlot **rows;		/* the batch's rows for this relation */
 	int			n;
 	bool		rowwise;		/* BEFORE ROW triggers: insert row by row */
@@ -56,7 +57,7 @@ struct PpSink
 
 /* The write state of the relation rri stands for, made at its first row. */
 static PpDest *
-DestFor(PpSink *x, ResultRelInfo *rri)
+DestFor(PpSink * x, ResultRelInfo *rri)
 {
 	Relation	rel = rri->ri_RelationDesc;
 	Oid			relid = RelationGetRelid(rel);
@@ -83,7 +84,7 @@ DestFor(PpSink *x, ResultRelInfo *rri)
 
 /* Queue row s, in the target's shape, for the relation it goes to. */
 static void
-InsertSinkPut(PpSink *x, TupleTableSlot *s)
+InsertSinkPut(PpSink * x, TupleTableSlot *s)
 {
 	PpDest	   *d = x->root;
 
@@ -101,7 +102,7 @@ InsertSinkPut(PpSink *x, TupleTableSlot *s)
 
 /* Index entries and AFTER ROW trigger events of an inserted row. */
 static void
-AfterInsert(PpSink *x, ResultRelInfo *rri, TupleTableSlot *s)
+AfterInsert(PpSink * x, ResultRelInfo *rri, TupleTableSlot *s)
 {
 	List	   *recheck = NIL;
 
@@ -113,7 +114,7 @@ AfterInsert(PpSink *x, ResultRelInfo *rri, TupleTableSlot *s)
 
 /* Insert d's queued rows as INSERT would; returns how many were inserted. */
 static int
-WriteRows(PpSink *x, PpDest *d)
+WriteRows(PpSink * x, PpDest *d)
 {
 	ResultRelInfo *rri = d->rri;
 	Relation	rel = rri->ri_RelationDesc;
@@ -132,6 +133,7 @@ WriteRows(PpSink *x, PpDest *d)
 				ExecComputeStoredGenerated(rri, x->estate, s, CMD_INSERT);
 			if (constr)
 				ExecConstraints(rri, s, x->estate);
+
 			/*
 			 * A trigger may have moved a routed row out of its partition;
 			 * rows written to a partition directly are always checked.
@@ -165,7 +167,7 @@ WriteRows(PpSink *x, PpDest *d)
  * or BEFORE ROW triggers (then WriteRows makes them).
  */
 static void
-InsertSinkCheck(PpSink *x, TupleTableSlot *t)
+InsertSinkCheck(PpSink * x, TupleTableSlot *t)
 {
 	TupleConstr *constr = RelationGetDescr(x->target)->constr;
 
@@ -182,7 +184,7 @@ InsertSinkCheck(PpSink *x, TupleTableSlot *t)
 
 /* Write the rows put since the last flush; returns how many were written. */
 static int
-InsertSinkFlush(PpSink *x)
+InsertSinkFlush(PpSink * x)
 {
 	int			m = 0;
 
@@ -252,7 +254,7 @@ InsertSinkBegin(Relation target, EState *estate, int batch_size, int64 run_id)
 
 /* Fire the chunk's AFTER triggers and close what InsertSinkBegin opened. */
 static void
-InsertSinkEnd(PpSink *x)
+InsertSinkEnd(PpSink * x)
 {
 	HASH_SEQ_STATUS it;
 	PpDest	   *d;
@@ -273,7 +275,7 @@ InsertSinkEnd(PpSink *x)
 	ExecCloseRangeTableRelations(x->estate);
 }
 
-const PpSinkOps PpInsertSink = {
+const		PpSinkOps PpInsertSink = {
 	InsertSinkBegin,
 	InsertSinkCheck,
 	InsertSinkPut,

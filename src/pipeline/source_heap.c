@@ -21,7 +21,7 @@ typedef struct HeapChunkScan
 {
 	TableScanDesc scan;
 	TupleTableSlot *slot;
-} HeapChunkScan;
+}			HeapChunkScan;
 
 /*
  * The source's relations with storage, the ones SELECT from it reads: the
@@ -89,7 +89,7 @@ HeapSourceEnd(void *scan)
 	pfree(h);
 }
 
-const PpSourceOps PpHeapSource = {
+const		PpSourceOps PpHeapSource = {
 	HeapSourceParts,
 	HeapSourceBegin,
 	HeapSourceNext,
@@ -97,14 +97,14 @@ const PpSourceOps PpHeapSource = {
 };
 
 /* The source a run reads (one kind today). */
-const PpSourceOps *
+const		PpSourceOps *
 PpRunSource(const PpRunSpec *spec)
 {
 	return &PpHeapSource;
 }
 
 /* The sink a run writes (one kind today). */
-const PpSinkOps *
+const		PpSinkOps *
 PpRunSink(const PpRunSpec *spec)
 {
 	return &PpInsertSink;

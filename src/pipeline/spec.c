@@ -41,7 +41,7 @@ PpSpecStageDefs(PpRunSpec *spec)
  */
 PpRunSpec *
 PpBuildSpec(const PpRunSpec *head, const char *stages, Size stages_len, const char *resolved,
-		  const char *guc, Size guc_len, int nparts, int64 nchunks, void *(*alloc) (Size))
+			const char *guc, Size guc_len, int nparts, int64 nchunks, void *(*alloc) (Size))
 {
 	Size		resolved_len = strlen(resolved) + 1;
 	Size		off;

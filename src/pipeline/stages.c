@@ -356,11 +356,11 @@ CheckNoForeignPartitions(Relation target)
 	/* no locks: INSERT locks only the partitions rows go to */
 	foreach(lc, find_all_inheritors(RelationGetRelid(target), NoLock, NULL))
 		if (get_rel_relkind(lfirst_oid(lc)) == RELKIND_FOREIGN_TABLE)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("target \"%s\" has a foreign table partition, \"%s\"",
-							RelationGetRelationName(target), get_rel_name(lfirst_oid(lc))),
-					 errhint("Pipelines write local tables only.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("target \"%s\" has a foreign table partition, \"%s\"",
+						RelationGetRelationName(target), get_rel_name(lfirst_oid(lc))),
+				 errhint("Pipelines write local tables only.")));
 }
 
 /*

@@ -64,7 +64,11 @@ VecPrepareDeform(PpVecStage *vs)
 		va->len = att->attlen;
 		va->byval = att->attbyval;
 		va->align = att->attalign;
-		/* as slot_deform_heap_tuple caches them: fixed up to the first varlena */
+
+		/*
+		 * as slot_deform_heap_tuple caches them: fixed up to the first
+		 * varlena
+		 */
 		if (off >= 0 && att->attlen > 0)
 		{
 			off = att_align_nominal(off, att->attalign);
@@ -555,7 +559,11 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 			ov[c] = on[c] ? (Datum) 0 : RegDatum(reg, r);
 			nkernel++;
 		}
-		/* then, in PostgreSQL's order, fallback expressions and flagged values */
+
+		/*
+		 * then, in PostgreSQL's order, fallback expressions and flagged
+		 * values
+		 */
 		if (evaluate)
 		{
 			econtext->ecxt_scantuple = cur[r];
@@ -603,4 +611,3 @@ VecTzLookup(void *arg, int64_t hour, int64_t *gmtoff)
 	*gmtoff = -west1;
 	return 1;
 }
-

@@ -375,9 +375,9 @@ char *
 VecNodeName(Node *node)
 {
 	static const char *const booltests[] = {
-		[IS_TRUE] = "IS TRUE", [IS_NOT_TRUE] = "IS NOT TRUE",
-		[IS_FALSE] = "IS FALSE", [IS_NOT_FALSE] = "IS NOT FALSE",
-		[IS_UNKNOWN] = "IS UNKNOWN", [IS_NOT_UNKNOWN] = "IS NOT UNKNOWN"
+		[IS_TRUE] = "IS TRUE",[IS_NOT_TRUE] = "IS NOT TRUE",
+		[IS_FALSE] = "IS FALSE",[IS_NOT_FALSE] = "IS NOT FALSE",
+		[IS_UNKNOWN] = "IS UNKNOWN",[IS_NOT_UNKNOWN] = "IS NOT UNKNOWN"
 	};
 	const char *tag;
 

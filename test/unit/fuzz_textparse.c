@@ -87,7 +87,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					secs;
 		int			fast = pp_parse_iso19(s, size, &y, &m, &d19, &secs);
 
-		/* the fixed form: accepted exactly when the general parser reads it so */
+		/*
+		 * the fixed form: accepted exactly when the general parser reads it
+		 * so
+		 */
 		if (fast != (size == 19 && s[10] == ' ' && pp_parse_iso_datetime(s, size, &dt) &&
 					 !dt.has_tz && s[16] == ':'))
 			abort();

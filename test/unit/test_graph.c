@@ -152,8 +152,8 @@ test_graph(void)
 		for (i = 0; i < m; i++)
 		{
 			/*
-			 * ids spread over negative and positive values (dense enough
-			 * for a direct index in even rounds), some self-loops
+			 * ids spread over negative and positive values (dense enough for
+			 * a direct index in even rounds), some self-loops
 			 */
 			int64_t		scale = dense_ids ? 1 : 7919;
 
@@ -241,6 +241,7 @@ test_graph(void)
 		}
 		ngot = pp_spread(&g, &s, &p, seeds, a0, nid >= 3 ? 3 : 1, got, 50, &iters, &dense);
 		nwant = spread_reference(nid, eu, ev, ew, nm, &p, seeds, a0, nid >= 3 ? 3 : 1, want, 50);
+
 		/*
 		 * Position by position the same activation; node by node the same
 		 * activation and iteration.  Nodes whose activations differ in the

@@ -105,7 +105,10 @@ test_qsketch(void)
 				k;
 	int			ok;
 
-	/* fewer than 2 x accuracy values: exactly percentile_cont, and exact ranks */
+	/*
+	 * fewer than 2 x accuracy values: exactly percentile_cont, and exact
+	 * ranks
+	 */
 	for (k = 1; k < 400; k += 37)
 	{
 		ts_init(&t, 200, 64, 1024);
@@ -199,7 +202,10 @@ test_qsketch(void)
 		ts_free(&t);
 	}
 
-	/* encoding: round trip; every single-byte change is rejected or loads valid */
+	/*
+	 * encoding: round trip; every single-byte change is rejected or loads
+	 * valid
+	 */
 	{
 		uint8_t    *enc,
 				   *mut;

@@ -74,7 +74,7 @@ test_textfn(void)
 {
 	/* strings of 1- to 4-byte characters */
 	static const char *utf[] = {"", "a", "h\xc3\xa9llo", "\xe2\x82\xac", "x\xf0\x9f\x98\x80y",
-		"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z", "  pad  ", "abcdefgh"};
+	"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z", "  pad  ", "abcdefgh"};
 	TestCol		a = {0},
 				b = {0},
 				c = {0},
@@ -82,7 +82,10 @@ test_textfn(void)
 	int			fail_alloc = 0;
 	PpAlloc		mem = {test_alloc, &fail_alloc};
 
-	/* md5: the column mechanics, with a stand-in digest (the glue passes PostgreSQL's MD5) */
+	/*
+	 * md5: the column mechanics, with a stand-in digest (the glue passes
+	 * PostgreSQL's MD5)
+	 */
 	set_str(&a, 0, "abc");
 	set_str(&a, 1, NULL);
 	set_str(&a, 2, "");

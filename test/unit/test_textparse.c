@@ -130,7 +130,7 @@ test_textparse(void)
 	CHECK(pp_parse_int("+007", 4, INT16_MIN, INT16_MAX, &v) && v == 7, "sign and zeros");
 	CHECK(!pp_parse_int(" 1", 2, INT16_MIN, INT16_MAX, &v) && !pp_parse_int("-", 1, 0, 9, &v) &&
 		  !pp_parse_int("1_000", 5, 0, 9999, &v) && !pp_parse_int("9223372036854775807", 19,
-																	INT64_MIN, INT64_MAX, &v),
+																  INT64_MIN, INT64_MAX, &v),
 		  "spaces, bare sign, underscores and 19 digits refused");
 	CHECK(pp_parse_double("-1.25e-3", 8, &d) && d == -1.25e-3, "float8 with exponent");
 	CHECK(pp_parse_double("5.", 2, &d) && d == 5.0 && pp_parse_double(".5", 2, &d) && d == 0.5,
