@@ -34,6 +34,29 @@ ALTER POLICY graph_defs_change ON parproc.graph_defs
 REVOKE EXECUTE ON FUNCTION parproc._graph_defs_generation() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION parproc._graph_defs_changed() FROM PUBLIC;
 
+-- spread_activation's "normalize" parameter is normalize_weights: NORMALIZE
+-- is an SQL keyword, which named notation had to quote.  A parameter cannot
+-- be renamed in place, so the function is made again (an object of yours
+-- that depends on it makes this update fail with a message naming it: drop
+-- it, update, create it again).
+DROP FUNCTION parproc.spread_activation(text, bigint[], double precision, double precision,
+	double precision, double precision, double precision, boolean, integer, double precision,
+	integer, double precision[]);
+CREATE FUNCTION parproc.spread_activation(
+	graph text, seeds bigint[],
+	initial double precision DEFAULT 1.0, spread double precision DEFAULT 0.8,
+	decay double precision DEFAULT 0.2, threshold double precision DEFAULT 0.01,
+	inhibition double precision DEFAULT 0.0, normalize_weights boolean DEFAULT true,
+	max_iterations integer DEFAULT 10, epsilon double precision DEFAULT 1e-6,
+	max_nodes integer DEFAULT 100, seed_weights double precision[] DEFAULT NULL,
+	OUT node bigint, OUT activation double precision, OUT iteration_reached integer)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'parproc_spread_activation' LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 100;
+COMMENT ON FUNCTION parproc.spread_activation(text, bigint[], double precision, double precision,
+	double precision, double precision, double precision, boolean, integer, double precision,
+	integer, double precision[]) IS
+'spreading activation from seed nodes; see the README for the exact definition';
+
 -- pipelines ------------------------------------------------------------------
 
 -- A run keeps what it needs to be resumed as it began, whatever happens to

@@ -131,7 +131,7 @@ CheckInterrupts(void)
 
 /*
  * The arguments of spread_activation(name, seeds, initial, spread, decay,
- * threshold, inhibition, normalize, max_iterations, epsilon, max_nodes,
+ * threshold, inhibition, normalize_weights, max_iterations, epsilon, max_nodes,
  * seed_weights), checked.
  */
 static void
@@ -153,7 +153,7 @@ SpreadArguments(FunctionCallInfo fcinfo, SpreadQuery *q)
 	p->threshold = Float8Arg(fcinfo, 5, "threshold");
 	p->inhibition = Float8Arg(fcinfo, 6, "inhibition");
 	if (PG_ARGISNULL(7))
-		NullArgument("normalize");
+		NullArgument("normalize_weights");
 	p->normalize = PG_GETARG_BOOL(7);
 	p->max_iterations = Int32Arg(fcinfo, 8, "max_iterations");
 	p->epsilon = Float8Arg(fcinfo, 9, "epsilon");
@@ -199,7 +199,7 @@ static void GraphSpread(FunctionCallInfo fcinfo, const PpGraph *g, const SpreadQ
 
 /*
  * spread_activation(name, seeds, initial, spread, decay, threshold,
- * inhibition, normalize, max_iterations, epsilon, max_nodes, seed_weights)
+ * inhibition, normalize_weights, max_iterations, epsilon, max_nodes, seed_weights)
  */
 Datum
 parproc_spread_activation(PG_FUNCTION_ARGS)

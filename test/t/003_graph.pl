@@ -25,7 +25,7 @@ my $setup = q{
 my $one_step_matches = q{
 	WITH a AS (SELECT node, activation
 			   FROM parproc.spread_activation('g', ARRAY[1], spread => 1, decay => 0, threshold => 0,
-											  "normalize" => false, max_iterations => 1, max_nodes => 1000)),
+											  normalize_weights => false, max_iterations => 1, max_nodes => 1000)),
 		 b AS (SELECT 1::bigint AS node, 1::float8 AS activation
 			   UNION ALL
 			   SELECT dst, least(1, sum(w))::float8 FROM edges WHERE src = 1 AND dst <> 1
