@@ -8,6 +8,103 @@
 #define PARPROC_COMPAT_H
 
 #include "funcapi.h"
+#include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
+#include "executor/executor.h"
+#include "storage/lock.h"
+#include "utils/rel.h"
+
+/* PostgreSQL 16 moved the varlena macros (VARDATA_ANY ...) out of postgres.h. */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+/* A relation's file number, and the subtransaction that gave it a new one. */
+#if PG_VERSION_NUM >= 160000
+#define PpRelFileNumber(rel) ((rel)->rd_locator.relNumber)
+#define PpRelNewFileSubid(rel) ((rel)->rd_firstRelfilelocatorSubid)
+#else
+#define PpRelFileNumber(rel) ((rel)->rd_node.relNode)
+#define PpRelNewFileSubid(rel) ((rel)->rd_firstRelfilenodeSubid)
+#endif
+
+/* Index entries of a row INSERT wrote, without conflict arbitration. */
+#if PG_VERSION_NUM >= 160000
+#define PpInsertIndexTuples(rri, slot, estate) \
+	ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL, false)
+#else
+#define PpInsertIndexTuples(rri, slot, estate) \
+	ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL)
+#endif
+
+/*
+ * The map from a partitioned table's rows to a partition's (rri), or NULL
+ * (ExecGetRootToChildMap must not be asked about a relation that is not a
+ * routed partition).
+ */
+#if PG_VERSION_NUM >= 160000
+#define PpRootToChildMap(rri, estate) \
+	((rri)->ri_RootResultRelInfo ? ExecGetRootToChildMap(rri, estate) : NULL)
+#else
+#define PpRootToChildMap(rri, estate) ((rri)->ri_RootToPartitionMap)
+#endif
+
+/* Whether this transaction holds lock mode (exactly) on tag. */
+#if PG_VERSION_NUM >= 170000
+#define PpLockHeldByMe(tag, mode) LockHeldByMe(tag, mode, false)
+#else
+#define PpLockHeldByMe(tag, mode) LockHeldByMe(tag, mode)
+#endif
+
+/* rel as the result relation of an INSERT, the range table's only entry. */
+static inline void
+PpInitInsertRangeTable(EState *estate, Relation rel)
+{
+	RangeTblEntry *rte = makeNode(RangeTblEntry);
+
+	rte->rtekind = RTE_RELATION;
+	rte->relid = RelationGetRelid(rel);
+	rte->relkind = rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+#if PG_VERSION_NUM >= 160000
+	{
+		RTEPermissionInfo *perm = makeNode(RTEPermissionInfo);
+
+		perm->relid = RelationGetRelid(rel);
+		perm->requiredPerms = ACL_INSERT;
+		rte->perminfoindex = 1;
+#if PG_VERSION_NUM >= 180000
+		ExecInitRangeTable(estate, list_make1(rte), list_make1(perm), bms_make_singleton(1));
+#else
+		ExecInitRangeTable(estate, list_make1(rte), list_make1(perm));
+#endif
+	}
+#else
+	rte->requiredPerms = ACL_INSERT;
+	ExecInitRangeTable(estate, list_make1(rte));
+#endif
+}
+
+/* A map from indesc's columns to outdesc's by name, NULL if the same. */
+#if PG_VERSION_NUM >= 160000
+#define PpAttrMapByNameIfReq(indesc, outdesc) build_attrmap_by_name_if_req(indesc, outdesc, false)
+#else
+#define PpAttrMapByNameIfReq(indesc, outdesc) build_attrmap_by_name_if_req(indesc, outdesc)
+#endif
+
+/* The array of every setting, and its length. */
+#if PG_VERSION_NUM >= 160000
+#define PpGucVariables(n) get_guc_variables(n)
+#else
+#define PpGucVariables(n) (*(n) = GetNumConfigOptions(), get_guc_variables())
+#endif
+
+/* Check rel can be an INSERT's result relation. */
+#if PG_VERSION_NUM >= 170000
+#define PpCheckValidInsertRel(rri) CheckValidResultRel(rri, CMD_INSERT, NIL)
+#else
+#define PpCheckValidInsertRel(rri) CheckValidResultRel(rri, CMD_INSERT)
+#endif
 
 /* InitMaterializedSRF is the 15.1 name of 15.0's SetSingleFuncCall. */
 #if PG_VERSION_NUM < 150001

@@ -6,6 +6,7 @@
 #ifndef PARPROC_H
 #define PARPROC_H
 
+#include "compat.h"
 #include "fmgr.h"
 
 /* GUC variables (src/guc.c) */

@@ -7,6 +7,7 @@
 #ifndef PARPROC_AGG_H
 #define PARPROC_AGG_H
 
+#include "compat.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 

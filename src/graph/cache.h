@@ -16,6 +16,7 @@
 #ifndef PARPROC_GRAPH_CACHE_H
 #define PARPROC_GRAPH_CACHE_H
 
+#include "compat.h"
 #include "datatype/timestamp.h"
 #include "storage/lwlock.h"
 

@@ -38,6 +38,7 @@
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 
+#include "compat.h"
 #include "graph/cache.h"
 #include "graph/graph.h"
 
@@ -263,10 +264,10 @@ MayWaitForLoader(Oid edges)
 	LOCKTAG		tag;
 
 	SET_LOCKTAG_RELATION(tag, MyDatabaseId, edges);
-	if (LockHeldByMe(&tag, AccessExclusiveLock))
+	if (PpLockHeldByMe(&tag, AccessExclusiveLock))
 		return false;
 	SET_LOCKTAG_RELATION(tag, MyDatabaseId, defs_relid);
-	return !LockHeldByMe(&tag, AccessExclusiveLock);
+	return !PpLockHeldByMe(&tag, AccessExclusiveLock);
 }
 
 /*

@@ -30,6 +30,7 @@
 #include "utils/snapmgr.h"
 #include "utils/wait_event.h"
 
+#include "compat.h"
 #include "parproc.h"
 #include "pipeline/pipeline.h"
 
@@ -98,7 +99,7 @@ static void
 CheckCallerLocks(Relation rel, LOCKMODE conflicting, const char *what)
 {
 	if (rel->rd_createSubid != InvalidSubTransactionId ||
-		rel->rd_firstRelfilenodeSubid != InvalidSubTransactionId)
+		PpRelNewFileSubid(rel) != InvalidSubTransactionId)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the %s table \"%s\" was created or rewritten in this transaction",
@@ -130,7 +131,7 @@ CheckParts(List *defs, const char *resolved, Relation source, Relation target)
 		if (lfirst_oid(lc) == RelationGetRelid(source))
 			continue;
 		part = table_open(lfirst_oid(lc), AccessShareLock);
-		if (build_attrmap_by_name_if_req(RelationGetDescr(part), RelationGetDescr(source)))
+		if (PpAttrMapByNameIfReq(RelationGetDescr(part), RelationGetDescr(source)))
 			(void) PpCompile(defs, resolved, RelationGetDescr(source), part, target);
 		table_close(part, AccessShareLock);
 	}

@@ -54,6 +54,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "compat.h"
 #include "parproc.h"
 #include "pipeline/pipeline.h"
 
@@ -461,7 +462,7 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	x->runrel = pt->relid == spec->source ? x->source :
 		OpenRunRelation(spec, spec->source, AccessShareLock, "source");
 	x->target = OpenRunRelation(spec, spec->target, RowExclusiveLock, "target");
-	if (x->source->rd_node.relNode != pt->filenode)
+	if (PpRelFileNumber(x->source) != pt->filenode)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("source table \"%s\" was rewritten during run %lld",

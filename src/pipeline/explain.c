@@ -149,7 +149,7 @@ parproc_dry_run(PG_FUNCTION_ARGS)
 		Relation	rel = table_open(lfirst_oid(lc), AccessShareLock);
 
 		part.relid = RelationGetRelid(rel);
-		part.filenode = rel->rd_node.relNode;
+		part.filenode = PpRelFileNumber(rel);
 		part.nblocks = RelationGetNumberOfBlocks(rel);
 		table_close(rel, NoLock);
 		PpDryRun(spec, slot, defs, &part, &read, &out);

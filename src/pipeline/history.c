@@ -21,6 +21,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
+#include "compat.h"
 #include "pipeline/pipeline.h"
 
 /* Set argument i of a catalog statement. */
@@ -92,8 +93,8 @@ CheckStagesResolveAlike(PpRunSpec *spec)
 static ArrayType *
 RunSettings(void)
 {
-	struct config_generic **vars = get_guc_variables();
-	int			n = GetNumConfigOptions();
+	int			n;
+	struct config_generic **vars = PpGucVariables(&n);
 	Datum	   *items = palloc(sizeof(Datum) * Max(n, 1));
 	int			k = 0;
 
@@ -161,7 +162,7 @@ PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 		Relation	rel = table_open(lfirst_oid(lc), AccessShareLock);
 
 		oids[i] = ObjectIdGetDatum(RelationGetRelid(rel));
-		nodes[i++] = ObjectIdGetDatum(rel->rd_node.relNode);
+		nodes[i++] = ObjectIdGetDatum(PpRelFileNumber(rel));
 		table_close(rel, NoLock);
 	}
 	relarr = construct_array(oids, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
@@ -305,7 +306,7 @@ PpPlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids, void *(*alloc) (Size
 		Relation	rel = table_open(lfirst_oid(lc), AccessShareLock);
 
 		parts[p].relid = RelationGetRelid(rel);
-		parts[p].filenode = rel->rd_node.relNode;
+		parts[p].filenode = PpRelFileNumber(rel);
 		parts[p].nblocks = RelationGetNumberOfBlocks(rel);
 		table_close(rel, AccessShareLock);
 		first[p] = total;

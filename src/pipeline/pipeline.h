@@ -22,6 +22,7 @@
 #ifndef PARPROC_PIPELINE_H
 #define PARPROC_PIPELINE_H
 
+#include "compat.h"
 #include "access/tupdesc.h"
 #include "executor/execdesc.h"
 #include "nodes/execnodes.h"

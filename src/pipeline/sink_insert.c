@@ -19,6 +19,7 @@
 #include "utils/hsearch.h"
 #include "utils/rel.h"
 
+#include "compat.h"
 #include "pipeline/pipeline.h"
 
 /*
@@ -30,6 +31,7 @@ typedef struct PpDest
 	Oid			relid;			/* hash key */
 	ResultRelInfo *rri;
 	BulkInsertState bistate;	/* one per relation: it keeps a buffer pinned */
+	TupleConversionMap *map;	/* from the target's rows, if they differ */
 	TupleTableSlot **conv;		/* rows in the partition's shape, if it
 								 * differs */
 	TupleTableSlot **rows;		/* the batch's rows for this relation */
@@ -75,7 +77,8 @@ DestFor(PpSink * x, ResultRelInfo *rri)
 	d->rri = rri;
 	d->bistate = GetBulkInsertState();
 	d->rows = palloc(sizeof(TupleTableSlot *) * nb);
-	d->conv = rri->ri_RootToPartitionMap ?
+	d->map = PpRootToChildMap(rri, x->estate);
+	d->conv = d->map ?
 		PpMakeSlots(nb, RelationGetDescr(rel), table_slot_callbacks(rel)) : NULL;
 	d->n = 0;
 	d->rowwise = rri->ri_TrigDesc && rri->ri_TrigDesc->trig_insert_before_row;
@@ -92,7 +95,7 @@ InsertSinkPut(PpSink * x, TupleTableSlot *s)
 	{
 		d = DestFor(x, ExecFindPartition(x->mtstate, x->rri, x->proute, s, x->estate));
 		if (d->conv)
-			s = execute_attr_map_slot(d->rri->ri_RootToPartitionMap->attrMap, s,
+			s = execute_attr_map_slot(d->map->attrMap, s,
 									  d->conv[d->n]);
 	}
 	if (d->n == 0)
@@ -107,7 +110,7 @@ AfterInsert(PpSink * x, ResultRelInfo *rri, TupleTableSlot *s)
 	List	   *recheck = NIL;
 
 	if (rri->ri_NumIndices > 0)
-		recheck = ExecInsertIndexTuples(rri, s, x->estate, false, false, NULL, NIL);
+		recheck = PpInsertIndexTuples(rri, s, x->estate);
 	ExecARInsertTriggers(x->estate, rri, s, recheck, NULL);
 	list_free(recheck);
 }
@@ -203,7 +206,6 @@ static PpSink *
 InsertSinkBegin(Relation target, EState *estate, int batch_size, int64 run_id)
 {
 	PpSink	   *x = palloc0(sizeof(PpSink));
-	RangeTblEntry *rte = makeNode(RangeTblEntry);
 	TriggerDesc *trig;
 	HASHCTL		ctl;
 
@@ -215,15 +217,10 @@ InsertSinkBegin(Relation target, EState *estate, int batch_size, int64 run_id)
 	estate->es_output_cid = x->cid;
 	x->touched = palloc(sizeof(PpDest *) * batch_size);
 
-	rte->rtekind = RTE_RELATION;
-	rte->relid = RelationGetRelid(x->target);
-	rte->relkind = x->target->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	rte->requiredPerms = ACL_INSERT;
-	ExecInitRangeTable(x->estate, list_make1(rte));
+	PpInitInsertRangeTable(x->estate, target);
 	x->rri = makeNode(ResultRelInfo);
 	ExecInitResultRelation(x->estate, x->rri, 1);
-	CheckValidResultRel(x->rri, CMD_INSERT);
+	PpCheckValidInsertRel(x->rri);
 	ExecOpenIndices(x->rri, false);
 
 	ctl.keysize = sizeof(Oid);

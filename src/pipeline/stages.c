@@ -513,7 +513,7 @@ static void
 AdjustToPart(PpPlan *plan, TupleDesc rundesc, Relation part)
 {
 	TupleDesc	partdesc = RelationGetDescr(part);
-	AttrMap    *map = build_attrmap_by_name_if_req(partdesc, rundesc);
+	AttrMap    *map = PpAttrMapByNameIfReq(partdesc, rundesc);
 	TupleDesc	masked;
 	bool	   *seen;
 

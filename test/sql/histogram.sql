@@ -77,5 +77,6 @@ FROM h;
 SELECT i % 2 AS half, parproc.histogram(x, 0, 50, 4) FROM h GROUP BY 1 ORDER BY 1;
 SELECT parproc.histogram(x, 0, CASE WHEN i % 2 = 0 THEN 50 ELSE 60 END, 4) FROM h;
 RESET parallel_leader_participation;
-SET force_parallel_mode = regress;
+-- force_parallel_mode, called debug_parallel_query from PostgreSQL 16 on
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'regress', false) AS forced;
 SELECT parproc.histogram(x, 0, 50, 10) = oracle(0, 50, 10) AS in_worker FROM h;

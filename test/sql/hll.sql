@@ -106,5 +106,6 @@ SELECT parproc.hll_agg(i)::text = (SELECT s FROM serial_sk) AS no_workers,
 	   parproc.vec_sum(ARRAY[i]) = ARRAY[sum(i)::float8] AS vec_no_workers
 FROM d;
 RESET max_parallel_workers;
-SET force_parallel_mode = regress;
+-- force_parallel_mode, called debug_parallel_query from PostgreSQL 16 on
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'regress', false) AS forced;
 SELECT parproc.hll_agg(i)::text = (SELECT s FROM serial_sk) AS in_worker FROM d;

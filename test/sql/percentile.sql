@@ -99,7 +99,13 @@ SELECT parproc.median(x) = percentile_cont(0.5) WITHIN GROUP (ORDER BY x) AS fit
 SELECT parproc.median(x) FROM (SELECT x FROM p UNION ALL SELECT x FROM p) u;
 RESET parproc.percentile_max_memory;
 SHOW parproc.percentile_max_memory;
-SET parproc.percentile_max_memory = '1kB';
+-- (the range in the message has units from PostgreSQL 16 on: SQLSTATE only)
+DO $$
+BEGIN
+	SET parproc.percentile_max_memory = '1kB';
+EXCEPTION WHEN invalid_parameter_value THEN
+	RAISE NOTICE 'refused: %', SQLSTATE;
+END $$;
 
 -- like core's percentiles, these are not window functions (their final
 -- functions sort the state in place so that aggregates can share it)
@@ -141,6 +147,7 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT parproc.median(x) F
 SELECT identical('SELECT x FROM p') AS no_workers;
 RESET max_parallel_workers;
 
-SET force_parallel_mode = regress;
+-- force_parallel_mode, called debug_parallel_query from PostgreSQL 16 on
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'regress', false) AS forced;
 SELECT identical('SELECT x FROM p') AS in_worker;
-RESET force_parallel_mode;
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'off', false) AS forced;

@@ -148,10 +148,11 @@ FROM (SELECT parproc.stats(x) AS s, count(x) AS n, var_samp(x) AS v,
 RESET max_parallel_workers;
 
 -- the whole aggregate inside a parallel worker
-SET force_parallel_mode = regress;
+-- force_parallel_mode, called debug_parallel_query from PostgreSQL 16 on
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'regress', false) AS forced;
 SELECT (s).n = n AS n, reldiff((s).var_samp, v) < 1e-12 AS var_samp
 FROM (SELECT parproc.stats(x) AS s, count(x) AS n, var_samp(x) AS v FROM t) a;
-RESET force_parallel_mode;
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'off', false) AS forced;
 
 -- the support functions take and return internal: SQL cannot call them
 -- (they also check that they run inside an aggregate)

@@ -76,5 +76,6 @@ SELECT violations(parproc.topk_agg(v, 10), 10) AS parallel_k10,
 FROM z;
 SELECT parproc.topk_agg(v, 300)::text = (SELECT exact FROM serial_t) AS parallel_exact FROM z;
 RESET parallel_leader_participation;
-SET force_parallel_mode = regress;
+-- force_parallel_mode, called debug_parallel_query from PostgreSQL 16 on
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'regress', false) AS forced;
 SELECT violations(parproc.topk_agg(v, 10), 10) AS in_worker FROM z;

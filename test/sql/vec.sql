@@ -90,5 +90,6 @@ SELECT g, vclose(parproc.vec_avg(a), voracle('avg', 'SELECT a FROM v WHERE g = '
 FROM v GROUP BY g ORDER BY g;
 SELECT parproc.vec_sum(CASE WHEN i = 7 THEN '{1,2,3}'::float8[] ELSE a END) FROM v;
 RESET parallel_leader_participation;
-SET force_parallel_mode = regress;
+-- force_parallel_mode, called debug_parallel_query from PostgreSQL 16 on
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'regress', false) AS forced;
 SELECT parproc.vec_max(a)::text = voracle('max', 'SELECT a FROM v')::text AS in_worker FROM v;
