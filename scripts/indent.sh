@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 ensure_packages pg-bsd-indent
 include=$("$PG_CONFIG" --includedir-server)
 typedefs=$(mktemp)
-trap 'rm -f "$typedefs" "$typedefs".c "$typedefs".c.BAK' EXIT
+trap 'rm -f "$typedefs" "$typedefs".c "$typedefs".out' EXIT
 {
 	grep -rhoE '^\} *[A-Za-z_][A-Za-z0-9_]*;' "$include" | sed -E 's/^\} *//; s/;//'
 	grep -rhoE '^typedef [^;(]*[ *]([A-Za-z_][A-Za-z0-9_]*);' "$include" |
@@ -26,8 +26,8 @@ for f in $(git ls-files 'src/*.[ch]' 'test/unit/*.[ch]' 'bench/*.c'); do
 	# comments, and one space before '*' in function return types
 	perl -0pe 's!^([ \t]*)//(.*)$!$1/* $2 */!gm; s!/\* +---!/*---X_X!g' "$f" >"$typedefs".c
 	pg_bsd_indent -bad -bap -bbb -bc -bl -cli1 -cp33 -cdb -nce -d0 -di12 -nfc1 -i4 -l79 \
-		-lp -lpl -nip -npro -sac -tpg -ts4 -U"$typedefs" "$typedefs".c
+		-lp -lpl -nip -npro -sac -tpg -ts4 -U"$typedefs" "$typedefs".c "$typedefs".out
 	perl -0pe 's!/\*---X_X!/* ---!g; s!\*/(/\*.*\*/)$!*/\t$1!gm; s!^([A-Za-z_]\S*)[ \t]+\*$!$1 *!gm' \
-		"$typedefs".c >"$f.indent"
+		"$typedefs".out >"$f.indent"
 	if cmp -s "$f" "$f.indent"; then rm "$f.indent"; else mv "$f.indent" "$f"; echo "indented $f"; fi
 done
