@@ -239,14 +239,25 @@ RequestSpec(RunRequest *rq, int slotno)
 	return PpBuildSpec(&head, stages.data, stages.len, rq->resolved, NULL, 0, 0, 0, palloc0);
 }
 
-/* Ask the coordinator's slot to stop the run (PG_ENSURE_ERROR_CLEANUP). */
-static void
-CancelOnExit(int code, Datum arg)
+/*
+ * Ask run run_id to stop: its flag, and a signal to its coordinator, which
+ * stops the workers.  Returns false when the run is not in progress.
+ */
+static bool
+CancelRun(int64 run_id)
 {
-	int			pid = PpSlotCancel(DatumGetInt64(arg));
+	int			pid = PpSlotCancel(run_id);
 
 	if (pid > 0 && pid != MyProcPid && BackendPidGetProc(pid) != NULL)
 		kill(pid, SIGINT);
+	return pid >= 0;
+}
+
+/* CancelRun for PG_ENSURE_ERROR_CLEANUP. */
+static void
+CancelOnExit(int code, Datum arg)
+{
+	(void) CancelRun(DatumGetInt64(arg));
 }
 
 /* Wait until the coordinator has answered request, or exited. */
@@ -327,7 +338,7 @@ LaunchCoordinator(RunRequest *rq, int slotno, bool *handed_over)
 	PG_CATCH();
 	{
 		HOLD_INTERRUPTS();
-		CancelOnExit(0, Int64GetDatum(rq->run_id));
+		(void) CancelRun(rq->run_id);
 		WaitForAnswer(request, handle);
 		RESUME_INTERRUPTS();
 		PG_RE_THROW();
@@ -420,13 +431,11 @@ LaunchCoordinatorOrRelease(RunRequest *rq, int slotno, uint64 generation)
 	PG_CATCH();
 	{
 		/*
-		 * Interrupted (a cancel, a statement timeout) after the coordinator
-		 * was registered: it owns the slot, so it is asked to stop instead.
+		 * Once a coordinator is registered it owns the slot (and
+		 * LaunchCoordinator has asked it to stop, if interrupted).
 		 */
 		if (!handed_over)
 			PpSlotRelease(slotno, generation);
-		else if (PpShared->runs[slotno].generation == generation)
-			CancelOnExit(0, Int64GetDatum(rq->run_id));
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
@@ -617,7 +626,6 @@ parproc_cancel(PG_FUNCTION_ARGS)
 {
 	int64		run_id = PG_GETARG_INT64(0);
 	PpRunSlot  *slot;
-	int			pid;
 
 	PpRequirePreload();
 	/* a run's role is the same in every slot it takes: checked first */
@@ -629,12 +637,8 @@ parproc_cancel(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("must be a member of the role that started run %lld to cancel it",
 						(long long) run_id)));
-	/* the coordinator, interrupted, stops the workers */
-	pid = PpSlotCancel(run_id);
-	if (pid < 0)
+	if (!CancelRun(run_id))
 		return BoolGetDatum(false);
-	if (pid > 0 && pid != MyProcPid && BackendPidGetProc(pid) != NULL)
-		kill(pid, SIGINT);
 	ConditionVariableBroadcast(&PpShared->cv);
 	return BoolGetDatum(true);
 }
