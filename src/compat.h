@@ -49,6 +49,13 @@
 #define PpRootToChildMap(rri, estate) ((rri)->ri_RootToPartitionMap)
 #endif
 
+/* Whose arithmetic core's width_bucket(float8) uses (kernels/histogram.h). */
+#if PG_VERSION_NUM >= 160000
+#define PP_WIDTH_BUCKET_RULE PP_BUCKET_QUOTIENT_FIRST
+#else
+#define PP_WIDTH_BUCKET_RULE PP_BUCKET_PRODUCT_FIRST
+#endif
+
 /* Whether this transaction holds lock mode (exactly) on tag. */
 #if PG_VERSION_NUM >= 170000
 #define PpLockHeldByMe(tag, mode) LockHeldByMe(tag, mode, false)

@@ -80,7 +80,7 @@ HistogramNewState(MemoryContext context, double lo, double hi, int32 buckets)
 {
 	HistogramState *state;
 
-	HistogramError(pp_histogram_check(lo, hi, buckets));
+	HistogramError(pp_histogram_check(lo, hi, buckets, PP_WIDTH_BUCKET_RULE));
 	if (buckets > HISTOGRAM_MAX_BUCKETS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -128,7 +128,8 @@ parproc_histogram_transfn(PG_FUNCTION_ARGS)
 
 	if (!PG_ARGISNULL(1))
 	{
-		HistogramError(pp_width_bucket(PG_GETARG_FLOAT8(1), lo, hi, buckets, &bucket));
+		HistogramError(pp_width_bucket(PG_GETARG_FLOAT8(1), lo, hi, buckets,
+									   PP_WIDTH_BUCKET_RULE, &bucket));
 		state->counts[bucket]++;
 	}
 	PG_RETURN_POINTER(state);

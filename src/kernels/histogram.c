@@ -2,13 +2,21 @@
  * histogram.c
  *		Bucket numbering for parproc.histogram.
  *
- * Mirrors core's width_bucket_float8 as PostgreSQL 15 computes it: buckets
- * are numbered 1..count, 0 for values below the lower bound and count + 1
- * for values at or above the upper bound; reversed bounds count downwards;
- * the position is count * (x - lo) / (hi - lo) + 1, truncated.  Where that
- * product overflows, core returns a meaningless number; here such ranges
- * are rejected up front (PP_RANGE_TOO_WIDE), so every bucket number is in
- * range.
+ * Mirrors core's width_bucket_float8, whose arithmetic changed in
+ * PostgreSQL 16; the caller says which version's rule to follow, so that a
+ * histogram always counts what width_bucket on the same server returns.
+ * Buckets are numbered 1..count, 0 for values below the lower bound and
+ * count + 1 for values at or above the upper bound; reversed bounds count
+ * downwards.
+ *
+ * PP_BUCKET_PRODUCT_FIRST (15): count * (x - lo) / (hi - lo) + 1, truncated.
+ * Where that product overflows, core returns a meaningless number; here
+ * such ranges are rejected up front (PP_RANGE_TOO_WIDE), so every bucket
+ * number is in range.
+ *
+ * PP_BUCKET_QUOTIENT_FIRST (16 on): count * ((x - lo) / (hi - lo)),
+ * truncated, at most count - 1, plus 1; a range whose width overflows is
+ * computed on halved operands.  Nothing overflows, no range is refused.
  */
 #include <math.h>
 
@@ -16,7 +24,7 @@
 
 /* Check the parameters in the order width_bucket reports errors. */
 PpStatus
-pp_histogram_check(double lo, double hi, int32_t buckets)
+pp_histogram_check(double lo, double hi, int32_t buckets, PpBucketRule rule)
 {
 	if (buckets <= 0)
 		return PP_BAD_COUNT;
@@ -26,15 +34,40 @@ pp_histogram_check(double lo, double hi, int32_t buckets)
 		return PP_INFINITE_BOUND;
 	if (lo == hi)
 		return PP_EQUAL_BOUNDS;
-	if (isinf((double) buckets * fabs(hi - lo)))
+	if (rule == PP_BUCKET_PRODUCT_FIRST && isinf((double) buckets * fabs(hi - lo)))
 		return PP_RANGE_TOO_WIDE;
 	return PP_OK;
+}
+
+/*
+ * Bucket of x strictly inside the range, at distance "from" of the bound
+ * it is counted from, "width" the distance between the bounds (both may
+ * overflow to infinity for the quotient-first rule; the halved values are
+ * passed then too).
+ */
+static inline int32_t
+inner_bucket(double from, double width, double from_half, double width_half,
+			 int32_t buckets, PpBucketRule rule)
+{
+	int32_t		result;
+
+	if (rule == PP_BUCKET_PRODUCT_FIRST)
+		return (int32_t) (((double) buckets * from / width) + 1);
+
+	if (!isinf(width))
+		result = (int32_t) ((double) buckets * (from / width));
+	else
+		result = (int32_t) ((double) buckets * (from_half / width_half));
+	/* the quotient may round to 1 */
+	if (result >= buckets)
+		result = buckets - 1;
+	return result + 1;
 }
 
 /* Bucket number of x. */
 PpStatus
 pp_width_bucket(double x, double lo, double hi, int32_t buckets,
-				int32_t *bucket)
+				PpBucketRule rule, int32_t *bucket)
 {
 	int32_t		result;
 
@@ -48,7 +81,8 @@ pp_width_bucket(double x, double lo, double hi, int32_t buckets,
 		else if (x >= hi)
 			result = buckets + 1;
 		else
-			result = (int32_t) (((double) buckets * (x - lo) / (hi - lo)) + 1);
+			result = inner_bucket(x - lo, hi - lo, x / 2 - lo / 2, hi / 2 - lo / 2,
+								  buckets, rule);
 	}
 	else
 	{
@@ -57,7 +91,8 @@ pp_width_bucket(double x, double lo, double hi, int32_t buckets,
 		else if (x <= hi)
 			result = buckets + 1;
 		else
-			result = (int32_t) (((double) buckets * (lo - x) / (lo - hi)) + 1);
+			result = inner_bucket(lo - x, lo - hi, lo / 2 - x / 2, lo / 2 - hi / 2,
+								  buckets, rule);
 	}
 
 	/* cannot happen for checked parameters; never index out of range */
