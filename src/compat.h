@@ -12,6 +12,7 @@
 #include "nodes/parsenodes.h"
 #include "executor/executor.h"
 #include "storage/lock.h"
+#include "utils/pg_locale.h"
 #include "utils/rel.h"
 
 /* PostgreSQL 16 moved the varlena macros (VARDATA_ANY ...) out of postgres.h. */
@@ -107,10 +108,19 @@ PpInitInsertRangeTable(EState *estate, Relation rel)
 #endif
 
 /* Check rel can be an INSERT's result relation. */
-#if PG_VERSION_NUM >= 170000
+#if PG_VERSION_NUM >= 180000
+#define PpCheckValidInsertRel(rri) CheckValidResultRel(rri, CMD_INSERT, ONCONFLICT_NONE, NIL)
+#elif PG_VERSION_NUM >= 170000
 #define PpCheckValidInsertRel(rri) CheckValidResultRel(rri, CMD_INSERT, NIL)
 #else
 #define PpCheckValidInsertRel(rri) CheckValidResultRel(rri, CMD_INSERT)
+#endif
+
+/* Whether collation collid's LC_CTYPE is C or POSIX (18 keeps that in pg_locale_t). */
+#if PG_VERSION_NUM >= 180000
+#define PpCtypeIsC(collid) (pg_newlocale_from_collation(collid)->ctype_is_c)
+#else
+#define PpCtypeIsC(collid) lc_ctype_is_c(collid)
 #endif
 
 /* InitMaterializedSRF is the 15.1 name of 15.0's SetSingleFuncCall. */

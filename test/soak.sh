@@ -188,14 +188,16 @@ CREATE FUNCTION soak_assert(ok int, what text) RETURNS void LANGUAGE sql
 AS $$ INSERT INTO soak_checks (what, ok) VALUES (what, ok = 1) $$;
 
 -- this backend's memory: its memory contexts and its private resident set
--- (the probe, client :clients, also by context name, to show what grew)
+-- (the probe, client :clients, also by context name, to show what grew;
+-- with its parent's name before PostgreSQL 18, which has no parent column)
 CREATE FUNCTION soak_sample(client int) RETURNS void LANGUAGE sql
 AS $$ INSERT INTO soak_mem (client, pid, ctx_bytes, rss_anon_kb)
 	SELECT client, pg_backend_pid(), (SELECT sum(total_bytes) FROM pg_backend_memory_contexts),
 		   (regexp_match(pg_read_file('/proc/self/status'), 'RssAnon:\s+(\d+)'))[1]::bigint;
 	INSERT INTO soak_ctx
-	SELECT client, currval('soak_mem_id_seq'), coalesce(parent || '/', '') || name, sum(total_bytes)
-	FROM pg_backend_memory_contexts WHERE client = (SELECT probe FROM soak_conf) GROUP BY 3 $$;
+	SELECT client, currval('soak_mem_id_seq'), coalesce((to_jsonb(c) ->> 'parent') || '/', '') || name,
+		   sum(total_bytes)
+	FROM pg_backend_memory_contexts c WHERE client = (SELECT probe FROM soak_conf) GROUP BY 3 $$;
 
 -- Check a done run: its target holds exactly the oracle's rows (as many,
 -- and none missing: equal multisets), its counters and dead letters agree.

@@ -260,10 +260,11 @@ RecordFailure(ChunkExec *x, int r, const char *stage, ErrorData *edata)
 {
 	Oid			types[7] = {INT8OID, TEXTOID, OIDOID, TIDOID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[7];
-	char		nulls[7] = "       ";
+	char		nulls[7];
 	ItemPointer tid = palloc(sizeof(ItemPointerData));
 	Datum		row;
 
+	memset(nulls, ' ', sizeof(nulls));
 	*tid = x->in[r]->tts_tid;
 	/* the row as SELECT from the run's source shows it */
 	if (x->rowmap)

@@ -370,9 +370,10 @@ PpFinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state, ErrorData *edata
 {
 	Oid			types[12];
 	Datum		values[12];
-	char		nulls[9] = "         ";
+	char		nulls[9];
 	TimestampTz now = GetCurrentTimestamp();
 
+	memset(nulls, ' ', sizeof(nulls));
 	SPI_connect();
 	RUN_ARG(0, INT8OID, Int64GetDatum(spec->run_id));
 	RUN_ARG(1, TEXTOID, CStringGetTextDatum(PpStateName(state)));

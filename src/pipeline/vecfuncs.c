@@ -245,7 +245,7 @@ VecTextKernelMissing(FnClass cls, Oid funcid, Oid inputcollid)
 			if (!OidIsValid(inputcollid))
 				return psprintf("function %s has no kernel without a collation",
 								format_procedure(funcid));
-			if (!lc_ctype_is_c(inputcollid) && !AsciiCaseIsPlain(inputcollid))
+			if (!PpCtypeIsC(inputcollid) && !AsciiCaseIsPlain(inputcollid))
 				return psprintf("function %s has no kernel under collation %s: it maps ASCII letters to other letters",
 								format_procedure(funcid), get_collation_name(inputcollid));
 			return NULL;

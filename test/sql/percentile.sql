@@ -143,7 +143,17 @@ RESET parallel_leader_participation;
 
 -- no free worker slots: the leader runs the partial and final steps alone
 SET max_parallel_workers = 0;
-EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT parproc.median(x) FROM p;
+-- (EXPLAIN ANALYZE as PostgreSQL 15 prints it: 18 adds buffers and
+-- decimals to the row counts)
+CREATE FUNCTION explain_analyze(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+BEGIN
+	FOR line IN EXECUTE 'EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || query LOOP
+		RETURN NEXT regexp_replace(line, 'rows=(\d+)\.00 ', 'rows=\1 ');
+	END LOOP;
+END $$;
+SELECT explain_analyze('SELECT parproc.median(x) FROM p');
 SELECT identical('SELECT x FROM p') AS no_workers;
 RESET max_parallel_workers;
 
