@@ -92,7 +92,7 @@ UNIT_SRCS = test/unit/main.c $(wildcard test/unit/test_*.c)
 test/unit/test_kernels: $(UNIT_SRCS) test/unit/unit.h $(KERNEL_SRCS) $(wildcard src/kernels/*.h)
 	$(or $(CC),cc) -O2 -g $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(KERNEL_SRCS) -lm
 
-.PHONY: unittest fuzz test demo bench bench-kernels indent
+.PHONY: unittest fuzz test test-pg demo bench bench-kernels indent
 unittest: test/unit/test_kernels
 	test/unit/test_kernels
 
@@ -112,6 +112,10 @@ fuzz: $(FUZZ_TARGETS:%=test/unit/fuzz_%)
 
 test:
 	scripts/test.sh
+
+# The same against PostgreSQL $(PGVERSION) (17 or 18) in a Debian root; root only.
+test-pg:
+	scripts/pgroot.sh $(PGVERSION)
 
 demo:
 	scripts/demo.sh

@@ -26,10 +26,12 @@ ensure_packages() {
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# Packages needed to build, install and test parproc (libFuzzer's runtime
-# for the decoder fuzz targets).
+# Packages needed to build, install and test parproc (from 16 on, the
+# server's headers include ICU's); libFuzzer's runtime for the decoder fuzz
+# targets.
 BUILD_PACKAGES=(build-essential postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libipc-run-perl)
-TEST_PACKAGES=("${BUILD_PACKAGES[@]}" libclang-rt-14-dev)
+if [ "$PG_MAJOR" -ge 16 ]; then BUILD_PACKAGES+=(libicu-dev); fi
+FUZZ_PACKAGES=(libclang-rt-14-dev)
 
 # The user PostgreSQL runs as: "postgres" when we are root (PostgreSQL
 # refuses to run as root), ourselves otherwise.

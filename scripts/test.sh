@@ -1,22 +1,34 @@
 #!/usr/bin/env bash
 # make test: everything CI checks.  Unit tests of the kernels, a short fuzz
-# run of the decoders, a build with
-# warnings as errors, install, then as an unprivileged user: a throwaway
-# cluster with parproc preloaded for pg_regress and the isolation tests, and
-# the TAP tests (which start clusters of their own).
+# run of the decoders, a build with warnings as errors, install, then as an
+# unprivileged user: a throwaway cluster with parproc preloaded for
+# pg_regress and the isolation tests, the TAP tests (which start clusters of
+# their own) and the soak.  All of it against PostgreSQL $PG_MAJOR (15 unless
+# set), then, as root, the same in a Debian root for each version of
+# $TEST_PG_VERSIONS (17 and 18 unless set; scripts/pgroot.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 WERROR_CFLAGS=${WERROR_CFLAGS:--Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror}
 
-ensure_packages "${TEST_PACKAGES[@]}"
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+# Other PostgreSQL versions tested after this one (scripts/test-pg.sh).
+TEST_PG_VERSIONS=${TEST_PG_VERSIONS-17 18}
+
+if [ "$FUZZ_SECONDS" -gt 0 ]; then
+	ensure_packages "${BUILD_PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"
+else
+	ensure_packages "${BUILD_PACKAGES[@]}"
+fi
 
 say "unit tests of src/kernels"
 make -s unittest UNIT_CFLAGS="$WERROR_CFLAGS"
 
-say "fuzzing the decoders for ${FUZZ_SECONDS:-20} s each (libFuzzer, ASan, UBSan)"
-make -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
+if [ "$FUZZ_SECONDS" -gt 0 ]; then
+	say "fuzzing the decoders for $FUZZ_SECONDS s each (libFuzzer, ASan, UBSan)"
+	make -s fuzz FUZZ_SECONDS="$FUZZ_SECONDS"
+fi
 
 say "build with $WERROR_CFLAGS"
 make -s clean
@@ -57,4 +69,13 @@ fi
 
 say "soak: pgbench clients mixing aggregates, graphs, runs, cancels and resumes (about a minute)"
 test/soak.sh
-echo "all tests passed"
+echo "all tests passed on PostgreSQL $PG_MAJOR"
+
+for v in $TEST_PG_VERSIONS; do
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "note: not tested on PostgreSQL $v: that takes root (a Debian root with debootstrap;" \
+			"see scripts/pgroot.sh), or PG_MAJOR=$v make test with postgresql-$v installed here"
+		continue
+	fi
+	scripts/pgroot.sh "$v"
+done
