@@ -132,3 +132,63 @@ SELECT d.name, d.owner, d.source, d.target,
 	   max(h.started_at) AS last_run
 FROM parproc.pipeline_defs d LEFT JOIN parproc.run_history h ON h.pipeline = d.name
 GROUP BY d.name;
+
+-- scale-out (issue 14) ---------------------------------------------------------
+
+-- parproc.stats keeps its state in a real type, parproc.stats_state, rather
+-- than internal: Citus computes the aggregate of such a type on the shards
+-- and combines the partial states on the coordinator, moving them as text.
+-- An aggregate's state type cannot be altered, so stats is made again (an
+-- object of yours that depends on it makes this update fail with a message
+-- naming it: drop it, update, create it again).
+
+CREATE TYPE parproc.stats_state;
+
+CREATE FUNCTION parproc.stats_state_in(cstring) RETURNS parproc.stats_state
+	AS 'MODULE_PATHNAME', 'parproc_stats_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.stats_state_out(parproc.stats_state) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'parproc_stats_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.stats_state_recv(internal) RETURNS parproc.stats_state
+	AS 'MODULE_PATHNAME', 'parproc_stats_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.stats_state_send(parproc.stats_state) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'parproc_stats_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- plain storage and double alignment: the moments are read in place
+CREATE TYPE parproc.stats_state (
+	INPUT = parproc.stats_state_in,
+	OUTPUT = parproc.stats_state_out,
+	RECEIVE = parproc.stats_state_recv,
+	SEND = parproc.stats_state_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = plain
+);
+
+COMMENT ON TYPE parproc.stats_state IS
+'Partial state of parproc.stats: count, sum, shifted central moments M2..M4, min and max; text form \x and hex';
+
+CREATE FUNCTION parproc.stats_accum(parproc.stats_state, double precision) RETURNS parproc.stats_state
+	AS 'MODULE_PATHNAME', 'parproc_stats_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.stats_merge(parproc.stats_state, parproc.stats_state) RETURNS parproc.stats_state
+	AS 'MODULE_PATHNAME', 'parproc_stats_merge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.stats_final(parproc.stats_state) RETURNS parproc.stats_result
+	AS 'MODULE_PATHNAME', 'parproc_stats_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+DROP AGGREGATE parproc.stats(double precision);
+DROP FUNCTION parproc.stats_transfn(internal, double precision);
+DROP FUNCTION parproc.stats_combinefn(internal, internal);
+DROP FUNCTION parproc.stats_serialfn(internal);
+DROP FUNCTION parproc.stats_deserialfn(bytea, internal);
+DROP FUNCTION parproc.stats_finalfn(internal);
+
+CREATE AGGREGATE parproc.stats(double precision) (
+	SFUNC = parproc.stats_accum,
+	STYPE = parproc.stats_state,
+	SSPACE = 112,
+	FINALFUNC = parproc.stats_final,
+	COMBINEFUNC = parproc.stats_merge,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE parproc.stats(double precision) IS
+'n, sum, mean, sample and population variance and standard deviation, skewness (G1), excess kurtosis (G2), min and max in one pass';

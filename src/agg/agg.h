@@ -13,6 +13,8 @@
 
 /* src/agg/common.c */
 extern MemoryContext ParprocAggContext(FunctionCallInfo fcinfo);
+extern bytea *ParprocHexDecode(const char *str, const char *typname);
+extern char *ParprocHexEncode(const void *p, size_t len);
 
 /* Checks a sketch's stored bytes, raising errors with SQLSTATE sqlstate. */
 typedef void (*ParprocSketchCheck) (bytea *bytes, int sqlstate);

@@ -41,13 +41,12 @@ HexDigit(char c)
 }
 
 /*
- * Text input of a sketch type: \x followed by the hex of its encoded
- * bytes, which validate checks (raising SQLSTATE 22P02 on bad bytes).
+ * The bytes of a value of type typname written as \x followed by their hex
+ * (SQLSTATE 22P02 otherwise).
  */
-Datum
-ParprocSketchIn(FunctionCallInfo fcinfo, const char *typname, ParprocSketchCheck validate)
+bytea *
+ParprocHexDecode(const char *str, const char *typname)
 {
-	const char *str = PG_GETARG_CSTRING(0);
 	size_t		len = strlen(str);
 	bytea	   *result;
 	uint8	   *out;
@@ -74,6 +73,38 @@ ParprocSketchIn(FunctionCallInfo fcinfo, const char *typname, ParprocSketchCheck
 					 errdetail("\"%.2s\" is not a hexadecimal byte.", str + i)));
 		out[(i - 2) / 2] = (uint8) (hi * 16 + lo);
 	}
+	return result;
+}
+
+/* \x and the hex of len bytes at p. */
+char *
+ParprocHexEncode(const void *p, size_t len)
+{
+	const uint8 *bytes = p;
+	char	   *result = palloc(2 * len + 3);
+	static const char digits[] = "0123456789abcdef";
+	size_t		i;
+
+	result[0] = '\\';
+	result[1] = 'x';
+	for (i = 0; i < len; i++)
+	{
+		result[2 + 2 * i] = digits[bytes[i] >> 4];
+		result[3 + 2 * i] = digits[bytes[i] & 15];
+	}
+	result[2 + 2 * len] = '\0';
+	return result;
+}
+
+/*
+ * Text input of a sketch type: \x followed by the hex of its encoded
+ * bytes, which validate checks (raising SQLSTATE 22P02 on bad bytes).
+ */
+Datum
+ParprocSketchIn(FunctionCallInfo fcinfo, const char *typname, ParprocSketchCheck validate)
+{
+	bytea	   *result = ParprocHexDecode(PG_GETARG_CSTRING(0), typname);
+
 	validate(result, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	PG_RETURN_BYTEA_P(result);
 }
@@ -83,21 +114,8 @@ Datum
 ParprocSketchOut(FunctionCallInfo fcinfo)
 {
 	const bytea *value = PG_GETARG_BYTEA_PP(0);
-	const uint8 *p = (const uint8 *) VARDATA_ANY(value);
-	size_t		len = VARSIZE_ANY_EXHDR(value);
-	char	   *result = palloc(2 * len + 3);
-	static const char digits[] = "0123456789abcdef";
-	size_t		i;
 
-	result[0] = '\\';
-	result[1] = 'x';
-	for (i = 0; i < len; i++)
-	{
-		result[2 + 2 * i] = digits[p[i] >> 4];
-		result[3 + 2 * i] = digits[p[i] & 15];
-	}
-	result[2 + 2 * len] = '\0';
-	PG_RETURN_CSTRING(result);
+	PG_RETURN_CSTRING(ParprocHexEncode(VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)));
 }
 
 /*

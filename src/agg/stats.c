@@ -3,9 +3,16 @@
  *		parproc.stats(double precision): one-pass descriptive statistics as
  *		a parallel-safe aggregate returning parproc.stats_result.
  *
- * The state is a PpMoments (src/kernels/moments.h) in the aggregate's
- * memory context; partial states travel between parallel workers as a
- * fixed-size bytea.
+ * The transition type is parproc.stats_state: a PpMoments
+ * (src/kernels/moments.h) behind a varlena header, updated in place when
+ * called as an aggregate, as core's float8_accum updates its array.  Being
+ * a real type (not internal), with text and binary forms that carry the
+ * state exactly, partial states can leave the server: Citus computes them
+ * on the shards and combines them on the coordinator.  Parallel workers
+ * pass them to the leader as they are.
+ *
+ * The functions of 0.1's aggregate, whose state was an internal PpMoments
+ * serialized to bytea, stay for the 0.1 install script.
  */
 #include "postgres.h"
 
@@ -24,8 +31,28 @@ PG_FUNCTION_INFO_V1(parproc_stats_combinefn);
 PG_FUNCTION_INFO_V1(parproc_stats_serialfn);
 PG_FUNCTION_INFO_V1(parproc_stats_deserialfn);
 PG_FUNCTION_INFO_V1(parproc_stats_finalfn);
+PG_FUNCTION_INFO_V1(parproc_stats_state_in);
+PG_FUNCTION_INFO_V1(parproc_stats_state_out);
+PG_FUNCTION_INFO_V1(parproc_stats_state_recv);
+PG_FUNCTION_INFO_V1(parproc_stats_state_send);
+PG_FUNCTION_INFO_V1(parproc_stats_accum);
+PG_FUNCTION_INFO_V1(parproc_stats_merge);
+PG_FUNCTION_INFO_V1(parproc_stats_final);
 
 #define STATS_RESULT_NATTS 11
+
+/* A parproc.stats_state value. */
+typedef struct StatsState
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	int32		version;		/* STATS_STATE_VERSION; aligns m */
+	PpMoments	m;
+} StatsState;
+
+#define STATS_STATE_VERSION 1
+
+/* Length of the portable encoding of a PpMoments (StatsEncode). */
+#define STATS_ENCODED_LEN (3 * 8 + 1 + 8 * 8)
 
 /* A new empty state in the given context. */
 static PpMoments *
@@ -71,6 +98,67 @@ parproc_stats_combinefn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state1);
 }
 
+/* Append the portable encoding of a state (network byte order). */
+static void
+StatsEncode(StringInfo buf, const PpMoments *state)
+{
+	pq_sendint64(buf, state->n);
+	pq_sendint64(buf, state->nfinite);
+	pq_sendint64(buf, state->nnan);
+	pq_sendbyte(buf, state->overflow ? 1 : 0);
+	pq_sendfloat8(buf, state->sum);
+	pq_sendfloat8(buf, state->shift);
+	pq_sendfloat8(buf, state->mean);
+	pq_sendfloat8(buf, state->m2);
+	pq_sendfloat8(buf, state->m3);
+	pq_sendfloat8(buf, state->m4);
+	pq_sendfloat8(buf, state->min);
+	pq_sendfloat8(buf, state->max);
+}
+
+/*
+ * Read a state StatsEncode wrote, from the rest of buf; bytes that are not
+ * one, or describe no possible state, raise SQLSTATE sqlstate.
+ */
+static void
+StatsDecode(StringInfo buf, PpMoments *state, int sqlstate)
+{
+	bool		ok;
+
+	if (buf->len - buf->cursor != STATS_ENCODED_LEN)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("invalid parproc.stats_state"),
+				 errdetail("A state has %d bytes; this value has %d.", STATS_ENCODED_LEN,
+						   buf->len - buf->cursor)));
+	pp_moments_init(state);
+	state->n = pq_getmsgint64(buf);
+	state->nfinite = pq_getmsgint64(buf);
+	state->nnan = pq_getmsgint64(buf);
+	state->overflow = pq_getmsgbyte(buf) != 0;
+	state->sum = pq_getmsgfloat8(buf);
+	state->shift = pq_getmsgfloat8(buf);
+	state->mean = pq_getmsgfloat8(buf);
+	state->m2 = pq_getmsgfloat8(buf);
+	state->m3 = pq_getmsgfloat8(buf);
+	state->m4 = pq_getmsgfloat8(buf);
+	state->min = pq_getmsgfloat8(buf);
+	state->max = pq_getmsgfloat8(buf);
+
+	/* counts that add up; sums of even powers not negative */
+	ok = state->nfinite >= 0 && state->nnan >= 0 &&
+		state->nfinite <= state->n - state->nnan;
+	if (ok && !state->overflow)
+		ok = !(state->m2 < 0) && !(state->m4 < 0);
+	if (ok && state->n - state->nnan > 0)
+		ok = state->min <= state->max;
+	if (!ok)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("invalid parproc.stats_state"),
+				 errdetail("The counts or moments of the state are inconsistent.")));
+}
+
 /* Serialize a state for the trip from a parallel worker to the leader. */
 Datum
 parproc_stats_serialfn(PG_FUNCTION_ARGS)
@@ -80,18 +168,7 @@ parproc_stats_serialfn(PG_FUNCTION_ARGS)
 
 	ParprocAggContext(fcinfo);
 	pq_begintypsend(&buf);
-	pq_sendint64(&buf, state->n);
-	pq_sendint64(&buf, state->nfinite);
-	pq_sendint64(&buf, state->nnan);
-	pq_sendbyte(&buf, state->overflow ? 1 : 0);
-	pq_sendfloat8(&buf, state->sum);
-	pq_sendfloat8(&buf, state->shift);
-	pq_sendfloat8(&buf, state->mean);
-	pq_sendfloat8(&buf, state->m2);
-	pq_sendfloat8(&buf, state->m3);
-	pq_sendfloat8(&buf, state->m4);
-	pq_sendfloat8(&buf, state->min);
-	pq_sendfloat8(&buf, state->max);
+	StatsEncode(&buf, state);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -109,36 +186,25 @@ parproc_stats_deserialfn(PG_FUNCTION_ARGS)
 
 	ParprocAggContext(fcinfo);
 	state = StatsNewState(CurrentMemoryContext);
-
 	ParprocReadBytea(&buf, bytes);
-	state->n = pq_getmsgint64(&buf);
-	state->nfinite = pq_getmsgint64(&buf);
-	state->nnan = pq_getmsgint64(&buf);
-	state->overflow = pq_getmsgbyte(&buf) != 0;
-	state->sum = pq_getmsgfloat8(&buf);
-	state->shift = pq_getmsgfloat8(&buf);
-	state->mean = pq_getmsgfloat8(&buf);
-	state->m2 = pq_getmsgfloat8(&buf);
-	state->m3 = pq_getmsgfloat8(&buf);
-	state->m4 = pq_getmsgfloat8(&buf);
-	state->min = pq_getmsgfloat8(&buf);
-	state->max = pq_getmsgfloat8(&buf);
-	pq_getmsgend(&buf);
+	StatsDecode(&buf, state, ERRCODE_INVALID_BINARY_REPRESENTATION);
 	PG_RETURN_POINTER(state);
 }
 
-/* Final: build the parproc.stats_result row; NULL when no rows. */
-Datum
-parproc_stats_finalfn(PG_FUNCTION_ARGS)
+/* The parproc.stats_result row of a state; NULL when no rows. */
+static Datum
+StatsResultRow(FunctionCallInfo fcinfo, const PpMoments *state)
 {
-	PpMoments  *state = PG_ARGISNULL(0) ? NULL : (PpMoments *) PG_GETARG_POINTER(0);
 	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
 	PpStatsResult r;
 	Datum		values[STATS_RESULT_NATTS];
 	bool		nulls[STATS_RESULT_NATTS];
 
 	if (state == NULL || state->n == 0)
-		PG_RETURN_NULL();
+	{
+		fcinfo->isnull = true;
+		return (Datum) 0;
+	}
 	if (pp_moments_result(state, &r) == PP_OVERFLOW)
 		float_overflow_error();
 
@@ -174,5 +240,125 @@ parproc_stats_finalfn(PG_FUNCTION_ARGS)
 	values[9] = Float8GetDatum(r.min);
 	values[10] = Float8GetDatum(r.max);
 
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/* Final (0.1): the row of an internal state. */
+Datum
+parproc_stats_finalfn(PG_FUNCTION_ARGS)
+{
+	return StatsResultRow(fcinfo, PG_ARGISNULL(0) ? NULL : (PpMoments *) PG_GETARG_POINTER(0));
+}
+
+/* A new empty parproc.stats_state in the current memory context. */
+static StatsState *
+StatsStateNew(void)
+{
+	StatsState *state = palloc0(sizeof(StatsState));
+
+	SET_VARSIZE(state, sizeof(StatsState));
+	state->version = STATS_STATE_VERSION;
+	pp_moments_init(&state->m);
+	return state;
+}
+
+/*
+ * Argument argno as a parproc.stats_state; for updating, a copy unless
+ * called as an aggregate (whose transition value it then is).
+ */
+static StatsState *
+StatsStateArg(FunctionCallInfo fcinfo, int argno, bool update)
+{
+	StatsState *state = (StatsState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+
+	if (VARSIZE(state) != sizeof(StatsState) || state->version != STATS_STATE_VERSION)
+		elog(ERROR, "invalid parproc.stats_state");
+	if (update && !AggCheckCallContext(fcinfo, NULL))
+	{
+		StatsState *copy = palloc(sizeof(StatsState));
+
+		memcpy(copy, state, sizeof(StatsState));
+		state = copy;
+	}
+	return state;
+}
+
+/* Text input: \x and the hex of the portable encoding. */
+Datum
+parproc_stats_state_in(PG_FUNCTION_ARGS)
+{
+	bytea	   *bytes = ParprocHexDecode(PG_GETARG_CSTRING(0), "parproc.stats_state");
+	StatsState *state = StatsStateNew();
+	StringInfoData buf;
+
+	ParprocReadBytea(&buf, bytes);
+	StatsDecode(&buf, &state->m, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	PG_RETURN_POINTER(state);
+}
+
+/* Text output: \x and the hex of the portable encoding. */
+Datum
+parproc_stats_state_out(PG_FUNCTION_ARGS)
+{
+	StatsState *state = StatsStateArg(fcinfo, 0, false);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	StatsEncode(&buf, &state->m);
+	PG_RETURN_CSTRING(ParprocHexEncode(buf.data, buf.len));
+}
+
+/* Binary input: the portable encoding. */
+Datum
+parproc_stats_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	StatsState *state = StatsStateNew();
+
+	StatsDecode(buf, &state->m, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	PG_RETURN_POINTER(state);
+}
+
+/* Binary output: the portable encoding. */
+Datum
+parproc_stats_state_send(PG_FUNCTION_ARGS)
+{
+	StatsState *state = StatsStateArg(fcinfo, 0, false);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	StatsEncode(&buf, &state->m);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/*
+ * Transition: add one value (NULLs skipped).  The first call makes the
+ * state in the per-row context; the aggregate copies it into its own.
+ */
+Datum
+parproc_stats_accum(PG_FUNCTION_ARGS)
+{
+	StatsState *state = PG_ARGISNULL(0) ? StatsStateNew() : StatsStateArg(fcinfo, 0, true);
+
+	if (!PG_ARGISNULL(1))
+		pp_moments_add(&state->m, PG_GETARG_FLOAT8(1));
+	PG_RETURN_POINTER(state);
+}
+
+/* Combine (strict): merge the second state into the first. */
+Datum
+parproc_stats_merge(PG_FUNCTION_ARGS)
+{
+	StatsState *state1 = StatsStateArg(fcinfo, 0, true);
+	StatsState *state2 = StatsStateArg(fcinfo, 1, false);
+
+	pp_moments_combine(&state1->m, &state2->m);
+	PG_RETURN_POINTER(state1);
+}
+
+/* Final: the parproc.stats_result row; NULL when no rows. */
+Datum
+parproc_stats_final(PG_FUNCTION_ARGS)
+{
+	return StatsResultRow(fcinfo, PG_ARGISNULL(0) ? NULL : &StatsStateArg(fcinfo, 0, false)->m);
 }

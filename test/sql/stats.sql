@@ -154,7 +154,41 @@ SELECT (s).n = n AS n, reldiff((s).var_samp, v) < 1e-12 AS var_samp
 FROM (SELECT parproc.stats(x) AS s, count(x) AS n, var_samp(x) AS v FROM t) a;
 SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'off', false) AS forced;
 
--- the support functions take and return internal: SQL cannot call them
--- (they also check that they run inside an aggregate)
-SELECT parproc.stats_combinefn(NULL::internal, NULL::internal);
-SELECT parproc.stats_combinefn(NULL, NULL);
+-- the state, parproc.stats_state, as Citus moves it: partial states of
+-- parts of the rows, through their text form, merged (test aggregates
+-- made of parproc's support functions)
+SET max_parallel_workers_per_gather = 0;
+CREATE AGGREGATE stats_partial(float8) (SFUNC = parproc.stats_accum, STYPE = parproc.stats_state);
+CREATE AGGREGATE stats_merged(parproc.stats_state) (
+	SFUNC = parproc.stats_merge, STYPE = parproc.stats_state, FINALFUNC = parproc.stats_final);
+CREATE TABLE stats_parts AS SELECT g, stats_partial(x) AS s FROM t GROUP BY g;
+SELECT (m).n = n AS n, (m).min = mn AS min, (m).max = mx AS max, reldiff((m).sum, sm) < 1e-12 AS sum,
+	   reldiff((m).mean, mean) < 1e-12 AS mean, reldiff((m).var_samp, v) < 1e-12 AS var_samp,
+	   reldiff((m).skewness, sk) < 1e-9 AS skewness, reldiff((m).kurtosis, ku) < 1e-9 AS kurtosis,
+	   m = (SELECT stats_merged(s::text::parproc.stats_state) FROM stats_parts) AS same_through_text
+FROM (SELECT stats_merged(s) AS m FROM stats_parts) a,
+	 (SELECT count(x) AS n, min(x) AS mn, max(x) AS mx, sum(x) AS sm,
+			 avg(x) AS mean, var_samp(x) AS v, (parproc.stats(x)).skewness AS sk,
+			 (parproc.stats(x)).kurtosis AS ku FROM t) o;
+-- text form: \x and 89 bytes of hex
+SELECT length(s::text) AS text_length, s::text ~ '^\\x[0-9a-f]{178}$' AS hex FROM stats_parts LIMIT 1;
+-- an empty state, and NULL inputs
+SELECT parproc.stats_final(parproc.stats_accum(NULL, NULL)) IS NULL AS empty,
+	   (parproc.stats_final(parproc.stats_accum(parproc.stats_accum(NULL, NULL), 4))).n AS one;
+-- called outside an aggregate, the functions leave their arguments as they were
+SELECT s::text = before AS accum_kept,
+	   (parproc.stats_final(parproc.stats_accum(s, 1e6))).n = (parproc.stats_final(s)).n + 1 AS added
+FROM (SELECT s, s::text AS before FROM stats_parts ORDER BY g LIMIT 1) p
+WHERE (parproc.stats_accum(s, 1e6) IS NOT NULL);
+SELECT a.s::text = a0 AS merge_kept, b.s::text = b0 AS other_kept,
+	   (parproc.stats_final(parproc.stats_merge(a.s, b.s))).n = (parproc.stats_final(a.s)).n + (parproc.stats_final(b.s)).n AS n
+FROM (SELECT s, s::text AS a0 FROM stats_parts WHERE g = 0) a, (SELECT s, s::text AS b0 FROM stats_parts WHERE g = 1) b
+WHERE parproc.stats_merge(a.s, b.s) IS NOT NULL;
+-- malformed states are refused
+SELECT 'abc'::parproc.stats_state;
+SELECT '\x00'::parproc.stats_state;
+SELECT overlay(s::text PLACING 'ffffffffffffffff' FROM 3)::parproc.stats_state FROM stats_parts LIMIT 1;
+SELECT overlay(s::text PLACING 'fff0000000000000' FROM 3 + 2 * 25 + 2 * 8 * 3)::parproc.stats_state
+FROM stats_parts WHERE g = 0;
+DROP TABLE stats_parts;
+DROP AGGREGATE stats_partial(float8), stats_merged(parproc.stats_state);
