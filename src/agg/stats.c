@@ -20,6 +20,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
+#include "nodes/execnodes.h"
 #include "utils/float.h"
 
 #include "agg/agg.h"
@@ -266,14 +267,21 @@ StatsStateNew(void)
  * Argument argno as a parproc.stats_state; for updating, a copy unless
  * called as an aggregate (whose transition value it then is).
  */
-static StatsState *
+static inline StatsState *
 StatsStateArg(FunctionCallInfo fcinfo, int argno, bool update)
 {
-	StatsState *state = (StatsState *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno));
+	struct varlena *value = (struct varlena *) PG_GETARG_POINTER(argno);
+	StatsState *state;
 
-	if (VARSIZE(state) != sizeof(StatsState) || state->version != STATS_STATE_VERSION)
+	/* the checks of every row: no function calls where none are needed */
+	if (unlikely(VARATT_IS_EXTENDED(value)))
+		value = pg_detoast_datum(value);
+	state = (StatsState *) value;
+	if (unlikely(VARSIZE(state) != sizeof(StatsState) || state->version != STATS_STATE_VERSION))
 		elog(ERROR, "invalid parproc.stats_state");
-	if (update && !AggCheckCallContext(fcinfo, NULL))
+	/* what AggCheckCallContext asks first */
+	if (update && !(fcinfo->context && IsA(fcinfo->context, AggState)) &&
+		!AggCheckCallContext(fcinfo, NULL))
 	{
 		StatsState *copy = palloc(sizeof(StatsState));
 
