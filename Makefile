@@ -92,7 +92,7 @@ UNIT_SRCS = test/unit/main.c $(wildcard test/unit/test_*.c)
 test/unit/test_kernels: $(UNIT_SRCS) test/unit/unit.h $(KERNEL_SRCS) $(wildcard src/kernels/*.h)
 	$(or $(CC),cc) -O2 -g $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(KERNEL_SRCS) -lm
 
-.PHONY: unittest fuzz test test-pg demo bench bench-kernels indent
+.PHONY: unittest fuzz test test-pg test-citus demo bench bench-kernels indent
 unittest: test/unit/test_kernels
 	test/unit/test_kernels
 
@@ -117,6 +117,11 @@ test:
 test-pg:
 	scripts/pgroot.sh $(PGVERSION)
 
+# parproc on a three-node Citus cluster; Citus built from CITUS_SRC (its
+# source archive) unless installed.
+test-citus:
+	CITUS_SRC="$(CITUS_SRC)" scripts/citus.sh
+
 demo:
 	scripts/demo.sh
 
@@ -139,3 +144,4 @@ bench:
 	bench/graph
 	bench/pipeline
 	bench/vectorize
+	bench/state

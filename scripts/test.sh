@@ -3,8 +3,9 @@
 # run of the decoders, a build with warnings as errors, install, then as an
 # unprivileged user: a throwaway cluster with parproc preloaded for
 # pg_regress and the isolation tests, the TAP tests (which start clusters of
-# their own) and the soak.  All of it against PostgreSQL $PG_MAJOR (15 unless
-# set), then, as root, the same in a Debian root for each version of
+# their own), the soak, and with CITUS_SRC set (or Citus installed) the
+# Citus tests (scripts/citus.sh).  All of it against PostgreSQL $PG_MAJOR (15
+# unless set), then, as root, the same in a Debian root for each version of
 # $TEST_PG_VERSIONS (17 and 18 unless set; scripts/pgroot.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,6 +70,12 @@ fi
 
 say "soak: pgbench clients mixing aggregates, graphs, runs, cancels and resumes (about a minute)"
 test/soak.sh
+
+if [ -n "${CITUS_SRC:-}" ] || [ -f "$("$PG_CONFIG" --sharedir)/extension/citus.control" ]; then
+	scripts/citus.sh
+else
+	echo "note: not tested on Citus: make test CITUS_SRC=/path/to/citus-13.2.2.tar.gz builds it (README, Scale-out)"
+fi
 echo "all tests passed on PostgreSQL $PG_MAJOR"
 
 for v in $TEST_PG_VERSIONS; do

@@ -1,0 +1,134 @@
+-- parproc's aggregates on a Citus cluster (a coordinator and two workers):
+-- each over a distributed table against the same rows in a local table,
+-- and where Citus computes it (the shard tasks' queries)
+SET client_min_messages = warning;
+CREATE SCHEMA citus_agg;
+SET search_path = citus_agg, public;
+
+-- k: 500 values, as many rows each; z: 15 values, each about twice as
+-- frequent as the one before (k14 is cut short)
+CREATE TABLE loc (id int, g int, x float8, v float8[], k text, z text);
+INSERT INTO loc
+SELECT i, i % 7,
+	   CASE WHEN i % 97 = 0 THEN NULL ELSE (i * 7919 % 10007) / 100.0 - 20 END,
+	   ARRAY[i % 5, (i * 13) % 11, i / 1000.0]::float8[],
+	   'k' || (i * 31 % 500), 'z' || floor(log(2, i))::int
+FROM generate_series(1, 20000) i;
+CREATE TABLE dist (LIKE loc);
+SELECT create_distributed_table('dist', 'id', shard_count => 8);
+INSERT INTO dist SELECT * FROM loc;
+
+-- the query each shard task runs, shard numbers left out
+CREATE FUNCTION task_query(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+BEGIN
+	FOR line IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || query LOOP
+		IF line ~ '^\s*Query: ' THEN
+			RETURN NEXT regexp_replace(regexp_replace(line, '^\s*Query: ', ''), '_\d+\M', '_N', 'g');
+		END IF;
+	END LOOP;
+END $$;
+
+-- the same result from both tables, with and without GROUP BY (by the
+-- distribution column and by another)
+CREATE FUNCTION same(expr text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	differ bigint;
+BEGIN
+	EXECUTE format('SELECT count(*) FROM ((SELECT %1$s::text FROM dist EXCEPT SELECT %1$s::text FROM loc)
+					UNION ALL (SELECT %1$s::text FROM loc EXCEPT SELECT %1$s::text FROM dist)) d', expr)
+		INTO differ;
+	IF differ > 0 THEN
+		RETURN 'differs';
+	END IF;
+	EXECUTE format('SELECT count(*) FROM ((SELECT g, %1$s::text FROM dist GROUP BY g
+					 EXCEPT SELECT g, %1$s::text FROM loc GROUP BY g)
+					UNION ALL (SELECT g, %1$s::text FROM loc GROUP BY g
+					 EXCEPT SELECT g, %1$s::text FROM dist GROUP BY g)) d', expr)
+		INTO differ;
+	IF differ > 0 THEN
+		RETURN 'differs grouped by g';
+	END IF;
+	EXECUTE format('SELECT count(*) FROM ((SELECT id, %1$s::text FROM dist GROUP BY id
+					 EXCEPT SELECT id, %1$s::text FROM loc GROUP BY id)
+					UNION ALL (SELECT id, %1$s::text FROM loc GROUP BY id
+					 EXCEPT SELECT id, %1$s::text FROM dist GROUP BY id)) d', expr)
+		INTO differ;
+	RETURN CASE WHEN differ > 0 THEN 'differs grouped by id' ELSE 'same' END;
+END $$;
+
+SELECT e AS aggregate, same(e)
+FROM unnest(ARRAY[
+	'parproc.percentile_cont(x, 0.37)',
+	'parproc.percentile_disc(x, 0.37)',
+	'parproc.median(x)',
+	'parproc.percentile_cont(x, ARRAY[0, 0.25, 0.999, 1])',
+	'parproc.percentile_disc(x, ARRAY[0, 0.25, 0.999, 1])',
+	'parproc.histogram(x, -20, 80, 13)',
+	'parproc.vec_min(v)',
+	'parproc.vec_max(v)',
+	'parproc.approx_count_distinct(k)',
+	'parproc.hll_agg(k)']) e;
+-- topk: a sketch of 5 counters over 15 values, whose counts depend on the
+-- order rows came in: the same five values in the same order, each true
+-- count within [count - max_error, count]
+SELECT string_agg(value, ' ' ORDER BY count DESC) AS top5,
+	   bool_and(t.n BETWEEN count - max_error AND count) AS within_bounds
+FROM parproc.topk_items((SELECT parproc.topk_agg(z, 5) FROM dist))
+JOIN (SELECT z, count(*) AS n FROM loc GROUP BY z) t ON t.z = value;
+SELECT string_agg(value, ' ' ORDER BY count DESC) AS top5
+FROM parproc.topk_items((SELECT parproc.topk_agg(z, 5) FROM loc));
+
+-- stats within the README's tolerance: counts, min and max equal, the
+-- rest to a relative 1e-12 (sums of floating-point numbers added in
+-- another order; skewness and kurtosis, which have no unit and are near
+-- zero here, to an absolute 1e-12), also per group
+CREATE FUNCTION reldiff(a float8, b float8) RETURNS float8 LANGUAGE sql AS
+$$ SELECT CASE WHEN a = b THEN 0 ELSE abs(a - b) / greatest(abs(a), abs(b)) END $$;
+SELECT count(*) AS groups,
+	   bool_and((d).n = (l).n AND (d).min = (l).min AND (d).max = (l).max) AS exact,
+	   max(greatest(reldiff((d).sum, (l).sum), reldiff((d).mean, (l).mean),
+					reldiff((d).var_samp, (l).var_samp), reldiff((d).stddev_pop, (l).stddev_pop),
+					abs((d).skewness - (l).skewness), abs((d).kurtosis - (l).kurtosis))) < 1e-12 AS close
+FROM (SELECT g, parproc.stats(x) AS d FROM dist GROUP BY g UNION ALL SELECT NULL, parproc.stats(x) FROM dist) a
+JOIN (SELECT g, parproc.stats(x) AS l FROM loc GROUP BY g UNION ALL SELECT NULL, parproc.stats(x) FROM loc) b
+	ON a.g IS NOT DISTINCT FROM b.g;
+-- vec_sum and vec_avg: the same to a relative 1e-12
+SELECT bool_and(reldiff(a, b) < 1e-12) AS vec_sum_close
+FROM unnest((SELECT parproc.vec_sum(v) FROM dist), (SELECT parproc.vec_sum(v) FROM loc)) u(a, b);
+SELECT bool_and(reldiff(a, b) < 1e-12) AS vec_avg_close
+FROM unnest((SELECT parproc.vec_avg(v) FROM dist), (SELECT parproc.vec_avg(v) FROM loc)) u(a, b);
+-- approx_percentile: rank error inside the README's 0.5% bound
+CREATE TEMP TABLE est AS
+SELECT parproc.approx_percentile(x, ARRAY[0.01, 0.25, 0.5, 0.99]) AS e FROM dist;
+SELECT q, abs((SELECT count(*) FROM loc WHERE x <= p)::float8 / (SELECT count(x) FROM loc) - q) < 0.005 AS within
+FROM est, unnest(ARRAY[0.01, 0.25, 0.5, 0.99], e) u(q, p) ORDER BY q;
+
+-- empty and one-row shards: a table with 8 shards and 3 rows
+CREATE TABLE few (id int, x float8);
+SELECT create_distributed_table('few', 'id', shard_count => 8);
+INSERT INTO few VALUES (1, 1.5), (2, 'Infinity'), (3, -2);
+SELECT (parproc.stats(x)).n, (parproc.stats(x)).max, (parproc.stats(x)).var_samp FROM few;
+SELECT (parproc.stats(x)).n FROM few WHERE id > 100;
+INSERT INTO few VALUES (4, 'NaN');
+SELECT (parproc.stats(x)).n, (parproc.stats(x)).max, (parproc.stats(x)).mean FROM few;
+
+-- where each aggregate runs: worker_partial_agg in the shard task is a
+-- partial aggregate on the shard; "SELECT x AS ... FROM dist_N" pulls
+-- every row to the coordinator
+SELECT task_query('SELECT parproc.stats(x) FROM dist');
+SELECT task_query('SELECT g, parproc.stats(x) FROM dist GROUP BY g');
+SELECT task_query('SELECT id, parproc.stats(x) FROM dist GROUP BY id');
+SELECT task_query('SELECT parproc.median(x) FROM dist');
+SELECT task_query('SELECT parproc.histogram(x, -20, 80, 13) FROM dist');
+SELECT task_query('SELECT parproc.vec_sum(v) FROM dist');
+SELECT task_query('SELECT parproc.approx_count_distinct(k) FROM dist');
+SELECT task_query('SELECT parproc.topk_agg(z, 5) FROM dist');
+SELECT task_query('SELECT parproc.qsketch_agg(x) FROM dist');
+
+-- a malformed partial state is refused where the coordinator reads it
+SELECT coord_combine_agg('parproc.stats(double precision)'::regprocedure::oid, '\x00'::cstring, NULL::float8)
+FROM (VALUES (1)) v;
+
+DROP SCHEMA citus_agg CASCADE;
