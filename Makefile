@@ -10,6 +10,7 @@ OBJS = \
 	src/guc.o \
 	src/memory.o \
 	src/agg/common.o \
+	src/agg/state.o \
 	src/agg/fractions.o \
 	src/agg/stats.o \
 	src/agg/percentile.o \

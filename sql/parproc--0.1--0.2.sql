@@ -192,3 +192,59 @@ CREATE AGGREGATE parproc.stats(double precision) (
 
 COMMENT ON AGGREGATE parproc.stats(double precision) IS
 'n, sum, mean, sample and population variance and standard deviation, skewness (G1), excess kurtosis (G2), min and max in one pass';
+
+-- The hll aggregates over smallint, integer, bigint, text and uuid keep
+-- their state in parproc.hll itself: the sketch being built is an expanded
+-- object, updated in place from row to row and flattened to the sketch's
+-- bytes only where a value must exist (a parallel worker's partial state,
+-- Citus's text, the result).  Citus distributes these.  The polymorphic
+-- forms (anyelement) stay as they were, with an internal state: Citus
+-- would push them down too, and then refuse to run them (it checks the
+-- declared argument type against the column's), so they gather rows.
+-- varchar and name values take the text forms (the same hashes).
+
+CREATE FUNCTION parproc.hll_union(parproc.hll, parproc.hll) RETURNS parproc.hll
+	AS 'MODULE_PATHNAME', 'parproc_hll_union' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.hll_final(parproc.hll) RETURNS parproc.hll
+	AS 'MODULE_PATHNAME', 'parproc_hll_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.hll_count_final(parproc.hll) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'parproc_hll_count_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- SSPACE: a dense sketch is 2^precision bytes (64 kB at the default 16;
+-- the two-argument form allows up to 256 kB), and the sparse form never
+-- takes more.
+DO $$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['smallint', 'integer', 'bigint', 'text', 'uuid'] LOOP
+		-- the transition functions declare the type: Citus calls them
+		-- without the call's expression, which a polymorphic one needs
+		EXECUTE format('CREATE FUNCTION parproc.hll_accum(parproc.hll, %s) RETURNS parproc.hll
+			AS %L, %L LANGUAGE C IMMUTABLE PARALLEL SAFE', t, 'MODULE_PATHNAME', 'parproc_hll_accum');
+		EXECUTE format('CREATE FUNCTION parproc.hll_accum(parproc.hll, %s, integer) RETURNS parproc.hll
+			AS %L, %L LANGUAGE C IMMUTABLE PARALLEL SAFE', t, 'MODULE_PATHNAME', 'parproc_hll_accum');
+		EXECUTE format('CREATE AGGREGATE parproc.hll_agg(%s) (
+			SFUNC = parproc.hll_accum, STYPE = parproc.hll, SSPACE = 65536,
+			FINALFUNC = parproc.hll_final, COMBINEFUNC = parproc.hll_union, PARALLEL = SAFE)', t);
+		EXECUTE format('CREATE AGGREGATE parproc.hll_agg(%s, integer) (
+			SFUNC = parproc.hll_accum, STYPE = parproc.hll, SSPACE = 262144,
+			FINALFUNC = parproc.hll_final, COMBINEFUNC = parproc.hll_union, PARALLEL = SAFE)', t);
+		EXECUTE format('CREATE AGGREGATE parproc.approx_count_distinct(%s) (
+			SFUNC = parproc.hll_accum, STYPE = parproc.hll, SSPACE = 65536,
+			FINALFUNC = parproc.hll_count_final, COMBINEFUNC = parproc.hll_union, PARALLEL = SAFE)', t);
+		EXECUTE format('COMMENT ON AGGREGATE parproc.hll_agg(%s) IS %L', t,
+			'HyperLogLog sketch of the distinct non-NULL values, precision 16 (0.41% standard error, exact up to 4096 values)');
+		EXECUTE format('COMMENT ON AGGREGATE parproc.approx_count_distinct(%s) IS %L', t,
+			'approximate count(DISTINCT x) from a HyperLogLog sketch, precision 16; exact up to 4096 values');
+	END LOOP;
+END $$;
+
+DROP AGGREGATE parproc.merge_agg(parproc.hll);
+DROP FUNCTION parproc.hll_merge_transfn(internal, parproc.hll);
+CREATE AGGREGATE parproc.merge_agg(parproc.hll) (
+	SFUNC = parproc.hll_union, STYPE = parproc.hll, SSPACE = 262144,
+	FINALFUNC = parproc.hll_final, COMBINEFUNC = parproc.hll_union, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE parproc.merge_agg(parproc.hll) IS
+'union of stored hll sketches of one precision';

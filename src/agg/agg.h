@@ -10,6 +10,7 @@
 #include "compat.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "utils/expandeddatum.h"
 
 /* src/agg/common.c */
 extern MemoryContext ParprocAggContext(FunctionCallInfo fcinfo);
@@ -23,6 +24,35 @@ extern Datum ParprocSketchIn(FunctionCallInfo fcinfo, const char *typname,
 extern Datum ParprocSketchOut(FunctionCallInfo fcinfo);
 extern Datum ParprocSketchRecv(FunctionCallInfo fcinfo, ParprocSketchCheck validate);
 extern Datum ParprocSketchSend(FunctionCallInfo fcinfo);
+
+/*
+ * src/agg/state.c: aggregate states kept as expanded objects of a parproc
+ * type.  A kind says how to decode the type's stored bytes into a state
+ * (allocated in the given context, which the state owns; invalid bytes
+ * raise an error) and how to encode a state (palloc'd).
+ */
+typedef struct ParprocStateKind
+{
+	const char *name;
+	void	   *(*expand) (bytea *flat, MemoryContext context);
+	bytea	   *(*flatten) (void *state);
+} ParprocStateKind;
+
+typedef struct ParprocState
+{
+	ExpandedObjectHeader hdr;
+	const ParprocStateKind *kind;
+	void	   *state;			/* allocated in hdr.eoh_context */
+	bytea	   *flat;			/* encoded, until the state next changes */
+} ParprocState;
+
+extern ParprocState *ParprocStateNew(FunctionCallInfo fcinfo, const ParprocStateKind *kind);
+extern void *ParprocStateOf(Datum d, const ParprocStateKind *kind);
+extern ParprocState *ParprocStateForUpdate(FunctionCallInfo fcinfo, int argno,
+										   const ParprocStateKind *kind);
+
+/* The read-write pointer an aggregate keeps between rows. */
+#define ParprocStateDatum(s) EOHPGetRWDatum(&(s)->hdr)
 
 /* src/agg/fractions.c: the fraction argument of percentile aggregates */
 typedef struct ParprocFractions

@@ -10,6 +10,12 @@
  * strings equal under a nondeterministic collation), then mixed with a
  * 64-bit finalizer.  Small sets are kept as exact sets of hashes; beyond
  * 2^precision / 16 distinct hashes the sketch turns into dense registers.
+ *
+ * The aggregates over smallint, integer, bigint, text and uuid, and
+ * merge_agg, keep the sketch being built as their parproc.hll state (an
+ * expanded object, src/agg/state.c), which Citus can move between nodes;
+ * the polymorphic forms keep an internal HllState (serialized for parallel
+ * workers), as all did in 0.1.
  */
 #include "postgres.h"
 
@@ -40,6 +46,10 @@ PG_FUNCTION_INFO_V1(parproc_hll_finalfn);
 PG_FUNCTION_INFO_V1(parproc_hll_count_finalfn);
 PG_FUNCTION_INFO_V1(parproc_hll_cardinality);
 PG_FUNCTION_INFO_V1(parproc_hll_merge);
+PG_FUNCTION_INFO_V1(parproc_hll_accum);
+PG_FUNCTION_INFO_V1(parproc_hll_union);
+PG_FUNCTION_INFO_V1(parproc_hll_final);
+PG_FUNCTION_INFO_V1(parproc_hll_count_final);
 
 #define HLL_DEFAULT_PRECISION 16
 #define HLL_INITIAL_SLOTS 16
@@ -234,6 +244,15 @@ HllViewCardinality(const PpHllView *view)
 	return pp_hll_dense_cardinality(view->payload, view->precision);
 }
 
+/* Cardinality of a state: exact while sparse. */
+static int64
+HllStateCardinality(const HllState *state)
+{
+	if (state->registers == NULL)
+		return state->nsparse;
+	return pp_hll_dense_cardinality(state->registers, state->precision);
+}
+
 /* Whether stored bytes are a valid sketch (ParprocSketchCheck). */
 static void
 HllCheck(bytea *bytes, int sqlstate)
@@ -272,6 +291,26 @@ parproc_hll_send(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The type of the value argument: from the call's expression, or, where
+ * the caller gives none (Citus's worker_partial_agg calls the transition
+ * function without one), as the function declares it.
+ */
+static Oid
+HllArgType(FunctionCallInfo fcinfo)
+{
+	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	Oid		   *argtypes;
+	int			nargs;
+
+	if (OidIsValid(type))
+		return type;
+	get_func_signature(fcinfo->flinfo->fn_oid, &argtypes, &nargs);
+	if (nargs < 2 || IsPolymorphicType(argtypes[1]))
+		elog(ERROR, "could not determine the type of the value hashed into the hll sketch");
+	return argtypes[1];
+}
+
+/*
  * How to hash the input type, looked up on the first row: the argument
  * type and collation of one call site never change.
  */
@@ -282,7 +321,7 @@ HllHashFunction(FunctionCallInfo fcinfo)
 
 	if (info == NULL)
 	{
-		Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 1);
+		Oid			type = HllArgType(fcinfo);
 		Oid			collation = PG_GET_COLLATION();
 		TypeCacheEntry *tce = lookup_type_cache(type, TYPECACHE_HASH_EXTENDED_PROC_FINFO);
 
@@ -344,40 +383,48 @@ HllHashValue(HllHashInfo *info, Datum value)
 											UInt64GetDatum(0)));
 }
 
+/* The precision argument of hll_agg(x, precision), or the default. */
+static int32
+HllPrecisionArg(FunctionCallInfo fcinfo)
+{
+	if (PG_NARGS() <= 2)
+		return HLL_DEFAULT_PRECISION;
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("hll precision cannot be null")));
+	return PG_GETARG_INT32(2);
+}
+
+/* Add the value argument (x) to a state of the given precision. */
+static void
+HllAddArg(FunctionCallInfo fcinfo, HllState *state, int32 precision)
+{
+	if (precision != state->precision)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("hll precision must be the same for all rows of a group")));
+	if (!PG_ARGISNULL(1))
+		HllAdd(state, pp_mix64(HllHashValue(HllHashFunction(fcinfo), PG_GETARG_DATUM(1))));
+}
+
 /*
- * Transition of hll_agg(x [, precision]) and approx_count_distinct(x):
- * hash x with its type's hash function and add it.  NULLs are skipped.
+ * Transition of the polymorphic hll_agg(x [, precision]) and
+ * approx_count_distinct(x), whose state is internal: hash x with its type's
+ * hash function and add it.  NULLs are skipped.
  */
 Datum
 parproc_hll_transfn(PG_FUNCTION_ARGS)
 {
 	HllState   *state = PG_ARGISNULL(0) ? NULL : (HllState *) PG_GETARG_POINTER(0);
-	int32		precision = HLL_DEFAULT_PRECISION;
-	uint64		hash;
+	int32		precision = HllPrecisionArg(fcinfo);
 
-	if (PG_NARGS() > 2)
-	{
-		if (PG_ARGISNULL(2))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("hll precision cannot be null")));
-		precision = PG_GETARG_INT32(2);
-	}
 	if (state == NULL)
 	{
 		CheckPrecision(precision);
 		state = HllNewState(ParprocAggContext(fcinfo), precision);
 	}
-	else if (precision != state->precision)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("hll precision must be the same for all rows of a group")));
-
-	if (!PG_ARGISNULL(1))
-	{
-		hash = HllHashValue(HllHashFunction(fcinfo), PG_GETARG_DATUM(1));
-		HllAdd(state, pp_mix64(hash));
-	}
+	HllAddArg(fcinfo, state, precision);
 	PG_RETURN_POINTER(state);
 }
 
@@ -483,14 +530,9 @@ parproc_hll_finalfn(PG_FUNCTION_ARGS)
 Datum
 parproc_hll_count_finalfn(PG_FUNCTION_ARGS)
 {
-	HllState   *state;
-
 	if (PG_ARGISNULL(0))
 		PG_RETURN_INT64(0);
-	state = (HllState *) PG_GETARG_POINTER(0);
-	if (state->registers == NULL)
-		PG_RETURN_INT64(state->nsparse);
-	PG_RETURN_INT64(pp_hll_dense_cardinality(state->registers, state->precision));
+	PG_RETURN_INT64(HllStateCardinality((HllState *) PG_GETARG_POINTER(0)));
 }
 
 /* cardinality(hll): exact below the sparse limit, estimated above. */
@@ -517,4 +559,111 @@ parproc_hll_merge(PG_FUNCTION_ARGS)
 	HllAddView(state, &a);
 	HllAddView(state, &b);
 	PG_RETURN_BYTEA_P(HllEncode(state));
+}
+
+/*
+ * parproc.hll as the transition type of the aggregates (0.2): the state
+ * is an HllState in an expanded object (src/agg/state.c), flattened to the
+ * sketch's bytes by HllEncode.
+ */
+static void *
+HllExpand(bytea *flat, MemoryContext context)
+{
+	PpHllView	view;
+	HllState   *state;
+
+	HllDecode(flat, &view, ERRCODE_DATA_CORRUPTED);
+	state = HllNewState(context, view.precision);
+	HllAddView(state, &view);
+	return state;
+}
+
+static bytea *
+HllFlatten(void *state)
+{
+	return HllEncode((HllState *) state);
+}
+
+static const ParprocStateKind HllKind = {"hll", HllExpand, HllFlatten};
+
+/* Transition of hll_agg(x [, precision]) and approx_count_distinct(x). */
+Datum
+parproc_hll_accum(PG_FUNCTION_ARGS)
+{
+	ParprocState *s = ParprocStateForUpdate(fcinfo, 0, &HllKind);
+	int32		precision = HllPrecisionArg(fcinfo);
+
+	if (s == NULL)
+	{
+		CheckPrecision(precision);
+		s = ParprocStateNew(fcinfo, &HllKind);
+		s->state = HllNewState(s->hdr.eoh_context, precision);
+	}
+	HllAddArg(fcinfo, (HllState *) s->state, precision);
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+/*
+ * Union of two sketches, either a state or a stored value: the transition
+ * of merge_agg(hll) and the combine function of all the hll aggregates.
+ */
+Datum
+parproc_hll_union(PG_FUNCTION_ARGS)
+{
+	ParprocState *s;
+	HllState   *other;
+	PpHllView	view;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	other = ParprocStateOf(PG_GETARG_DATUM(1), &HllKind);
+	if (other == NULL)
+		HllDecode(PG_GETARG_BYTEA_PP(1), &view, ERRCODE_DATA_CORRUPTED);
+	s = ParprocStateForUpdate(fcinfo, 0, &HllKind);
+	if (s == NULL)
+	{
+		s = ParprocStateNew(fcinfo, &HllKind);
+		s->state = HllNewState(s->hdr.eoh_context, other ? other->precision : view.precision);
+	}
+	if (other != NULL)
+		HllAddState((HllState *) s->state, other);
+	else
+		HllAddView((HllState *) s->state, &view);
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+/* Final of hll_agg and merge_agg: the sketch; NULL when no rows. */
+Datum
+parproc_hll_final(PG_FUNCTION_ARGS)
+{
+	HllState   *state;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = ParprocStateOf(PG_GETARG_DATUM(0), &HllKind);
+	if (state == NULL)
+		PG_RETURN_BYTEA_P(PG_GETARG_BYTEA_P_COPY(0));
+	PG_RETURN_BYTEA_P(HllEncode(state));
+}
+
+/* Final of approx_count_distinct: the estimate; 0 when no rows. */
+Datum
+parproc_hll_count_final(PG_FUNCTION_ARGS)
+{
+	HllState   *state;
+	PpHllView	view;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_INT64(0);
+	state = ParprocStateOf(PG_GETARG_DATUM(0), &HllKind);
+	if (state == NULL)
+	{
+		HllDecode(PG_GETARG_BYTEA_PP(0), &view, ERRCODE_DATA_CORRUPTED);
+		PG_RETURN_INT64(HllViewCardinality(&view));
+	}
+	PG_RETURN_INT64(HllStateCardinality(state));
 }

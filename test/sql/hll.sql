@@ -109,3 +109,33 @@ RESET max_parallel_workers;
 -- force_parallel_mode, called debug_parallel_query from PostgreSQL 16 on
 SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'regress', false) AS forced;
 SELECT parproc.hll_agg(i)::text = (SELECT s FROM serial_sk) AS in_worker FROM d;
+SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'off', false) AS forced;
+RESET max_parallel_workers_per_gather;
+
+-- the aggregates' state is the sketch itself (as Citus moves it: a partial
+-- state per part as text, then unions); their functions called directly
+-- leave their arguments as they were
+SELECT parproc.hll_final(parproc.hll_union(parproc.hll_union(NULL, a.s::text::parproc.hll), b.s::text::parproc.hll))::text
+	 = (SELECT parproc.hll_agg(i)::text FROM d WHERE g IN (0, 1)) AS union_through_text
+FROM sk a, sk b WHERE a.g = 0 AND b.g = 1;
+SELECT small::text = before AS accum_kept,
+	   parproc.cardinality(parproc.hll_final(parproc.hll_accum(small, -1))) = parproc.cardinality(small) + 1 AS added
+FROM (SELECT small, small::text AS before FROM sk WHERE g = 0) k
+WHERE parproc.hll_accum(small, -1) IS NOT NULL;
+SELECT a.small::text = a0 AS union_kept,
+	   parproc.cardinality(parproc.hll_final(parproc.hll_union(a.small, b.small))) = 500 AS union_count
+FROM (SELECT small, small::text AS a0 FROM sk WHERE g = 0) a, (SELECT small FROM sk WHERE g = 1) b
+WHERE parproc.hll_union(a.small, b.small) IS NOT NULL;
+SELECT parproc.hll_count_final(NULL) AS none, parproc.hll_count_final(small) = parproc.cardinality(small) AS count_of_value
+FROM sk WHERE g = 0;
+-- smallint, integer, bigint, text and uuid have forms of their own (with a
+-- state Citus can move); others take the polymorphic form.  The same
+-- values give the same sketch whichever form counts them.
+SELECT parproc.hll_agg(i::smallint)::text = parproc.hll_agg(i)::text AS int2_as_int4,
+	   parproc.hll_agg(i::bigint)::text = parproc.hll_agg(i)::text AS int8_as_int4,
+	   parproc.hll_agg(t::varchar)::text = parproc.hll_agg(t)::text AS varchar_as_text,
+	   parproc.hll_agg(t::name)::text = parproc.hll_agg(t)::text AS name_as_text,
+	   parproc.approx_count_distinct(md5(t)::uuid) = count(DISTINCT md5(t)::uuid) AS uuid,
+	   parproc.approx_count_distinct(n) = count(DISTINCT n) AS numeric
+FROM d WHERE i < 3000;
+SELECT parproc.hll_agg('literal')::text = parproc.hll_agg('literal'::text)::text AS unknown_as_text;

@@ -34,30 +34,24 @@ END $$;
 -- distribution column and by another)
 CREATE FUNCTION same(expr text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
+	grouping text;
 	differ bigint;
 BEGIN
-	EXECUTE format('SELECT count(*) FROM ((SELECT %1$s::text FROM dist EXCEPT SELECT %1$s::text FROM loc)
-					UNION ALL (SELECT %1$s::text FROM loc EXCEPT SELECT %1$s::text FROM dist)) d', expr)
-		INTO differ;
-	IF differ > 0 THEN
-		RETURN 'differs';
-	END IF;
-	EXECUTE format('SELECT count(*) FROM ((SELECT g, %1$s::text FROM dist GROUP BY g
-					 EXCEPT SELECT g, %1$s::text FROM loc GROUP BY g)
-					UNION ALL (SELECT g, %1$s::text FROM loc GROUP BY g
-					 EXCEPT SELECT g, %1$s::text FROM dist GROUP BY g)) d', expr)
-		INTO differ;
-	IF differ > 0 THEN
-		RETURN 'differs grouped by g';
-	END IF;
-	EXECUTE format('SELECT count(*) FROM ((SELECT id, %1$s::text FROM dist GROUP BY id
-					 EXCEPT SELECT id, %1$s::text FROM loc GROUP BY id)
-					UNION ALL (SELECT id, %1$s::text FROM loc GROUP BY id
-					 EXCEPT SELECT id, %1$s::text FROM dist GROUP BY id)) d', expr)
-		INTO differ;
-	RETURN CASE WHEN differ > 0 THEN 'differs grouped by id' ELSE 'same' END;
+	FOREACH grouping IN ARRAY ARRAY['', 'g', 'id'] LOOP
+		EXECUTE format('SELECT count(*) FROM ((SELECT %1$s %2$s::text FROM dist %3$s EXCEPT SELECT %1$s %2$s::text FROM loc %3$s)
+						UNION ALL (SELECT %1$s %2$s::text FROM loc %3$s EXCEPT SELECT %1$s %2$s::text FROM dist %3$s)) d',
+					   CASE WHEN grouping <> '' THEN grouping || ',' END, expr,
+					   CASE WHEN grouping <> '' THEN 'GROUP BY ' || grouping END)
+			INTO differ;
+		IF differ > 0 THEN
+			RETURN 'differs' || CASE WHEN grouping <> '' THEN ' grouped by ' || grouping ELSE '' END;
+		END IF;
+	END LOOP;
+	RETURN 'same';
 END $$;
 
+-- (a control: the table's own name differs)
+SELECT same('min(tableoid::regclass::text)') AS control;
 SELECT e AS aggregate, same(e)
 FROM unnest(ARRAY[
 	'parproc.percentile_cont(x, 0.37)',
@@ -69,7 +63,14 @@ FROM unnest(ARRAY[
 	'parproc.vec_min(v)',
 	'parproc.vec_max(v)',
 	'parproc.approx_count_distinct(k)',
-	'parproc.hll_agg(k)']) e;
+	'parproc.hll_agg(k)',
+	'parproc.hll_agg(id, 12)',
+	'parproc.approx_count_distinct(x)']) e;
+-- merge_agg over stored sketches in a distributed table
+CREATE TABLE sk (g int, s parproc.hll);
+SELECT create_distributed_table('sk', 'g', shard_count => 4);
+INSERT INTO sk SELECT g, parproc.hll_agg(k) FROM loc GROUP BY g;
+SELECT (SELECT parproc.merge_agg(s)::text FROM sk) = (SELECT parproc.hll_agg(k)::text FROM loc) AS merge_agg_same;
 -- topk: a sketch of 5 counters over 15 values, whose counts depend on the
 -- order rows came in: the same five values in the same order, each true
 -- count within [count - max_error, count]
@@ -124,6 +125,10 @@ SELECT task_query('SELECT parproc.median(x) FROM dist');
 SELECT task_query('SELECT parproc.histogram(x, -20, 80, 13) FROM dist');
 SELECT task_query('SELECT parproc.vec_sum(v) FROM dist');
 SELECT task_query('SELECT parproc.approx_count_distinct(k) FROM dist');
+SELECT task_query('SELECT g, parproc.hll_agg(id, 12) FROM dist GROUP BY g');
+SELECT task_query('SELECT parproc.merge_agg(s) FROM sk');
+-- the polymorphic form (here float8) cannot be pushed down
+SELECT task_query('SELECT parproc.approx_count_distinct(x) FROM dist');
 SELECT task_query('SELECT parproc.topk_agg(z, 5) FROM dist');
 SELECT task_query('SELECT parproc.qsketch_agg(x) FROM dist');
 
