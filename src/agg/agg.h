@@ -10,6 +10,7 @@
 #include "compat.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "nodes/execnodes.h"
 #include "utils/expandeddatum.h"
 
 /* src/agg/common.c */
@@ -48,8 +49,43 @@ typedef struct ParprocState
 
 extern ParprocState *ParprocStateNew(FunctionCallInfo fcinfo, const ParprocStateKind *kind);
 extern void *ParprocStateOf(Datum d, const ParprocStateKind *kind);
-extern ParprocState *ParprocStateForUpdate(FunctionCallInfo fcinfo, int argno,
-										   const ParprocStateKind *kind);
+extern ParprocState *ParprocStateCopyArg(FunctionCallInfo fcinfo, int argno,
+										 const ParprocStateKind *kind);
+extern PGDLLIMPORT const ExpandedObjectMethods ParprocStateMethods;
+
+/*
+ * Argument argno as a state of kind that the caller may change: the
+ * object itself when the aggregate passed its own (a read-write pointer,
+ * in a transition or combine function), else a new object decoded from the
+ * value, which is left as it was; a NULL argument gives NULL.  The
+ * flattened bytes of the state are dropped: it is about to change.  Inline:
+ * it runs for every row.
+ */
+static inline ParprocState *
+ParprocStateForUpdate(FunctionCallInfo fcinfo, int argno, const ParprocStateKind *kind)
+{
+	Datum		d;
+
+	if (PG_ARGISNULL(argno))
+		return NULL;
+	d = PG_GETARG_DATUM(argno);
+	if (likely(VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d))) && fcinfo->context &&
+		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState)))
+	{
+		ParprocState *s = (ParprocState *) DatumGetEOHP(d);
+
+		if (likely(s->hdr.eoh_methods == &ParprocStateMethods && s->kind == kind))
+		{
+			if (unlikely(s->flat != NULL))
+			{
+				pfree(s->flat);
+				s->flat = NULL;
+			}
+			return s;
+		}
+	}
+	return ParprocStateCopyArg(fcinfo, argno, kind);
+}
 
 /* The read-write pointer an aggregate keeps between rows. */
 #define ParprocStateDatum(s) EOHPGetRWDatum(&(s)->hdr)

@@ -28,7 +28,7 @@
 static Size StateFlatSize(ExpandedObjectHeader *eohptr);
 static void StateFlatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
 
-static const ExpandedObjectMethods StateMethods = {
+const ExpandedObjectMethods ParprocStateMethods = {
 	StateFlatSize,
 	StateFlatten
 };
@@ -76,7 +76,7 @@ ParprocStateNew(FunctionCallInfo fcinfo, const ParprocStateKind *kind)
 		parent = CurrentMemoryContext;
 	cxt = AllocSetContextCreate(parent, "parproc aggregate state", ALLOCSET_SMALL_SIZES);
 	s = MemoryContextAllocZero(cxt, sizeof(ParprocState));
-	EOH_init_header(&s->hdr, &StateMethods, cxt);
+	EOH_init_header(&s->hdr, &ParprocStateMethods, cxt);
 	s->kind = kind;
 	return s;
 }
@@ -89,44 +89,22 @@ ParprocStateOf(Datum d, const ParprocStateKind *kind)
 	{
 		ParprocState *s = (ParprocState *) DatumGetEOHP(d);
 
-		if (s->hdr.eoh_methods == &StateMethods && s->kind == kind)
+		if (s->hdr.eoh_methods == &ParprocStateMethods && s->kind == kind)
 			return s->state;
 	}
 	return NULL;
 }
 
 /*
- * Argument argno as a state of kind that the caller may change: the
- * object itself when the aggregate passed its own (a read-write pointer,
- * in a transition or combine function), else a new object decoded from the
- * value, which is left as it was; a NULL argument gives NULL.  The
- * flattened bytes of the state are dropped: it is about to change.
+ * ParprocStateForUpdate (agg.h) when the argument is not the aggregate's
+ * own object: a new object decoded from the value, which is left as it was.
  */
 ParprocState *
-ParprocStateForUpdate(FunctionCallInfo fcinfo, int argno, const ParprocStateKind *kind)
+ParprocStateCopyArg(FunctionCallInfo fcinfo, int argno, const ParprocStateKind *kind)
 {
-	Datum		d;
-	ParprocState *s;
+	ParprocState *s = ParprocStateNew(fcinfo, kind);
 
-	if (PG_ARGISNULL(argno))
-		return NULL;
-	d = PG_GETARG_DATUM(argno);
-	if (likely(VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d))) && fcinfo->context &&
-		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState)))
-	{
-		s = (ParprocState *) DatumGetEOHP(d);
-		if (likely(s->hdr.eoh_methods == &StateMethods && s->kind == kind))
-		{
-			if (s->flat != NULL)
-			{
-				pfree(s->flat);
-				s->flat = NULL;
-			}
-			return s;
-		}
-	}
-	/* a flat value, or an object not ours to change: decode a copy */
-	s = ParprocStateNew(fcinfo, kind);
-	s->state = kind->expand((bytea *) PG_DETOAST_DATUM(d), s->hdr.eoh_context);
+	s->state = kind->expand((bytea *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno)),
+							s->hdr.eoh_context);
 	return s;
 }
