@@ -9,6 +9,11 @@
  * small, and a centroid array with room for the centroids plus one full
  * buffer, where flushes and merges run in place.  The radix sort's scratch
  * is one array per backend.
+ *
+ * qsketch_agg and merge_agg keep that state in an expanded object of type
+ * parproc.qsketch (src/agg/state.c), which Citus can move between nodes;
+ * approx_percentile keeps it as an internal state, since it also carries
+ * the fractions asked for.
  */
 #include "postgres.h"
 
@@ -38,6 +43,9 @@ PG_FUNCTION_INFO_V1(parproc_qsketch_quantile);
 PG_FUNCTION_INFO_V1(parproc_qsketch_quantiles);
 PG_FUNCTION_INFO_V1(parproc_qsketch_rank);
 PG_FUNCTION_INFO_V1(parproc_qsketch_merge);
+PG_FUNCTION_INFO_V1(parproc_qsketch_accum);
+PG_FUNCTION_INFO_V1(parproc_qsketch_union);
+PG_FUNCTION_INFO_V1(parproc_qsketch_final);
 
 #define QS_DEFAULT_ACCURACY 200
 #define QS_BUFFER_MIN		32
@@ -249,33 +257,47 @@ QsketchGetState(FunctionCallInfo fcinfo, uint32 accuracy)
 	return QsketchNew(ParprocAggContext(fcinfo), accuracy, 0);
 }
 
-/* Transition of qsketch_agg(x [, accuracy]); NULLs skipped. */
-Datum
-parproc_qsketch_transfn(PG_FUNCTION_ARGS)
+/* The accuracy argument of qsketch_agg(x, accuracy), or the default. */
+static uint32
+QsketchAccuracyArg(FunctionCallInfo fcinfo)
 {
-	int32		accuracy = QS_DEFAULT_ACCURACY;
-	QsketchState *state;
+	int32		accuracy;
 
-	if (PG_NARGS() > 2)
-	{
-		if (PG_ARGISNULL(2))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("qsketch accuracy cannot be null")));
-		accuracy = PG_GETARG_INT32(2);
-		if (accuracy < PP_QS_MIN_ACCURACY || accuracy > PP_QS_MAX_ACCURACY)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("qsketch accuracy must be between %d and %d, not %d",
-							PP_QS_MIN_ACCURACY, PP_QS_MAX_ACCURACY, accuracy)));
-	}
-	state = QsketchGetState(fcinfo, (uint32) accuracy);
-	if ((uint32) accuracy != state->s.accuracy)
+	if (PG_NARGS() <= 2)
+		return QS_DEFAULT_ACCURACY;
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("qsketch accuracy cannot be null")));
+	accuracy = PG_GETARG_INT32(2);
+	if (accuracy < PP_QS_MIN_ACCURACY || accuracy > PP_QS_MAX_ACCURACY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("qsketch accuracy must be between %d and %d, not %d",
+						PP_QS_MIN_ACCURACY, PP_QS_MAX_ACCURACY, accuracy)));
+	return (uint32) accuracy;
+}
+
+/* Add the value argument (x) to a state of the given accuracy. */
+static inline void
+QsketchAddArg(FunctionCallInfo fcinfo, QsketchState *state, uint32 accuracy)
+{
+	if (accuracy != state->s.accuracy)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("qsketch accuracy must be the same for all rows of a group")));
 	if (!PG_ARGISNULL(1))
 		QsketchAdd(state, PG_GETARG_FLOAT8(1));
+}
+
+/* Transition of 0.1's qsketch_agg(x [, accuracy]), whose state was internal. */
+Datum
+parproc_qsketch_transfn(PG_FUNCTION_ARGS)
+{
+	uint32		accuracy = QsketchAccuracyArg(fcinfo);
+	QsketchState *state = QsketchGetState(fcinfo, accuracy);
+
+	QsketchAddArg(fcinfo, state, accuracy);
 	PG_RETURN_POINTER(state);
 }
 
@@ -477,4 +499,92 @@ parproc_qsketch_merge(PG_FUNCTION_ARGS)
 
 	QsketchMerge(a, b);
 	PG_RETURN_BYTEA_P(QsketchEncode(a));
+}
+
+/*
+ * parproc.qsketch as the transition type of qsketch_agg and merge_agg
+ * (0.2): the state is a QsketchState in an expanded object
+ * (src/agg/state.c), flushed and encoded when flattened, as serialfn does.
+ * approx_percentile keeps an internal state: it carries its fractions too.
+ */
+static void *
+QsketchExpand(bytea *flat, MemoryContext context)
+{
+	return QsketchLoadBytes(context, (const uint8 *) VARDATA_ANY(flat),
+							VARSIZE_ANY_EXHDR(flat), ERRCODE_DATA_CORRUPTED);
+}
+
+static bytea *
+QsketchFlatten(void *state)
+{
+	return QsketchEncode((QsketchState *) state);
+}
+
+static const ParprocStateKind QsketchKind = {"qsketch", QsketchExpand, QsketchFlatten};
+
+/* Transition of qsketch_agg(x [, accuracy]); NULLs skipped. */
+Datum
+parproc_qsketch_accum(PG_FUNCTION_ARGS)
+{
+	ParprocState *s = ParprocStateForUpdate(fcinfo, 0, &QsketchKind);
+	uint32		accuracy = QsketchAccuracyArg(fcinfo);
+
+	if (s == NULL)
+	{
+		s = ParprocStateNew(fcinfo, &QsketchKind);
+		s->state = QsketchNew(s->hdr.eoh_context, accuracy, 0);
+	}
+	QsketchAddArg(fcinfo, (QsketchState *) s->state, accuracy);
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+/*
+ * Merge of two sketches, either a state or a stored value: the transition
+ * of merge_agg(qsketch) and the combine function of both aggregates.
+ */
+Datum
+parproc_qsketch_union(PG_FUNCTION_ARGS)
+{
+	ParprocState *s;
+	QsketchState *other;
+	bool		loaded = false;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	other = ParprocStateOf(PG_GETARG_DATUM(1), &QsketchKind);
+	if (other == NULL)
+	{
+		other = QsketchLoad(PG_GETARG_BYTEA_PP(1), ERRCODE_DATA_CORRUPTED);
+		loaded = true;
+	}
+	s = ParprocStateForUpdate(fcinfo, 0, &QsketchKind);
+	if (s == NULL)
+	{
+		s = ParprocStateNew(fcinfo, &QsketchKind);
+		s->state = QsketchNew(s->hdr.eoh_context, other->s.accuracy, other->s.ncentroids);
+	}
+	QsketchMerge((QsketchState *) s->state, other);
+	if (loaded)
+		QsketchFree(other);
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+/* Final of qsketch_agg and merge_agg: the sketch; NULL when no values. */
+Datum
+parproc_qsketch_final(PG_FUNCTION_ARGS)
+{
+	QsketchState *state;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = ParprocStateOf(PG_GETARG_DATUM(0), &QsketchKind);
+	if (state == NULL)
+		state = QsketchLoad(PG_GETARG_BYTEA_PP(0), ERRCODE_DATA_CORRUPTED);
+	if (pp_qs_count(&state->s) == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_BYTEA_P(QsketchEncode(state));
 }

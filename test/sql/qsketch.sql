@@ -182,6 +182,20 @@ SELECT parproc.approx_percentile(x, NULL::float8) FROM qs_small;
 SELECT parproc.approx_percentile(x, x / 100 + 0.5) FROM qs_small;
 SELECT parproc.approx_percentile(x, 2) FROM qs_small;
 
+-- the aggregates' state is the sketch itself (as Citus moves it: a
+-- partial state per part as text, then merges, within the bound); their
+-- functions called directly leave their arguments as they were
+SELECT (SELECT parproc.merge_agg(s::text::parproc.qsketch)::text FROM qs_parts)
+	 = (SELECT parproc.merge_agg(s)::text FROM qs_parts) AS union_through_text;
+SELECT s::text = before AS accum_kept,
+	   parproc.quantile(parproc.qsketch_final(parproc.qsketch_accum(s, 1e9)), 1) = 1e9 AS added
+FROM (SELECT s, s::text AS before FROM qs_parts WHERE g = 3) p
+WHERE parproc.qsketch_accum(s, 1e9) IS NOT NULL;
+SELECT a.s::text = a0 AS union_kept
+FROM (SELECT s, s::text AS a0 FROM qs_parts WHERE g = 4) a, qs_parts b
+WHERE b.g = 5 AND parproc.qsketch_union(a.s, b.s) IS NOT NULL;
+SELECT parproc.qsketch_final(NULL) IS NULL AS none;
+
 DROP TABLE qs_fr, qs_fr9, qs_small, qs_special, qs_big, qs_sketches, qs_par, qs_parts, qs_tiny;
 DROP FUNCTION rank_error(text, parproc.qsketch, float8);
 DROP FUNCTION corrupt(parproc.qsketch, int, bytea);

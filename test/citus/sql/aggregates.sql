@@ -100,11 +100,21 @@ SELECT bool_and(reldiff(a, b) < 1e-12) AS vec_sum_close
 FROM unnest((SELECT parproc.vec_sum(v) FROM dist), (SELECT parproc.vec_sum(v) FROM loc)) u(a, b);
 SELECT bool_and(reldiff(a, b) < 1e-12) AS vec_avg_close
 FROM unnest((SELECT parproc.vec_avg(v) FROM dist), (SELECT parproc.vec_avg(v) FROM loc)) u(a, b);
--- approx_percentile: rank error inside the README's 0.5% bound
+-- approx_percentile and quantile of qsketch_agg: rank error inside the
+-- README's 0.5% bound
 CREATE TEMP TABLE est AS
-SELECT parproc.approx_percentile(x, ARRAY[0.01, 0.25, 0.5, 0.99]) AS e FROM dist;
-SELECT q, abs((SELECT count(*) FROM loc WHERE x <= p)::float8 / (SELECT count(x) FROM loc) - q) < 0.005 AS within
-FROM est, unnest(ARRAY[0.01, 0.25, 0.5, 0.99], e) u(q, p) ORDER BY q;
+SELECT parproc.approx_percentile(x, ARRAY[0.01, 0.25, 0.5, 0.99]) AS e FROM dist
+UNION ALL
+SELECT parproc.quantile(parproc.qsketch_agg(x), ARRAY[0.01, 0.25, 0.5, 0.99]) FROM dist;
+SELECT q, bool_and(abs((SELECT count(*) FROM loc WHERE x <= p)::float8 / (SELECT count(x) FROM loc) - q) < 0.005) AS within
+FROM est, unnest(ARRAY[0.01, 0.25, 0.5, 0.99], e) u(q, p) GROUP BY q ORDER BY q;
+-- merge_agg over stored quantile sketches in a distributed table
+CREATE TABLE qk (g int, s parproc.qsketch);
+SELECT create_distributed_table('qk', 'g', shard_count => 4);
+INSERT INTO qk SELECT g, parproc.qsketch_agg(x) FROM loc GROUP BY g;
+SELECT bool_and(abs((SELECT count(*) FROM loc WHERE x <= p)::float8 / (SELECT count(x) FROM loc) - q) < 0.005) AS merged_within
+FROM unnest(ARRAY[0.01, 0.25, 0.5, 0.99],
+			(SELECT parproc.quantile(parproc.merge_agg(s), ARRAY[0.01, 0.25, 0.5, 0.99]) FROM qk)) u(q, p);
 
 -- empty and one-row shards: a table with 8 shards and 3 rows
 CREATE TABLE few (id int, x float8);
@@ -131,6 +141,9 @@ SELECT task_query('SELECT parproc.merge_agg(s) FROM sk');
 SELECT task_query('SELECT parproc.approx_count_distinct(x) FROM dist');
 SELECT task_query('SELECT parproc.topk_agg(z, 5) FROM dist');
 SELECT task_query('SELECT parproc.qsketch_agg(x) FROM dist');
+SELECT task_query('SELECT g, parproc.qsketch_agg(x, 50) FROM dist GROUP BY g');
+SELECT task_query('SELECT parproc.merge_agg(s) FROM qk');
+SELECT task_query('SELECT parproc.approx_percentile(x, 0.5) FROM dist');
 
 -- a malformed partial state is refused where the coordinator reads it
 SELECT coord_combine_agg('parproc.stats(double precision)'::regprocedure::oid, '\x00'::cstring, NULL::float8)
