@@ -34,7 +34,6 @@ extern Datum ParprocSketchSend(FunctionCallInfo fcinfo);
  */
 typedef struct ParprocStateKind
 {
-	const char *name;
 	void	   *(*expand) (bytea *flat, MemoryContext context);
 	bytea	   *(*flatten) (void *state);
 } ParprocStateKind;

@@ -584,7 +584,7 @@ HllFlatten(void *state)
 	return HllEncode((HllState *) state);
 }
 
-static const ParprocStateKind HllKind = {"hll", HllExpand, HllFlatten};
+static const ParprocStateKind HllKind = {HllExpand, HllFlatten};
 
 /* Transition of hll_agg(x [, precision]) and approx_count_distinct(x). */
 Datum

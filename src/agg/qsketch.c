@@ -520,7 +520,7 @@ QsketchFlatten(void *state)
 	return QsketchEncode((QsketchState *) state);
 }
 
-static const ParprocStateKind QsketchKind = {"qsketch", QsketchExpand, QsketchFlatten};
+static const ParprocStateKind QsketchKind = {QsketchExpand, QsketchFlatten};
 
 /* Transition of qsketch_agg(x [, accuracy]); NULLs skipped. */
 Datum
