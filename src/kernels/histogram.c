@@ -40,24 +40,25 @@ pp_histogram_check(double lo, double hi, int32_t buckets, PpBucketRule rule)
 }
 
 /*
- * Bucket of x strictly inside the range, at distance "from" of the bound
- * it is counted from, "width" the distance between the bounds (both may
- * overflow to infinity for the quotient-first rule; the halved values are
- * passed then too).
+ * Bucket of x strictly between lo and hi, for either order of the bounds.
+ * Core computes reversed bounds as (lo - x) / (lo - hi): both operands
+ * negated, which in IEEE arithmetic gives the same bits as (x - lo) /
+ * (hi - lo), so one formula serves both.  The halved operands of the
+ * quotient-first rule are computed only for a width that overflows.
  */
 static inline int32_t
-inner_bucket(double from, double width, double from_half, double width_half,
-			 int32_t buckets, PpBucketRule rule)
+inner_bucket(double x, double lo, double hi, int32_t buckets, PpBucketRule rule)
 {
+	double		width = hi - lo;
 	int32_t		result;
 
 	if (rule == PP_BUCKET_PRODUCT_FIRST)
-		return (int32_t) (((double) buckets * from / width) + 1);
+		return (int32_t) (((double) buckets * (x - lo) / width) + 1);
 
 	if (!isinf(width))
-		result = (int32_t) ((double) buckets * (from / width));
+		result = (int32_t) ((double) buckets * ((x - lo) / width));
 	else
-		result = (int32_t) ((double) buckets * (from_half / width_half));
+		result = (int32_t) ((double) buckets * ((x / 2 - lo / 2) / (hi / 2 - lo / 2)));
 	/* the quotient may round to 1 */
 	if (result >= buckets)
 		result = buckets - 1;
@@ -81,8 +82,7 @@ pp_width_bucket(double x, double lo, double hi, int32_t buckets,
 		else if (x >= hi)
 			result = buckets + 1;
 		else
-			result = inner_bucket(x - lo, hi - lo, x / 2 - lo / 2, hi / 2 - lo / 2,
-								  buckets, rule);
+			result = inner_bucket(x, lo, hi, buckets, rule);
 	}
 	else
 	{
@@ -91,8 +91,7 @@ pp_width_bucket(double x, double lo, double hi, int32_t buckets,
 		else if (x <= hi)
 			result = buckets + 1;
 		else
-			result = inner_bucket(lo - x, lo - hi, lo / 2 - x / 2, lo / 2 - hi / 2,
-								  buckets, rule);
+			result = inner_bucket(x, lo, hi, buckets, rule);
 	}
 
 	/* cannot happen for checked parameters; never index out of range */
