@@ -17,10 +17,9 @@ cd "$(dirname "$0")/.."
 CITUS_PORT=${CITUS_PORT:-9700}
 CITUS_PACKAGES=(libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev)
 
-# The default_version line of a citus.control file.
+# The default_version of the citus.control file on standard input.
 citus_control_version() {
-	[ -f "$1" ] && sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$1"
-	return 0
+	sed -n "s/^default_version *= *'\(.*\)'/\1/p"
 }
 
 # Build and install Citus from $CITUS_SRC unless the same version is
@@ -28,21 +27,27 @@ citus_control_version() {
 ensure_citus() {
 	local installed build src_version sharedir
 	sharedir=$("$PG_CONFIG" --sharedir)
-	installed=$(citus_control_version "$sharedir/extension/citus.control")
+	installed=
+	if [ -f "$sharedir/extension/citus.control" ]; then
+		installed=$(citus_control_version <"$sharedir/extension/citus.control")
+	fi
 	if [ -z "${CITUS_SRC:-}" ]; then
 		[ -n "$installed" ] && return 0
 		die "Citus is not installed for PostgreSQL $PG_MAJOR: pass the path of its source archive," \
 			"make test-citus CITUS_SRC=/path/to/citus-13.2.2.tar.gz (github.com/citusdata/citus/releases)"
 	fi
 	[ -f "$CITUS_SRC" ] || die "CITUS_SRC=$CITUS_SRC: no such file"
+	# the archive's version, read without unpacking it
+	src_version=$(tar -xzOf "$CITUS_SRC" --wildcards '*/src/backend/distributed/citus.control' |
+		citus_control_version)
+	[ -n "$src_version" ] || die "CITUS_SRC=$CITUS_SRC is not a Citus source archive"
+	if [ "$installed" = "$src_version" ]; then
+		return 0
+	fi
 	build=$(work_dir "$PWD/tmp/citus-build")
 	rm -rf "$build/src"
 	mkdir -p "$build/src"
 	tar -xzf "$CITUS_SRC" -C "$build/src" --strip-components=1
-	src_version=$(citus_control_version "$build/src/src/backend/distributed/citus.control")
-	if [ -n "$installed" ] && [ "$installed" = "$src_version" ]; then
-		return 0
-	fi
 	ensure_packages "${BUILD_PACKAGES[@]}" "${CITUS_PACKAGES[@]}"
 	# PostgreSQL 15's later minor releases declare have_createdb_privilege(),
 	# which Citus 13.2's compatibility header defines again as static for

@@ -86,6 +86,6 @@ fi
 
 say "$* against PostgreSQL $version in the $suite root"
 env=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
-	PG_MAJOR="$version" FUZZ_SECONDS=0 TEST_PG_VERSIONS=)
+	PG_MAJOR="$version" FUZZ_SECONDS=0 TEST_PG_VERSIONS= PARPROC_ROOT="$suite")
 if [ -n "${WERROR_CFLAGS:-}" ]; then env+=(WERROR_CFLAGS="$WERROR_CFLAGS"); fi
 chroot "$root" /usr/bin/env -i "${env[@]}" /bin/sh -c 'cd /build/parproc && exec "$@"' sh "$@"

@@ -71,7 +71,9 @@ fi
 say "soak: pgbench clients mixing aggregates, graphs, runs, cancels and resumes (about a minute)"
 test/soak.sh
 
-if [ -n "${CITUS_SRC:-}" ] || [ -f "$("$PG_CONFIG" --sharedir)/extension/citus.control" ]; then
+if [ -n "${PARPROC_ROOT:-}" ]; then
+	echo "note: the Citus tests run on the host's PostgreSQL 15, not in the $PARPROC_ROOT root"
+elif [ -n "${CITUS_SRC:-}" ] || [ -f "$("$PG_CONFIG" --sharedir)/extension/citus.control" ]; then
 	scripts/citus.sh
 else
 	echo "note: not tested on Citus: make test CITUS_SRC=/path/to/citus-13.2.2.tar.gz builds it (README, Scale-out)"
