@@ -293,3 +293,260 @@ COMMENT ON AGGREGATE parproc.qsketch_agg(double precision, integer) IS
 'quantile sketch at an accuracy from 10 to 10000: centroids of about 4q(1-q)/accuracy of the values near fraction q';
 COMMENT ON AGGREGATE parproc.merge_agg(parproc.qsketch) IS
 'merge of stored quantile sketches, at the lowest of their accuracies';
+
+-- The other aggregates keep their states in parproc.agg_state: the state
+-- being built is an expanded object, as above, whose bytes (a mark of the
+-- aggregate, then its state: an exact percentile's values, a histogram's
+-- counts ...) exist only where a value must, and whose text form is their
+-- base64.  Citus distributes these.
+
+CREATE TYPE parproc.agg_state;
+
+CREATE FUNCTION parproc.agg_state_in(cstring) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_agg_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.agg_state_out(parproc.agg_state) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'parproc_agg_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.agg_state_recv(internal) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_agg_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION parproc.agg_state_send(parproc.agg_state) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'parproc_agg_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE parproc.agg_state (
+	INPUT = parproc.agg_state_in,
+	OUTPUT = parproc.agg_state_out,
+	RECEIVE = parproc.agg_state_recv,
+	SEND = parproc.agg_state_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended
+);
+
+COMMENT ON TYPE parproc.agg_state IS
+'Partial state of the exact percentile, approx_percentile, histogram and vector aggregates; text form base64';
+
+-- exact percentiles
+CREATE FUNCTION parproc.percentile_accum(parproc.agg_state, double precision, double precision) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_percentile_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.percentile_accum(parproc.agg_state, double precision, double precision[]) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_percentile_multi_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.median_accum(parproc.agg_state, double precision) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_median_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.percentile_union(parproc.agg_state, parproc.agg_state) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_percentile_union' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.percentile_cont_final(parproc.agg_state) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'parproc_percentile_cont_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.percentile_disc_final(parproc.agg_state) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'parproc_percentile_disc_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.percentile_cont_multi_final(parproc.agg_state) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_percentile_cont_multi_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.percentile_disc_multi_final(parproc.agg_state) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_percentile_disc_multi_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+DROP AGGREGATE parproc.percentile_cont(double precision, double precision);
+DROP AGGREGATE parproc.percentile_cont(double precision, double precision[]);
+DROP AGGREGATE parproc.percentile_disc(double precision, double precision);
+DROP AGGREGATE parproc.percentile_disc(double precision, double precision[]);
+DROP AGGREGATE parproc.median(double precision);
+DROP FUNCTION parproc.percentile_transfn(internal, double precision, double precision);
+DROP FUNCTION parproc.percentile_multi_transfn(internal, double precision, double precision[]);
+DROP FUNCTION parproc.median_transfn(internal, double precision);
+DROP FUNCTION parproc.percentile_combinefn(internal, internal);
+DROP FUNCTION parproc.percentile_serialfn(internal);
+DROP FUNCTION parproc.percentile_deserialfn(bytea, internal);
+DROP FUNCTION parproc.percentile_cont_finalfn(internal);
+DROP FUNCTION parproc.percentile_disc_finalfn(internal);
+DROP FUNCTION parproc.percentile_cont_multi_finalfn(internal);
+DROP FUNCTION parproc.percentile_disc_multi_finalfn(internal);
+
+-- The final functions reorder the values in place, which keeps the state
+-- equivalent: a percentile_cont and a percentile_disc over the same rows
+-- share one state.  An exact percentile keeps 8 bytes per row, so a hash
+-- table of many groups holds the whole input and PostgreSQL cannot spill
+-- groups it already has; SSPACE (8192 rows per group) steers the planner to
+-- sorted grouping, which keeps one group in memory at a time, unless there
+-- are few groups.
+CREATE AGGREGATE parproc.percentile_cont(x double precision, fraction double precision) (
+	SFUNC = parproc.percentile_accum, STYPE = parproc.agg_state, SSPACE = 65536,
+	FINALFUNC = parproc.percentile_cont_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.percentile_cont(x double precision, fractions double precision[]) (
+	SFUNC = parproc.percentile_accum, STYPE = parproc.agg_state, SSPACE = 65536,
+	FINALFUNC = parproc.percentile_cont_multi_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.percentile_disc(x double precision, fraction double precision) (
+	SFUNC = parproc.percentile_accum, STYPE = parproc.agg_state, SSPACE = 65536,
+	FINALFUNC = parproc.percentile_disc_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.percentile_disc(x double precision, fractions double precision[]) (
+	SFUNC = parproc.percentile_accum, STYPE = parproc.agg_state, SSPACE = 65536,
+	FINALFUNC = parproc.percentile_disc_multi_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.median(x double precision) (
+	SFUNC = parproc.median_accum, STYPE = parproc.agg_state, SSPACE = 65536,
+	FINALFUNC = parproc.percentile_cont_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE parproc.percentile_cont(double precision, double precision) IS
+'exact continuous percentile, identical to percentile_cont(fraction) WITHIN GROUP (ORDER BY x), parallel safe';
+COMMENT ON AGGREGATE parproc.percentile_cont(double precision, double precision[]) IS
+'exact continuous percentiles, identical to percentile_cont(fractions) WITHIN GROUP (ORDER BY x), parallel safe';
+COMMENT ON AGGREGATE parproc.percentile_disc(double precision, double precision) IS
+'exact discrete percentile, identical to percentile_disc(fraction) WITHIN GROUP (ORDER BY x), parallel safe';
+COMMENT ON AGGREGATE parproc.percentile_disc(double precision, double precision[]) IS
+'exact discrete percentiles, identical to percentile_disc(fractions) WITHIN GROUP (ORDER BY x), parallel safe';
+COMMENT ON AGGREGATE parproc.median(double precision) IS
+'exact median, identical to percentile_cont(0.5) WITHIN GROUP (ORDER BY x), parallel safe';
+
+-- approx_percentile: the sketch and its fraction(s)
+CREATE FUNCTION parproc.approx_percentile_accum(parproc.agg_state, double precision, double precision) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_approx_percentile_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.approx_percentile_accum(parproc.agg_state, double precision, double precision[]) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_approx_percentile_multi_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.approx_percentile_union(parproc.agg_state, parproc.agg_state) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_approx_percentile_union' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.approx_percentile_final(parproc.agg_state) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'parproc_approx_percentile_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.approx_percentile_multi_final(parproc.agg_state) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_approx_percentile_multi_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+DROP AGGREGATE parproc.approx_percentile(double precision, double precision);
+DROP AGGREGATE parproc.approx_percentile(double precision, double precision[]);
+DROP FUNCTION parproc.approx_percentile_transfn(internal, double precision, double precision);
+DROP FUNCTION parproc.approx_percentile_multi_transfn(internal, double precision, double precision[]);
+DROP FUNCTION parproc.approx_percentile_finalfn(internal);
+DROP FUNCTION parproc.approx_percentile_multi_finalfn(internal);
+DROP FUNCTION parproc.qsketch_combinefn(internal, internal);
+DROP FUNCTION parproc.qsketch_serialfn(internal);
+DROP FUNCTION parproc.qsketch_deserialfn(bytea, internal);
+
+CREATE AGGREGATE parproc.approx_percentile(x double precision, fraction double precision) (
+	SFUNC = parproc.approx_percentile_accum, STYPE = parproc.agg_state, SSPACE = 131072,
+	FINALFUNC = parproc.approx_percentile_final,
+	COMBINEFUNC = parproc.approx_percentile_union, PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.approx_percentile(x double precision, fractions double precision[]) (
+	SFUNC = parproc.approx_percentile_accum, STYPE = parproc.agg_state, SSPACE = 131072,
+	FINALFUNC = parproc.approx_percentile_multi_final,
+	COMBINEFUNC = parproc.approx_percentile_union, PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE parproc.approx_percentile(double precision, double precision) IS
+'approximate percentile_cont from a quantile sketch at the default accuracy';
+COMMENT ON AGGREGATE parproc.approx_percentile(double precision, double precision[]) IS
+'approximate percentile_cont at several fractions from one quantile sketch';
+
+-- histogram
+CREATE FUNCTION parproc.histogram_accum(parproc.agg_state, double precision, double precision, double precision, integer) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_histogram_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.histogram_union(parproc.agg_state, parproc.agg_state) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_histogram_union' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.histogram_final(parproc.agg_state) RETURNS bigint[]
+	AS 'MODULE_PATHNAME', 'parproc_histogram_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+DROP AGGREGATE parproc.histogram(double precision, double precision, double precision, integer);
+DROP FUNCTION parproc.histogram_transfn(internal, double precision, double precision, double precision, integer);
+DROP FUNCTION parproc.histogram_combinefn(internal, internal);
+DROP FUNCTION parproc.histogram_serialfn(internal);
+DROP FUNCTION parproc.histogram_deserialfn(bytea, internal);
+DROP FUNCTION parproc.histogram_finalfn(internal);
+
+CREATE AGGREGATE parproc.histogram(x double precision, lo double precision, hi double precision, buckets integer) (
+	SFUNC = parproc.histogram_accum, STYPE = parproc.agg_state, SSPACE = 256,
+	FINALFUNC = parproc.histogram_final,
+	COMBINEFUNC = parproc.histogram_union, PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE parproc.histogram(double precision, double precision, double precision, integer) IS
+'counts per width_bucket(x, lo, hi, buckets) bucket: element 1 counts x < lo, element buckets+2 counts x >= hi';
+
+-- vector aggregates
+CREATE FUNCTION parproc.vec_sum_accum(parproc.agg_state, double precision[]) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_vec_sum_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.vec_min_accum(parproc.agg_state, double precision[]) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_vec_min_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.vec_max_accum(parproc.agg_state, double precision[]) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_vec_max_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.vec_union(parproc.agg_state, parproc.agg_state) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_vec_union' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.vec_final(parproc.agg_state) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_vec_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.vec_avg_final(parproc.agg_state) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_vec_avg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+DROP AGGREGATE parproc.vec_sum(double precision[]);
+DROP AGGREGATE parproc.vec_avg(double precision[]);
+DROP AGGREGATE parproc.vec_min(double precision[]);
+DROP AGGREGATE parproc.vec_max(double precision[]);
+DROP FUNCTION parproc.vec_sum_transfn(internal, double precision[]);
+DROP FUNCTION parproc.vec_min_transfn(internal, double precision[]);
+DROP FUNCTION parproc.vec_max_transfn(internal, double precision[]);
+DROP FUNCTION parproc.vec_combinefn(internal, internal);
+DROP FUNCTION parproc.vec_serialfn(internal);
+DROP FUNCTION parproc.vec_deserialfn(bytea, internal);
+DROP FUNCTION parproc.vec_finalfn(internal);
+DROP FUNCTION parproc.vec_avg_finalfn(internal);
+
+CREATE AGGREGATE parproc.vec_sum(double precision[]) (
+	SFUNC = parproc.vec_sum_accum, STYPE = parproc.agg_state, SSPACE = 512,
+	FINALFUNC = parproc.vec_final, COMBINEFUNC = parproc.vec_union, PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.vec_avg(double precision[]) (
+	SFUNC = parproc.vec_sum_accum, STYPE = parproc.agg_state, SSPACE = 512,
+	FINALFUNC = parproc.vec_avg_final, COMBINEFUNC = parproc.vec_union, PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.vec_min(double precision[]) (
+	SFUNC = parproc.vec_min_accum, STYPE = parproc.agg_state, SSPACE = 384,
+	FINALFUNC = parproc.vec_final, COMBINEFUNC = parproc.vec_union, PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.vec_max(double precision[]) (
+	SFUNC = parproc.vec_max_accum, STYPE = parproc.agg_state, SSPACE = 384,
+	FINALFUNC = parproc.vec_final, COMBINEFUNC = parproc.vec_union, PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE parproc.vec_sum(double precision[]) IS
+'element-wise sum of equal-length arrays; NULL elements skipped per position';
+COMMENT ON AGGREGATE parproc.vec_avg(double precision[]) IS
+'element-wise average of equal-length arrays; NULL elements skipped per position';
+COMMENT ON AGGREGATE parproc.vec_min(double precision[]) IS
+'element-wise minimum of equal-length arrays; NULL elements skipped per position';
+COMMENT ON AGGREGATE parproc.vec_max(double precision[]) IS
+'element-wise maximum of equal-length arrays; NULL elements skipped per position';
+
+-- topk_agg over smallint, integer, bigint, text and uuid and merge_agg of
+-- parproc.topk keep the summary being built as their parproc.topk state, as
+-- the hll aggregates do; Citus distributes these.  The polymorphic form
+-- (anyelement) keeps its internal state and gathers rows on Citus.
+CREATE FUNCTION parproc.topk_union(parproc.topk, parproc.topk) RETURNS parproc.topk
+	AS 'MODULE_PATHNAME', 'parproc_topk_union' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.topk_final(parproc.topk) RETURNS parproc.topk
+	AS 'MODULE_PATHNAME', 'parproc_topk_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+DO $$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['smallint', 'integer', 'bigint', 'text', 'uuid'] LOOP
+		-- items are the values' text forms, which for these types depend on
+		-- no setting: IMMUTABLE
+		EXECUTE format('CREATE FUNCTION parproc.topk_accum(parproc.topk, %s, integer) RETURNS parproc.topk
+			AS %L, %L LANGUAGE C IMMUTABLE PARALLEL SAFE', t, 'MODULE_PATHNAME', 'parproc_topk_accum');
+		EXECUTE format('CREATE AGGREGATE parproc.topk_agg(%s, integer) (
+			SFUNC = parproc.topk_accum, STYPE = parproc.topk, SSPACE = 16384,
+			FINALFUNC = parproc.topk_final, COMBINEFUNC = parproc.topk_union, PARALLEL = SAFE)', t);
+		EXECUTE format('COMMENT ON AGGREGATE parproc.topk_agg(%s, integer) IS %L', t,
+			'space-saving summary of the k most frequent values: every value more frequent than n/k is listed, count - max_error <= true count <= count');
+	END LOOP;
+END $$;
+
+DROP AGGREGATE parproc.merge_agg(parproc.topk);
+DROP FUNCTION parproc.topk_merge_transfn(internal, parproc.topk);
+CREATE AGGREGATE parproc.merge_agg(parproc.topk) (
+	SFUNC = parproc.topk_union, STYPE = parproc.topk, SSPACE = 16384,
+	FINALFUNC = parproc.topk_final, COMBINEFUNC = parproc.topk_union, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE parproc.merge_agg(parproc.topk) IS
+'merge of stored topk summaries of one k; the guarantee holds for the union';

@@ -15,6 +15,7 @@
 
 /* src/agg/common.c */
 extern MemoryContext ParprocAggContext(FunctionCallInfo fcinfo);
+extern Oid	ParprocValueArgType(FunctionCallInfo fcinfo, int argno);
 extern bytea *ParprocHexDecode(const char *str, const char *typname);
 extern char *ParprocHexEncode(const void *p, size_t len);
 
@@ -31,11 +32,19 @@ extern Datum ParprocSketchSend(FunctionCallInfo fcinfo);
  * type.  A kind says how to decode the type's stored bytes into a state
  * (allocated in the given context, which the state owns; invalid bytes
  * raise an error) and how to encode a state (palloc'd).
+ *
+ * The aggregates without a type of their own keep their states in
+ * parproc.agg_state, whose bytes start with the kind's 4-byte magic; such
+ * a kind also checks an encoded state (the bytes after the magic) that
+ * arrives from outside, raising SQLSTATE sqlstate when it does not decode,
+ * so that expand may trust the values of the type.
  */
 typedef struct ParprocStateKind
 {
 	void	   *(*expand) (bytea *flat, MemoryContext context);
 	bytea	   *(*flatten) (void *state);
+	const char *magic;			/* parproc.agg_state kinds only */
+	void		(*check) (const char *payload, Size len, int sqlstate);
 } ParprocStateKind;
 
 typedef struct ParprocState
@@ -51,6 +60,16 @@ extern void *ParprocStateOf(Datum d, const ParprocStateKind *kind);
 extern ParprocState *ParprocStateCopyArg(FunctionCallInfo fcinfo, int argno,
 										 const ParprocStateKind *kind);
 extern PGDLLIMPORT const ExpandedObjectMethods ParprocStateMethods;
+extern void ParprocAggStateStart(StringInfo buf, const ParprocStateKind *kind, Size payload);
+extern bytea *ParprocAggStateEnd(StringInfo buf);
+extern const char *ParprocAggStatePayload(bytea *flat, const ParprocStateKind *kind,
+										  Size *len);
+
+/* the parproc.agg_state kinds */
+extern PGDLLIMPORT const ParprocStateKind ParprocPercentileKind;
+extern PGDLLIMPORT const ParprocStateKind ParprocApproxPercentileKind;
+extern PGDLLIMPORT const ParprocStateKind ParprocHistogramKind;
+extern PGDLLIMPORT const ParprocStateKind ParprocVecKind;
 
 /*
  * Argument argno as a state of kind that the caller may change: the
@@ -109,7 +128,8 @@ extern void ParprocFractionsAccept(FunctionCallInfo fcinfo, int argno, bool mult
 extern void ParprocFractionsCombine(MemoryContext context, ParprocFractions *dst,
 									const ParprocFractions *src);
 extern void ParprocFractionsSerialize(StringInfo buf, const ParprocFractions *f);
-extern void ParprocFractionsDeserialize(StringInfo buf, ParprocFractions *f);
+extern void ParprocFractionsDeserialize(StringInfo buf, ParprocFractions *f,
+										MemoryContext context, int sqlstate);
 extern Datum ParprocFractionsResult(struct ArrayType *fractions,
 									ParprocFractionsFn compute, void *arg);
 

@@ -4,6 +4,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "utils/lsyscache.h"
@@ -25,6 +26,28 @@ ParprocAggContext(FunctionCallInfo fcinfo)
 		elog(ERROR, "%s called in non-aggregate context",
 			 get_func_name(fcinfo->flinfo->fn_oid));
 	return aggcontext;
+}
+
+/*
+ * The type of argument argno of an aggregate's transition function: from
+ * the call's expression, or, where the caller gives none (Citus's
+ * worker_partial_agg calls the transition function without one), as the
+ * function declares it.
+ */
+Oid
+ParprocValueArgType(FunctionCallInfo fcinfo, int argno)
+{
+	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Oid		   *argtypes;
+	int			nargs;
+
+	if (OidIsValid(type))
+		return type;
+	get_func_signature(fcinfo->flinfo->fn_oid, &argtypes, &nargs);
+	if (nargs <= argno || IsPolymorphicType(argtypes[argno]))
+		elog(ERROR, "could not determine the type of argument %d of %s",
+			 argno + 1, get_func_name(fcinfo->flinfo->fn_oid));
+	return argtypes[argno];
 }
 
 /* Value of a hexadecimal digit, or -1. */

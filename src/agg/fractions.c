@@ -17,6 +17,8 @@
 #include "utils/array.h"
 
 #include "agg/agg.h"
+#include "kernels/bytes.h"
+#include "kernels/percentile.h"
 #include "parproc.h"
 
 /* Most fractions in one array. */
@@ -154,54 +156,156 @@ ParprocFractionsCombine(MemoryContext context, ParprocFractions *dst,
 		FractionChanged();
 }
 
-/* Append the fraction(s) to a serialized partial state. */
+/*
+ * Append the fraction(s) to an encoded partial state, portably (the text
+ * form of a state moves between Citus nodes): a byte 0 (no fraction yet), 1
+ * and the fraction, or 2 and the array's dimensions, lower bounds and
+ * elements (a byte 1 for NULL, else 0 and the value), numbers little-endian.
+ */
 void
 ParprocFractionsSerialize(StringInfo buf, const ParprocFractions *f)
 {
+	uint8		word[8];
+
 	appendStringInfoChar(buf, (char) (!f->set ? 0 : f->multi ? 2 : 1));
 	if (f->set && f->multi)
-		appendBinaryStringInfo(buf, (const char *) f->fractions, VARSIZE(f->fractions));
+	{
+		ArrayType  *a = f->fractions;
+		int			ndim = ARR_NDIM(a);
+		int			nitems = ArrayGetNItems(ndim, ARR_DIMS(a));
+		bits8	   *nulls = ARR_NULLBITMAP(a);
+		const char *p = ARR_DATA_PTR(a);
+		int			i;
+
+		pp_put_le32(word, (uint32) ndim);
+		appendBinaryStringInfo(buf, (const char *) word, 4);
+		for (i = 0; i < ndim; i++)
+		{
+			pp_put_le32(word, (uint32) ARR_DIMS(a)[i]);
+			appendBinaryStringInfo(buf, (const char *) word, 4);
+			pp_put_le32(word, (uint32) ARR_LBOUND(a)[i]);
+			appendBinaryStringInfo(buf, (const char *) word, 4);
+		}
+		for (i = 0; i < nitems; i++)
+		{
+			bool		isnull = nulls != NULL && !(nulls[i / 8] & (1 << (i % 8)));
+			double		x;
+			uint64		bits;
+
+			appendStringInfoChar(buf, (char) isnull);
+			if (isnull)
+				continue;
+			memcpy(&x, p, sizeof(double));
+			p += sizeof(double);
+			memcpy(&bits, &x, sizeof(double));
+			pp_put_le64(word, bits);
+			appendBinaryStringInfo(buf, (const char *) word, 8);
+		}
+	}
 	else if (f->set)
-		appendBinaryStringInfo(buf, (const char *) &f->fraction, sizeof(double));
+	{
+		uint64		bits;
+
+		memcpy(&bits, &f->fraction, sizeof(double));
+		pp_put_le64(word, bits);
+		appendBinaryStringInfo(buf, (const char *) word, 8);
+	}
+}
+
+/* Error for an encoded partial state that does not decode. */
+static void
+InvalidState(int sqlstate)
+{
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("invalid parproc percentile state")));
+}
+
+/* The next n bytes at buf's cursor, or the error. */
+static const uint8 *
+TakeBytes(StringInfo buf, int n, int sqlstate)
+{
+	const uint8 *p = (const uint8 *) buf->data + buf->cursor;
+
+	if (buf->len - buf->cursor < n)
+		InvalidState(sqlstate);
+	buf->cursor += n;
+	return p;
+}
+
+/* A fraction read from an encoded state: between 0 and 1, or the error. */
+static double
+TakeFraction(StringInfo buf, int sqlstate)
+{
+	uint64		bits = pp_get_le64(TakeBytes(buf, 8, sqlstate));
+	double		x;
+
+	memcpy(&x, &bits, sizeof(double));
+	if (!pp_fraction_valid(x))
+		InvalidState(sqlstate);
+	return x;
 }
 
 /*
  * Read what ParprocFractionsSerialize wrote, at buf's cursor, into f
- * (zeroed), the array palloc'd.  Partial states come from our own workers,
- * so a malformed one is an internal error.
+ * (zeroed), the array allocated in context.  Encoded states may come from
+ * outside (text input), so everything is checked; what does not decode
+ * raises SQLSTATE sqlstate.
  */
 void
-ParprocFractionsDeserialize(StringInfo buf, ParprocFractions *f)
+ParprocFractionsDeserialize(StringInfo buf, ParprocFractions *f,
+							MemoryContext context, int sqlstate)
 {
-	int			kind;
+	int			kind = *TakeBytes(buf, 1, sqlstate);
 
-	if (buf->cursor >= buf->len)
-		elog(ERROR, "invalid parproc percentile state");
-	kind = buf->data[buf->cursor++];
 	if (kind == 1)
-	{
-		if (buf->len - buf->cursor < (int) sizeof(double))
-			elog(ERROR, "invalid parproc percentile state");
-		memcpy(&f->fraction, buf->data + buf->cursor, sizeof(double));
-		buf->cursor += sizeof(double);
-	}
+		f->fraction = TakeFraction(buf, sqlstate);
 	else if (kind == 2)
 	{
-		uint32		header,
-					len;
+		int			ndim = (int) pp_get_le32(TakeBytes(buf, 4, sqlstate));
+		int			dims[MAXDIM],
+					lbs[MAXDIM];
+		int64		nitems = 1;
+		Datum	   *elems;
+		bool	   *nulls;
+		int			i;
+		MemoryContext old;
 
-		if (buf->len - buf->cursor < VARHDRSZ)
-			elog(ERROR, "invalid parproc percentile state");
-		memcpy(&header, buf->data + buf->cursor, sizeof(uint32));
-		len = VARSIZE(&header);
-		if (len < VARHDRSZ || (uint32) (buf->len - buf->cursor) < len)
-			elog(ERROR, "invalid parproc percentile state");
-		f->fractions = palloc(len);
-		memcpy(f->fractions, buf->data + buf->cursor, len);
-		buf->cursor += len;
+		if (ndim < 0 || ndim > MAXDIM)
+			InvalidState(sqlstate);
+		for (i = 0; i < ndim; i++)
+		{
+			dims[i] = (int) pp_get_le32(TakeBytes(buf, 4, sqlstate));
+			lbs[i] = (int) pp_get_le32(TakeBytes(buf, 4, sqlstate));
+			if (dims[i] < 0 || (int64) lbs[i] + dims[i] - 1 > PG_INT32_MAX)
+				InvalidState(sqlstate);
+			nitems *= dims[i];
+			if (nitems > MAX_FRACTIONS)
+				InvalidState(sqlstate);
+		}
+		if (ndim == 0)
+			nitems = 0;
+		elems = palloc(Max(nitems, 1) * sizeof(Datum));
+		nulls = palloc(Max(nitems, 1) * sizeof(bool));
+		for (i = 0; i < nitems; i++)
+		{
+			int			flag = *TakeBytes(buf, 1, sqlstate);
+
+			if (flag > 1)
+				InvalidState(sqlstate);
+			nulls[i] = flag == 1;
+			elems[i] = nulls[i] ? (Datum) 0 : Float8GetDatum(TakeFraction(buf, sqlstate));
+		}
+		old = MemoryContextSwitchTo(context);
+		f->fractions = ndim == 0 ? construct_empty_array(FLOAT8OID)
+			: construct_md_array(elems, nulls, ndim, dims, lbs, FLOAT8OID,
+								 sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+		MemoryContextSwitchTo(old);
+		pfree(elems);
+		pfree(nulls);
 	}
 	else if (kind != 0)
-		elog(ERROR, "invalid parproc percentile state");
+		InvalidState(sqlstate);
 	f->set = kind != 0;
 	f->multi = kind == 2;
 }

@@ -6,6 +6,10 @@
  * The result has buckets + 2 elements: [1] counts x < lo, [2 .. buckets+1]
  * the buckets, [buckets+2] counts x >= hi (reversed for lo > hi, as
  * width_bucket does).
+ *
+ * Since 0.2 the state is a parproc.agg_state (src/agg/state.c), encoded as
+ * the parallel serialization below (network byte order) where a value must
+ * exist, as for Citus; the 0.1 functions remain for the 0.1 install script.
  */
 #include "postgres.h"
 
@@ -23,6 +27,9 @@ PG_FUNCTION_INFO_V1(parproc_histogram_combinefn);
 PG_FUNCTION_INFO_V1(parproc_histogram_serialfn);
 PG_FUNCTION_INFO_V1(parproc_histogram_deserialfn);
 PG_FUNCTION_INFO_V1(parproc_histogram_finalfn);
+PG_FUNCTION_INFO_V1(parproc_histogram_accum);
+PG_FUNCTION_INFO_V1(parproc_histogram_union);
+PG_FUNCTION_INFO_V1(parproc_histogram_final);
 
 /* Most buckets: 80 MB of counters per group is already far past useful. */
 #define HISTOGRAM_MAX_BUCKETS 10000000
@@ -103,11 +110,13 @@ HistogramParamsChanged(void)
 			 errmsg("histogram bounds and bucket count must be the same for all rows of a group")));
 }
 
-/* Transition: (state, x, lo, hi, buckets); NULL x skipped. */
-Datum
-parproc_histogram_transfn(PG_FUNCTION_ARGS)
+/*
+ * Fold one row (x, lo, hi, buckets) into the state, made on the first row
+ * in context; NULL x skipped.
+ */
+static HistogramState *
+HistogramRow(FunctionCallInfo fcinfo, HistogramState *state, MemoryContext context)
 {
-	HistogramState *state = PG_ARGISNULL(0) ? NULL : (HistogramState *) PG_GETARG_POINTER(0);
 	double		lo,
 				hi;
 	int32		buckets,
@@ -122,7 +131,7 @@ parproc_histogram_transfn(PG_FUNCTION_ARGS)
 	buckets = PG_GETARG_INT32(4);
 
 	if (state == NULL)
-		state = HistogramNewState(ParprocAggContext(fcinfo), lo, hi, buckets);
+		state = HistogramNewState(context, lo, hi, buckets);
 	else if (lo != state->lo || hi != state->hi || buckets != state->buckets)
 		HistogramParamsChanged();
 
@@ -132,7 +141,32 @@ parproc_histogram_transfn(PG_FUNCTION_ARGS)
 									   PP_WIDTH_BUCKET_RULE, &bucket));
 		state->counts[bucket]++;
 	}
-	PG_RETURN_POINTER(state);
+	return state;
+}
+
+/* Add the counts of src to dst, or make dst (NULL) a copy in context. */
+static HistogramState *
+HistogramMerge(HistogramState *dst, const HistogramState *src, MemoryContext context)
+{
+	int32		i;
+
+	if (dst == NULL)
+		dst = HistogramNewState(context, src->lo, src->hi, src->buckets);
+	else if (dst->lo != src->lo || dst->hi != src->hi || dst->buckets != src->buckets)
+		HistogramParamsChanged();
+	for (i = 0; i < dst->buckets + 2; i++)
+		dst->counts[i] += src->counts[i];
+	return dst;
+}
+
+/* Transition: (state, x, lo, hi, buckets); NULL x skipped. */
+Datum
+parproc_histogram_transfn(PG_FUNCTION_ARGS)
+{
+	HistogramState *state = PG_ARGISNULL(0) ? NULL : (HistogramState *) PG_GETARG_POINTER(0);
+
+	PG_RETURN_POINTER(HistogramRow(fcinfo, state,
+								   state == NULL ? ParprocAggContext(fcinfo) : NULL));
 }
 
 /* Combine: add the counts of the second state to the first. */
@@ -141,26 +175,17 @@ parproc_histogram_combinefn(PG_FUNCTION_ARGS)
 {
 	HistogramState *state1 = PG_ARGISNULL(0) ? NULL : (HistogramState *) PG_GETARG_POINTER(0);
 	HistogramState *state2 = PG_ARGISNULL(1) ? NULL : (HistogramState *) PG_GETARG_POINTER(1);
-	int32		i;
+	MemoryContext aggcontext;
 
 	/* only ever called as an aggregate's combine function */
-	(void) ParprocAggContext(fcinfo);
+	aggcontext = ParprocAggContext(fcinfo);
 	if (state2 == NULL)
 	{
 		if (state1 == NULL)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(state1);
 	}
-	if (state1 == NULL)
-		state1 = HistogramNewState(ParprocAggContext(fcinfo),
-								   state2->lo, state2->hi, state2->buckets);
-	else if (state1->lo != state2->lo || state1->hi != state2->hi ||
-			 state1->buckets != state2->buckets)
-		HistogramParamsChanged();
-
-	for (i = 0; i < state1->buckets + 2; i++)
-		state1->counts[i] += state2->counts[i];
-	PG_RETURN_POINTER(state1);
+	PG_RETURN_POINTER(HistogramMerge(state1, state2, aggcontext));
 }
 
 /* Serialize: parameters, then the counters. */
@@ -209,21 +234,166 @@ parproc_histogram_deserialfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
+/* The counts as bigint[]. */
+static Datum
+HistogramResult(HistogramState *state)
+{
+	Datum	   *elems = palloc((state->buckets + 2) * sizeof(Datum));
+	int32		i;
+
+	for (i = 0; i < state->buckets + 2; i++)
+		elems[i] = Int64GetDatum(state->counts[i]);
+	return PointerGetDatum(construct_array(elems, state->buckets + 2, INT8OID,
+										   sizeof(int64), FLOAT8PASSBYVAL,
+										   TYPALIGN_DOUBLE));
+}
+
 /* Final: the counts as bigint[]; NULL when there were no rows. */
 Datum
 parproc_histogram_finalfn(PG_FUNCTION_ARGS)
 {
-	HistogramState *state;
-	Datum	   *elems;
-	int32		i;
-
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	state = (HistogramState *) PG_GETARG_POINTER(0);
-	elems = palloc((state->buckets + 2) * sizeof(Datum));
+	PG_RETURN_DATUM(HistogramResult((HistogramState *) PG_GETARG_POINTER(0)));
+}
+
+/*
+ * 0.2: the state as a parproc.agg_state ---------------------------------
+ */
+
+/* Decode an encoded state into context; SQLSTATE sqlstate if it does not. */
+static HistogramState *
+HistogramParse(const char *payload, Size len, int sqlstate, MemoryContext context)
+{
+	StringInfoData buf;
+	HistogramState *state;
+	double		lo,
+				hi;
+	int32		buckets,
+				i;
+
+	buf.data = (char *) payload;
+	buf.len = (int) len;
+	buf.maxlen = 0;
+	buf.cursor = 0;
+	if (len < 2 * sizeof(double) + sizeof(int32))
+		goto invalid;
+	lo = pq_getmsgfloat8(&buf);
+	hi = pq_getmsgfloat8(&buf);
+	buckets = pq_getmsgint(&buf, 4);
+	if (pp_histogram_check(lo, hi, buckets, PP_WIDTH_BUCKET_RULE) != PP_OK ||
+		buckets > HISTOGRAM_MAX_BUCKETS ||
+		len != 2 * sizeof(double) + sizeof(int32) + (Size) (buckets + 2) * sizeof(int64))
+		goto invalid;
+	state = HistogramNewState(context, lo, hi, buckets);
+	for (i = 0; i < buckets + 2; i++)
+	{
+		state->counts[i] = pq_getmsgint64(&buf);
+		if (state->counts[i] < 0)
+			goto invalid;
+	}
+	return state;
+
+invalid:
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("invalid parproc histogram state")));
+	return NULL;				/* keep compiler quiet */
+}
+
+static void
+HistogramCheck(const char *payload, Size len, int sqlstate)
+{
+	pfree(HistogramParse(payload, len, sqlstate, CurrentMemoryContext)->counts);
+}
+
+static void *
+HistogramExpand(bytea *flat, MemoryContext context)
+{
+	Size		len;
+	const char *payload = ParprocAggStatePayload(flat, &ParprocHistogramKind, &len);
+
+	return HistogramParse(payload, len, ERRCODE_DATA_CORRUPTED, context);
+}
+
+static bytea *
+HistogramFlatten(void *arg)
+{
+	HistogramState *state = (HistogramState *) arg;
+	StringInfoData buf;
+	int32		i;
+
+	ParprocAggStateStart(&buf, &ParprocHistogramKind,
+						 20 + (Size) (state->buckets + 2) * sizeof(int64));
+	pq_sendfloat8(&buf, state->lo);
+	pq_sendfloat8(&buf, state->hi);
+	pq_sendint32(&buf, state->buckets);
 	for (i = 0; i < state->buckets + 2; i++)
-		elems[i] = Int64GetDatum(state->counts[i]);
-	PG_RETURN_ARRAYTYPE_P(construct_array(elems, state->buckets + 2, INT8OID,
-										  sizeof(int64), FLOAT8PASSBYVAL,
-										  TYPALIGN_DOUBLE));
+		pq_sendint64(&buf, state->counts[i]);
+	return ParprocAggStateEnd(&buf);
+}
+
+const ParprocStateKind ParprocHistogramKind = {
+	HistogramExpand, HistogramFlatten, "hst1", HistogramCheck
+};
+
+/* Transition of histogram(x, lo, hi, buckets): the state object. */
+Datum
+parproc_histogram_accum(PG_FUNCTION_ARGS)
+{
+	ParprocState *s = ParprocStateForUpdate(fcinfo, 0, &ParprocHistogramKind);
+
+	if (s == NULL)
+	{
+		s = ParprocStateNew(fcinfo, &ParprocHistogramKind);
+		s->state = HistogramRow(fcinfo, NULL, s->hdr.eoh_context);
+	}
+	else
+		HistogramRow(fcinfo, (HistogramState *) s->state, NULL);
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+/* The state of an argument: the object, or decoded from a value. */
+static HistogramState *
+HistogramStateArg(FunctionCallInfo fcinfo, int argno)
+{
+	HistogramState *state = ParprocStateOf(PG_GETARG_DATUM(argno), &ParprocHistogramKind);
+
+	if (state == NULL)
+		state = HistogramExpand(PG_GETARG_BYTEA_PP(argno), CurrentMemoryContext);
+	return state;
+}
+
+/* Combine: add the counts of the second state to the first. */
+Datum
+parproc_histogram_union(PG_FUNCTION_ARGS)
+{
+	ParprocState *s;
+	HistogramState *other;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	other = HistogramStateArg(fcinfo, 1);
+	s = ParprocStateForUpdate(fcinfo, 0, &ParprocHistogramKind);
+	if (s == NULL)
+	{
+		s = ParprocStateNew(fcinfo, &ParprocHistogramKind);
+		s->state = HistogramMerge(NULL, other, s->hdr.eoh_context);
+	}
+	else
+		HistogramMerge((HistogramState *) s->state, other, NULL);
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+/* Final: the counts as bigint[]; NULL when there were no rows. */
+Datum
+parproc_histogram_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(HistogramResult(HistogramStateArg(fcinfo, 0)));
 }

@@ -291,26 +291,6 @@ parproc_hll_send(PG_FUNCTION_ARGS)
 }
 
 /*
- * The type of the value argument: from the call's expression, or, where
- * the caller gives none (Citus's worker_partial_agg calls the transition
- * function without one), as the function declares it.
- */
-static Oid
-HllArgType(FunctionCallInfo fcinfo)
-{
-	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 1);
-	Oid		   *argtypes;
-	int			nargs;
-
-	if (OidIsValid(type))
-		return type;
-	get_func_signature(fcinfo->flinfo->fn_oid, &argtypes, &nargs);
-	if (nargs < 2 || IsPolymorphicType(argtypes[1]))
-		elog(ERROR, "could not determine the type of the value hashed into the hll sketch");
-	return argtypes[1];
-}
-
-/*
  * How to hash the input type, looked up on the first row: the argument
  * type and collation of one call site never change.
  */
@@ -321,7 +301,7 @@ HllHashFunction(FunctionCallInfo fcinfo)
 
 	if (info == NULL)
 	{
-		Oid			type = HllArgType(fcinfo);
+		Oid			type = ParprocValueArgType(fcinfo, 1);
 		Oid			collation = PG_GET_COLLATION();
 		TypeCacheEntry *tce = lookup_type_cache(type, TYPECACHE_HASH_EXTENDED_PROC_FINFO);
 
@@ -584,7 +564,7 @@ HllFlatten(void *state)
 	return HllEncode((HllState *) state);
 }
 
-static const ParprocStateKind HllKind = {HllExpand, HllFlatten};
+static const ParprocStateKind HllKind = {HllExpand, HllFlatten, NULL, NULL};
 
 /* Transition of hll_agg(x [, precision]) and approx_count_distinct(x). */
 Datum

@@ -19,6 +19,13 @@
  * Memory: a state may hold at most parproc.percentile_max_memory bytes of
  * values, and nothing else of that size is allocated: selection is in
  * place and received states are read straight from the message.
+ *
+ * Since 0.2 the state is a parproc.agg_state (src/agg/state.c): the same
+ * PercentileState in an expanded object, encoded (fractions, count, the
+ * values as little-endian doubles) only where a value must exist, such as
+ * a parallel worker's partial state or the text in which Citus moves the
+ * partial state of each shard to the coordinator.  The 0.1 functions, on
+ * an internal state, remain for the 0.1 install script.
  */
 #include "postgres.h"
 
@@ -29,6 +36,7 @@
 #include "utils/memutils.h"
 
 #include "agg/agg.h"
+#include "kernels/bytes.h"
 #include "kernels/percentile.h"
 #include "parproc.h"
 
@@ -42,6 +50,14 @@ PG_FUNCTION_INFO_V1(parproc_percentile_cont_finalfn);
 PG_FUNCTION_INFO_V1(parproc_percentile_disc_finalfn);
 PG_FUNCTION_INFO_V1(parproc_percentile_cont_multi_finalfn);
 PG_FUNCTION_INFO_V1(parproc_percentile_disc_multi_finalfn);
+PG_FUNCTION_INFO_V1(parproc_percentile_accum);
+PG_FUNCTION_INFO_V1(parproc_percentile_multi_accum);
+PG_FUNCTION_INFO_V1(parproc_median_accum);
+PG_FUNCTION_INFO_V1(parproc_percentile_union);
+PG_FUNCTION_INFO_V1(parproc_percentile_cont_final);
+PG_FUNCTION_INFO_V1(parproc_percentile_disc_final);
+PG_FUNCTION_INFO_V1(parproc_percentile_cont_multi_final);
+PG_FUNCTION_INFO_V1(parproc_percentile_disc_multi_final);
 
 #define PERCENTILE_SERIAL_VERSION 1
 
@@ -122,6 +138,23 @@ PercentileAdd(PercentileState *state, double x)
 	state->values[state->n++] = x;
 }
 
+/*
+ * Append n values at src (any alignment; little-endian when le) to the
+ * state, reserving exactly the room they need.
+ */
+static void
+PercentileAppend(PercentileState *state, const void *src, int64 n, bool le)
+{
+	if (n == 0)
+		return;
+	PercentileReserve(state, state->n + n, true);
+	if (le)
+		pp_copy_le64(state->values + state->n, src, n);
+	else
+		memcpy(state->values + state->n, src, n * sizeof(double));
+	state->n += n;
+}
+
 /* Fetch the state, creating it on the first row. */
 static PercentileState *
 PercentileGetState(FunctionCallInfo fcinfo)
@@ -131,15 +164,38 @@ PercentileGetState(FunctionCallInfo fcinfo)
 	return PercentileNewState(ParprocAggContext(fcinfo));
 }
 
+typedef enum PercentileForm
+{
+	PERCENTILE_SINGLE,			/* (x, fraction) */
+	PERCENTILE_MULTI,			/* (x, fractions[]) */
+	PERCENTILE_MEDIAN			/* (x) */
+} PercentileForm;
+
+/* Fold one row (x, fraction argument) into the state. */
+static inline void
+PercentileRow(FunctionCallInfo fcinfo, PercentileState *state, PercentileForm form)
+{
+	if (form == PERCENTILE_MEDIAN)
+	{
+		if (!state->f.set)
+		{
+			state->f.set = true;
+			state->f.fraction = 0.5;
+		}
+	}
+	else
+		ParprocFractionsAccept(fcinfo, 2, form == PERCENTILE_MULTI, state->context, &state->f);
+	if (!PG_ARGISNULL(1))
+		PercentileAdd(state, PG_GETARG_FLOAT8(1));
+}
+
 /* Transition for the single-fraction forms: (state, x, fraction). */
 Datum
 parproc_percentile_transfn(PG_FUNCTION_ARGS)
 {
 	PercentileState *state = PercentileGetState(fcinfo);
 
-	ParprocFractionsAccept(fcinfo, 2, false, state->context, &state->f);
-	if (!PG_ARGISNULL(1))
-		PercentileAdd(state, PG_GETARG_FLOAT8(1));
+	PercentileRow(fcinfo, state, PERCENTILE_SINGLE);
 	PG_RETURN_POINTER(state);
 }
 
@@ -149,9 +205,7 @@ parproc_percentile_multi_transfn(PG_FUNCTION_ARGS)
 {
 	PercentileState *state = PercentileGetState(fcinfo);
 
-	ParprocFractionsAccept(fcinfo, 2, true, state->context, &state->f);
-	if (!PG_ARGISNULL(1))
-		PercentileAdd(state, PG_GETARG_FLOAT8(1));
+	PercentileRow(fcinfo, state, PERCENTILE_MULTI);
 	PG_RETURN_POINTER(state);
 }
 
@@ -159,16 +213,9 @@ parproc_percentile_multi_transfn(PG_FUNCTION_ARGS)
 Datum
 parproc_median_transfn(PG_FUNCTION_ARGS)
 {
-	bool		first = PG_ARGISNULL(0);
 	PercentileState *state = PercentileGetState(fcinfo);
 
-	if (first)
-	{
-		state->f.set = true;
-		state->f.fraction = 0.5;
-	}
-	if (!PG_ARGISNULL(1))
-		PercentileAdd(state, PG_GETARG_FLOAT8(1));
+	PercentileRow(fcinfo, state, PERCENTILE_MEDIAN);
 	PG_RETURN_POINTER(state);
 }
 
@@ -182,7 +229,6 @@ parproc_percentile_combinefn(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext = ParprocAggContext(fcinfo);
 	PercentileState *state1 = PG_ARGISNULL(0) ? NULL : (PercentileState *) PG_GETARG_POINTER(0);
 	PercentileState *state2 = PG_ARGISNULL(1) ? NULL : (PercentileState *) PG_GETARG_POINTER(1);
-	const void *src;
 
 	/* only ever called as an aggregate's combine function */
 	(void) ParprocAggContext(fcinfo);
@@ -196,14 +242,10 @@ parproc_percentile_combinefn(PG_FUNCTION_ARGS)
 	if (state1 == NULL)
 		state1 = PercentileNewState(aggcontext);
 	ParprocFractionsCombine(aggcontext, &state1->f, &state2->f);
-
-	if (state2->n > 0)
-	{
-		PercentileReserve(state1, state1->n + state2->n, true);
-		src = state2->received != NULL ? (const void *) state2->received : (const void *) state2->values;
-		memcpy(state1->values + state1->n, src, state2->n * sizeof(double));
-		state1->n += state2->n;
-	}
+	if (state2->received != NULL)
+		PercentileAppend(state1, state2->received, state2->n, false);
+	else
+		PercentileAppend(state1, state2->values, state2->n, false);
 	PG_RETURN_POINTER(state1);
 }
 
@@ -266,7 +308,7 @@ parproc_percentile_deserialfn(PG_FUNCTION_ARGS)
 	buf.cursor = sizeof(int32);
 	if (version != PERCENTILE_SERIAL_VERSION)
 		elog(ERROR, "invalid parproc percentile state version %d", version);
-	ParprocFractionsDeserialize(&buf, &state->f);
+	ParprocFractionsDeserialize(&buf, &state->f, CurrentMemoryContext, ERRCODE_DATA_CORRUPTED);
 
 	if (buf.len - buf.cursor < (int) sizeof(int64))
 		elog(ERROR, "invalid parproc percentile state");
@@ -280,31 +322,25 @@ parproc_percentile_deserialfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-/* The state, or NULL when there were no values. */
+/* The internal state of a 0.1 final call, or NULL. */
 static PercentileState *
 PercentileFinalState(FunctionCallInfo fcinfo)
 {
-	PercentileState *state;
-
 	if (PG_ARGISNULL(0))
 		return NULL;
-	state = (PercentileState *) PG_GETARG_POINTER(0);
-	if (state->n == 0)
-		return NULL;
-	Assert(state->received == NULL);
-	return state;
+	return (PercentileState *) PG_GETARG_POINTER(0);
 }
 
-/* Final for the single-fraction forms and median(x). */
+/* Percentile of the single-fraction forms and median(x); NULL: no values. */
 static Datum
-PercentileSingleResult(FunctionCallInfo fcinfo, bool continuous)
+PercentileSingleResult(FunctionCallInfo fcinfo, PercentileState *state, bool continuous)
 {
-	PercentileState *state = PercentileFinalState(fcinfo);
 	double		result;
 	size_t		ranks[2];
 
-	if (state == NULL)
+	if (state == NULL || state->n == 0)
 		PG_RETURN_NULL();
+	Assert(state->received == NULL);
 	pp_percentiles(state->values, state->n, &state->f.fraction, 1, continuous,
 				   &result, ranks);
 	PG_RETURN_FLOAT8(result);
@@ -314,14 +350,14 @@ PercentileSingleResult(FunctionCallInfo fcinfo, bool continuous)
 Datum
 parproc_percentile_cont_finalfn(PG_FUNCTION_ARGS)
 {
-	return PercentileSingleResult(fcinfo, true);
+	return PercentileSingleResult(fcinfo, PercentileFinalState(fcinfo), true);
 }
 
 /* Final for percentile_disc(x, fraction). */
 Datum
 parproc_percentile_disc_finalfn(PG_FUNCTION_ARGS)
 {
-	return PercentileSingleResult(fcinfo, false);
+	return PercentileSingleResult(fcinfo, PercentileFinalState(fcinfo), false);
 }
 
 typedef struct PercentileCompute
@@ -342,14 +378,15 @@ PercentileComputeMany(void *arg, const double *fractions, int n, double *results
 
 /* Array result of the same shape as the fraction array; NULL stays NULL. */
 static Datum
-PercentileMultiResult(FunctionCallInfo fcinfo, bool continuous)
+PercentileMultiResult(FunctionCallInfo fcinfo, PercentileState *state, bool continuous)
 {
 	PercentileCompute c;
 
-	c.state = PercentileFinalState(fcinfo);
+	c.state = state;
 	c.continuous = continuous;
-	if (c.state == NULL)
+	if (state == NULL || state->n == 0)
 		PG_RETURN_NULL();
+	Assert(state->received == NULL);
 	return ParprocFractionsResult(c.state->f.fractions, PercentileComputeMany, &c);
 }
 
@@ -357,12 +394,245 @@ PercentileMultiResult(FunctionCallInfo fcinfo, bool continuous)
 Datum
 parproc_percentile_cont_multi_finalfn(PG_FUNCTION_ARGS)
 {
-	return PercentileMultiResult(fcinfo, true);
+	return PercentileMultiResult(fcinfo, PercentileFinalState(fcinfo), true);
 }
 
 /* Final for percentile_disc(x, fractions[]). */
 Datum
 parproc_percentile_disc_multi_finalfn(PG_FUNCTION_ARGS)
 {
-	return PercentileMultiResult(fcinfo, false);
+	return PercentileMultiResult(fcinfo, PercentileFinalState(fcinfo), false);
+}
+
+/*
+ * 0.2: the state as a parproc.agg_state ---------------------------------
+ *
+ * Encoded: the fraction(s) (ParprocFractionsSerialize), the number of
+ * values (little-endian int64) and the values (little-endian doubles).
+ */
+
+/*
+ * Read an encoded state up to its values: the fractions into f (in
+ * context), the number of values and where they start.  What does not
+ * decode raises SQLSTATE sqlstate.
+ */
+static void
+PercentileParse(const char *payload, Size len, int sqlstate, MemoryContext context,
+				ParprocFractions *f, int64 *n, const char **values)
+{
+	StringInfoData buf;
+	uint64		count;
+
+	buf.data = (char *) payload;
+	buf.len = (int) len;
+	buf.maxlen = 0;
+	buf.cursor = 0;
+	memset(f, 0, sizeof(ParprocFractions));
+	ParprocFractionsDeserialize(&buf, f, context, sqlstate);
+	if (buf.len - buf.cursor < (int) sizeof(int64))
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("invalid parproc percentile state")));
+	count = pp_get_le64((const uint8 *) buf.data + buf.cursor);
+	buf.cursor += sizeof(int64);
+	if (count != (uint64) (buf.len - buf.cursor) / sizeof(double) ||
+		(buf.len - buf.cursor) % sizeof(double) != 0)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("invalid parproc percentile state"),
+				 errdetail("The state counts " UINT64_FORMAT " values but holds %d bytes of them.",
+						   count, buf.len - buf.cursor)));
+	if (count > 0 && !f->set)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("invalid parproc percentile state"),
+				 errdetail("The state holds values but no fraction.")));
+	*n = (int64) count;
+	*values = buf.data + buf.cursor;
+}
+
+static void
+PercentileCheck(const char *payload, Size len, int sqlstate)
+{
+	ParprocFractions f;
+	int64		n;
+	const char *values;
+
+	PercentileParse(payload, len, sqlstate, CurrentMemoryContext, &f, &n, &values);
+}
+
+static void *
+PercentileExpand(bytea *flat, MemoryContext context)
+{
+	Size		len;
+	const char *payload = ParprocAggStatePayload(flat, &ParprocPercentileKind, &len);
+	PercentileState *state = PercentileNewState(context);
+	const char *values;
+	int64		n;
+
+	PercentileParse(payload, len, ERRCODE_DATA_CORRUPTED, context, &state->f, &n, &values);
+	PercentileAppend(state, values, n, true);
+	return state;
+}
+
+static bytea *
+PercentileFlatten(void *arg)
+{
+	PercentileState *state = (PercentileState *) arg;
+	StringInfoData buf;
+	uint8		word[8];
+
+	ParprocAggStateStart(&buf, &ParprocPercentileKind,
+						 64 + (Size) state->n * sizeof(double));
+	ParprocFractionsSerialize(&buf, &state->f);
+	pp_put_le64(word, (uint64) state->n);
+	appendBinaryStringInfo(&buf, (const char *) word, sizeof(word));
+	if (state->n > 0)
+	{
+		enlargeStringInfo(&buf, state->n * sizeof(double));
+		pp_copy_le64(buf.data + buf.len, state->values, state->n);
+		buf.len += state->n * sizeof(double);
+	}
+	return ParprocAggStateEnd(&buf);
+}
+
+const ParprocStateKind ParprocPercentileKind = {
+	PercentileExpand, PercentileFlatten, "pct1", PercentileCheck
+};
+
+/* Transition of the 0.2 aggregates: the state object, made on the first row. */
+static Datum
+PercentileAccum(FunctionCallInfo fcinfo, PercentileForm form)
+{
+	ParprocState *s = ParprocStateForUpdate(fcinfo, 0, &ParprocPercentileKind);
+
+	if (s == NULL)
+	{
+		s = ParprocStateNew(fcinfo, &ParprocPercentileKind);
+		s->state = PercentileNewState(s->hdr.eoh_context);
+	}
+	PercentileRow(fcinfo, (PercentileState *) s->state, form);
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+/* Transition of percentile_cont/percentile_disc(x, fraction). */
+Datum
+parproc_percentile_accum(PG_FUNCTION_ARGS)
+{
+	return PercentileAccum(fcinfo, PERCENTILE_SINGLE);
+}
+
+/* Transition of percentile_cont/percentile_disc(x, fractions[]). */
+Datum
+parproc_percentile_multi_accum(PG_FUNCTION_ARGS)
+{
+	return PercentileAccum(fcinfo, PERCENTILE_MULTI);
+}
+
+/* Transition of median(x). */
+Datum
+parproc_median_accum(PG_FUNCTION_ARGS)
+{
+	return PercentileAccum(fcinfo, PERCENTILE_MEDIAN);
+}
+
+/*
+ * Combine: append the second state's values to the first.  The second is
+ * usually encoded (a parallel worker's, or a shard's from Citus) and is
+ * read where it lies.
+ */
+Datum
+parproc_percentile_union(PG_FUNCTION_ARGS)
+{
+	ParprocState *s;
+	PercentileState *state;
+	PercentileState *other;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	s = ParprocStateForUpdate(fcinfo, 0, &ParprocPercentileKind);
+	if (s == NULL)
+	{
+		s = ParprocStateNew(fcinfo, &ParprocPercentileKind);
+		s->state = PercentileNewState(s->hdr.eoh_context);
+	}
+	state = (PercentileState *) s->state;
+
+	other = ParprocStateOf(PG_GETARG_DATUM(1), &ParprocPercentileKind);
+	if (other != NULL)
+	{
+		ParprocFractionsCombine(state->context, &state->f, &other->f);
+		PercentileAppend(state, other->values, other->n, false);
+	}
+	else
+	{
+		Size		len;
+		const char *payload = ParprocAggStatePayload(PG_GETARG_BYTEA_PP(1),
+													 &ParprocPercentileKind, &len);
+		ParprocFractions f;
+		const char *values;
+		int64		n;
+
+		PercentileParse(payload, len, ERRCODE_DATA_CORRUPTED, CurrentMemoryContext,
+						&f, &n, &values);
+		ParprocFractionsCombine(state->context, &state->f, &f);
+		PercentileAppend(state, values, n, true);
+	}
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+/*
+ * The state of a 0.2 final call (the object, or decoded from a value), or
+ * NULL.  Selection reorders the values in place, which leaves the state
+ * (and its encoding, if any) equivalent.
+ */
+static PercentileState *
+PercentileStateArg(FunctionCallInfo fcinfo, bool multi)
+{
+	PercentileState *state;
+
+	if (PG_ARGISNULL(0))
+		return NULL;
+	state = ParprocStateOf(PG_GETARG_DATUM(0), &ParprocPercentileKind);
+	if (state == NULL)
+		state = PercentileExpand(PG_GETARG_BYTEA_PP(0), CurrentMemoryContext);
+	if (state->n > 0 && state->f.multi != multi)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("percentile state holds %s, not %s",
+						state->f.multi ? "an array of fractions" : "one fraction",
+						multi ? "an array" : "one fraction")));
+	return state;
+}
+
+/* Final of percentile_cont(x, fraction) and median(x). */
+Datum
+parproc_percentile_cont_final(PG_FUNCTION_ARGS)
+{
+	return PercentileSingleResult(fcinfo, PercentileStateArg(fcinfo, false), true);
+}
+
+/* Final of percentile_disc(x, fraction). */
+Datum
+parproc_percentile_disc_final(PG_FUNCTION_ARGS)
+{
+	return PercentileSingleResult(fcinfo, PercentileStateArg(fcinfo, false), false);
+}
+
+/* Final of percentile_cont(x, fractions[]). */
+Datum
+parproc_percentile_cont_multi_final(PG_FUNCTION_ARGS)
+{
+	return PercentileMultiResult(fcinfo, PercentileStateArg(fcinfo, true), true);
+}
+
+/* Final of percentile_disc(x, fractions[]). */
+Datum
+parproc_percentile_disc_multi_final(PG_FUNCTION_ARGS)
+{
+	return PercentileMultiResult(fcinfo, PercentileStateArg(fcinfo, true), false);
 }

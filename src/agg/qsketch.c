@@ -46,6 +46,11 @@ PG_FUNCTION_INFO_V1(parproc_qsketch_merge);
 PG_FUNCTION_INFO_V1(parproc_qsketch_accum);
 PG_FUNCTION_INFO_V1(parproc_qsketch_union);
 PG_FUNCTION_INFO_V1(parproc_qsketch_final);
+PG_FUNCTION_INFO_V1(parproc_approx_percentile_accum);
+PG_FUNCTION_INFO_V1(parproc_approx_percentile_multi_accum);
+PG_FUNCTION_INFO_V1(parproc_approx_percentile_union);
+PG_FUNCTION_INFO_V1(parproc_approx_percentile_final);
+PG_FUNCTION_INFO_V1(parproc_approx_percentile_multi_final);
 
 #define QS_DEFAULT_ACCURACY 200
 #define QS_BUFFER_MIN		32
@@ -301,15 +306,22 @@ parproc_qsketch_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state);
 }
 
-/* Transition of approx_percentile(x, fraction) and its array form. */
+/* Fold one row (x, fraction(s)) of approx_percentile into the state. */
+static inline void
+ApproxPercentileRow(FunctionCallInfo fcinfo, QsketchState *state, bool multi)
+{
+	ParprocFractionsAccept(fcinfo, 2, multi, state->context, &state->f);
+	if (!PG_ARGISNULL(1))
+		QsketchAdd(state, PG_GETARG_FLOAT8(1));
+}
+
+/* Transition of 0.1's approx_percentile(x, fraction) and its array form. */
 static Datum
 ApproxPercentileTransition(FunctionCallInfo fcinfo, bool multi)
 {
 	QsketchState *state = QsketchGetState(fcinfo, QS_DEFAULT_ACCURACY);
 
-	ParprocFractionsAccept(fcinfo, 2, multi, state->context, &state->f);
-	if (!PG_ARGISNULL(1))
-		QsketchAdd(state, PG_GETARG_FLOAT8(1));
+	ApproxPercentileRow(fcinfo, state, multi);
 	PG_RETURN_POINTER(state);
 }
 
@@ -366,6 +378,43 @@ parproc_qsketch_combinefn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(state1);
 }
 
+/* Append approx_percentile's fraction(s), then the encoded sketch. */
+static void
+ApproxPercentileEncodeTo(StringInfo buf, QsketchState *state)
+{
+	ParprocFractionsSerialize(buf, &state->f);
+	QsketchEncodeTo(buf, state);
+}
+
+/*
+ * Decode what ApproxPercentileEncodeTo wrote into a state in context;
+ * SQLSTATE sqlstate if it does not decode.  (0.1's qsketch_agg shares the
+ * encoding, without fractions.)
+ */
+static QsketchState *
+ApproxPercentileParse(const char *payload, Size len, int sqlstate, MemoryContext context,
+					  bool need_fraction)
+{
+	StringInfoData buf;
+	ParprocFractions f = {0};
+	QsketchState *state;
+
+	buf.data = (char *) payload;
+	buf.len = (int) len;
+	buf.maxlen = 0;
+	buf.cursor = 0;
+	ParprocFractionsDeserialize(&buf, &f, context, sqlstate);
+	state = QsketchLoadBytes(context, (const uint8 *) buf.data + buf.cursor,
+							 buf.len - buf.cursor, sqlstate);
+	if (need_fraction && pp_qs_count(&state->s) > 0 && !f.set)
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("invalid parproc percentile state"),
+				 errdetail("The state holds values but no fraction.")));
+	state->f = f;
+	return state;
+}
+
 /* Serialize: approx_percentile's fraction(s), then the encoded sketch. */
 Datum
 parproc_qsketch_serialfn(PG_FUNCTION_ARGS)
@@ -376,8 +425,7 @@ parproc_qsketch_serialfn(PG_FUNCTION_ARGS)
 	ParprocAggContext(fcinfo);
 	initStringInfo(&buf);
 	appendStringInfoSpaces(&buf, VARHDRSZ);
-	ParprocFractionsSerialize(&buf, &state->f);
-	QsketchEncodeTo(&buf, state);
+	ApproxPercentileEncodeTo(&buf, state);
 	SET_VARSIZE(buf.data, buf.len);
 	PG_RETURN_BYTEA_P(buf.data);
 }
@@ -386,18 +434,11 @@ parproc_qsketch_serialfn(PG_FUNCTION_ARGS)
 Datum
 parproc_qsketch_deserialfn(PG_FUNCTION_ARGS)
 {
-	StringInfoData buf;
-	ParprocFractions f = {0};
-	QsketchState *state;
+	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
 
 	ParprocAggContext(fcinfo);
-	ParprocReadBytea(&buf, PG_GETARG_BYTEA_PP(0));
-	ParprocFractionsDeserialize(&buf, &f);
-	state = QsketchLoadBytes(CurrentMemoryContext,
-							 (const uint8 *) buf.data + buf.cursor,
-							 buf.len - buf.cursor, ERRCODE_DATA_CORRUPTED);
-	state->f = f;
-	PG_RETURN_POINTER(state);
+	PG_RETURN_POINTER(ApproxPercentileParse(VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes),
+											ERRCODE_DATA_CORRUPTED, CurrentMemoryContext, false));
 }
 
 /* The state of a final call, NULL when there were no values. */
@@ -505,7 +546,8 @@ parproc_qsketch_merge(PG_FUNCTION_ARGS)
  * parproc.qsketch as the transition type of qsketch_agg and merge_agg
  * (0.2): the state is a QsketchState in an expanded object
  * (src/agg/state.c), flushed and encoded when flattened, as serialfn does.
- * approx_percentile keeps an internal state: it carries its fractions too.
+ * approx_percentile's state carries its fractions too: a parproc.agg_state
+ * (below).
  */
 static void *
 QsketchExpand(bytea *flat, MemoryContext context)
@@ -520,7 +562,7 @@ QsketchFlatten(void *state)
 	return QsketchEncode((QsketchState *) state);
 }
 
-static const ParprocStateKind QsketchKind = {QsketchExpand, QsketchFlatten};
+static const ParprocStateKind QsketchKind = {QsketchExpand, QsketchFlatten, NULL, NULL};
 
 /* Transition of qsketch_agg(x [, accuracy]); NULLs skipped. */
 Datum
@@ -587,4 +629,153 @@ parproc_qsketch_final(PG_FUNCTION_ARGS)
 	if (pp_qs_count(&state->s) == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_BYTEA_P(QsketchEncode(state));
+}
+
+/*
+ * approx_percentile's state as a parproc.agg_state (0.2): the fraction(s)
+ * and the sketch, encoded as serialfn does.
+ */
+static void
+ApproxPercentileCheck(const char *payload, Size len, int sqlstate)
+{
+	QsketchFree(ApproxPercentileParse(payload, len, sqlstate, CurrentMemoryContext, true));
+}
+
+static void *
+ApproxPercentileExpand(bytea *flat, MemoryContext context)
+{
+	Size		len;
+	const char *payload = ParprocAggStatePayload(flat, &ParprocApproxPercentileKind, &len);
+
+	return ApproxPercentileParse(payload, len, ERRCODE_DATA_CORRUPTED, context, true);
+}
+
+static bytea *
+ApproxPercentileFlatten(void *arg)
+{
+	StringInfoData buf;
+
+	ParprocAggStateStart(&buf, &ParprocApproxPercentileKind, 0);
+	ApproxPercentileEncodeTo(&buf, (QsketchState *) arg);
+	return ParprocAggStateEnd(&buf);
+}
+
+const ParprocStateKind ParprocApproxPercentileKind = {
+	ApproxPercentileExpand, ApproxPercentileFlatten, "apx1", ApproxPercentileCheck
+};
+
+/* Transition of approx_percentile (0.2): the state object. */
+static Datum
+ApproxPercentileAccum(FunctionCallInfo fcinfo, bool multi)
+{
+	ParprocState *s = ParprocStateForUpdate(fcinfo, 0, &ParprocApproxPercentileKind);
+
+	if (s == NULL)
+	{
+		s = ParprocStateNew(fcinfo, &ParprocApproxPercentileKind);
+		s->state = QsketchNew(s->hdr.eoh_context, QS_DEFAULT_ACCURACY, 0);
+	}
+	ApproxPercentileRow(fcinfo, (QsketchState *) s->state, multi);
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+Datum
+parproc_approx_percentile_accum(PG_FUNCTION_ARGS)
+{
+	return ApproxPercentileAccum(fcinfo, false);
+}
+
+Datum
+parproc_approx_percentile_multi_accum(PG_FUNCTION_ARGS)
+{
+	return ApproxPercentileAccum(fcinfo, true);
+}
+
+/* The state of an argument: the object, or decoded from a value. */
+static QsketchState *
+ApproxPercentileStateArg(FunctionCallInfo fcinfo, int argno, bool *loaded)
+{
+	QsketchState *state = ParprocStateOf(PG_GETARG_DATUM(argno), &ParprocApproxPercentileKind);
+
+	*loaded = state == NULL;
+	if (state == NULL)
+		state = ApproxPercentileExpand(PG_GETARG_BYTEA_PP(argno), CurrentMemoryContext);
+	return state;
+}
+
+/* Combine of approx_percentile: merge the sketches, check the fractions. */
+Datum
+parproc_approx_percentile_union(PG_FUNCTION_ARGS)
+{
+	ParprocState *s;
+	QsketchState *state;
+	QsketchState *other;
+	bool		loaded;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	other = ApproxPercentileStateArg(fcinfo, 1, &loaded);
+	s = ParprocStateForUpdate(fcinfo, 0, &ParprocApproxPercentileKind);
+	if (s == NULL)
+	{
+		s = ParprocStateNew(fcinfo, &ParprocApproxPercentileKind);
+		s->state = QsketchNew(s->hdr.eoh_context, other->s.accuracy, other->s.ncentroids);
+	}
+	state = (QsketchState *) s->state;
+	ParprocFractionsCombine(state->context, &state->f, &other->f);
+	QsketchMerge(state, other);
+	if (loaded)
+		QsketchFree(other);
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+/*
+ * The flushed state of a final call, or NULL when there were no values; a
+ * state of the other form (one fraction or an array) is an error.
+ */
+static QsketchState *
+ApproxPercentileFinalArg(FunctionCallInfo fcinfo, bool multi)
+{
+	QsketchState *state;
+	bool		loaded;
+
+	if (PG_ARGISNULL(0))
+		return NULL;
+	state = ApproxPercentileStateArg(fcinfo, 0, &loaded);
+	if (pp_qs_count(&state->s) == 0)
+		return NULL;
+	if (state->f.multi != multi)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("percentile state holds %s, not %s",
+						state->f.multi ? "an array of fractions" : "one fraction",
+						multi ? "an array" : "one fraction")));
+	QsketchFlush(state);
+	return state;
+}
+
+/* Final of approx_percentile(x, fraction) (0.2). */
+Datum
+parproc_approx_percentile_final(PG_FUNCTION_ARGS)
+{
+	QsketchState *state = ApproxPercentileFinalArg(fcinfo, false);
+
+	if (state == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(pp_qs_quantile(&state->s, state->f.fraction));
+}
+
+/* Final of approx_percentile(x, fractions[]) (0.2). */
+Datum
+parproc_approx_percentile_multi_final(PG_FUNCTION_ARGS)
+{
+	QsketchState *state = ApproxPercentileFinalArg(fcinfo, true);
+
+	if (state == NULL)
+		PG_RETURN_NULL();
+	return ParprocFractionsResult(state->f.fractions, QsketchQuantiles, &state->s);
 }

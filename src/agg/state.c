@@ -15,10 +15,18 @@
  * the aggregate's own encoder, and a flat value that arrives is decoded
  * back into a state.  The flattened bytes are kept until the state next
  * changes.
+ *
+ * The aggregates whose state is not a value users keep (exact
+ * percentiles, approx_percentile with its fractions, histogram, the vector
+ * aggregates) share one such type, parproc.agg_state: its bytes are a
+ * 4-byte magic naming the kind, then the kind's encoding; its text form is
+ * their base64, which is how Citus moves them.
  */
 #include "postgres.h"
 
+#include "common/base64.h"
 #include "fmgr.h"
+#include "libpq/pqformat.h"
 #include "nodes/execnodes.h"
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
@@ -107,4 +115,186 @@ ParprocStateCopyArg(FunctionCallInfo fcinfo, int argno, const ParprocStateKind *
 	s->state = kind->expand((bytea *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno)),
 							s->hdr.eoh_context);
 	return s;
+}
+
+/*
+ * parproc.agg_state --------------------------------------------------------
+ */
+
+PG_FUNCTION_INFO_V1(parproc_agg_state_in);
+PG_FUNCTION_INFO_V1(parproc_agg_state_out);
+PG_FUNCTION_INFO_V1(parproc_agg_state_recv);
+PG_FUNCTION_INFO_V1(parproc_agg_state_send);
+
+#define MAGIC_LEN 4
+
+static const ParprocStateKind *const AggStateKinds[] = {
+	&ParprocPercentileKind,
+	&ParprocApproxPercentileKind,
+	&ParprocHistogramKind,
+	&ParprocVecKind
+};
+
+/*
+ * Begin the encoding of a state of kind in buf, with room for payload
+ * bytes after the magic.
+ */
+void
+ParprocAggStateStart(StringInfo buf, const ParprocStateKind *kind, Size payload)
+{
+	if (payload > MaxAllocSize - VARHDRSZ - MAGIC_LEN - 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("parproc aggregate state of %zu bytes is too large to encode", payload),
+				 errdetail("An encoded state holds at most 1 GB.")));
+	initStringInfo(buf);
+	enlargeStringInfo(buf, VARHDRSZ + MAGIC_LEN + payload);
+	appendStringInfoSpaces(buf, VARHDRSZ);
+	appendBinaryStringInfo(buf, kind->magic, MAGIC_LEN);
+}
+
+/* The value ParprocAggStateStart began. */
+bytea *
+ParprocAggStateEnd(StringInfo buf)
+{
+	SET_VARSIZE(buf->data, buf->len);
+	return (bytea *) buf->data;
+}
+
+/*
+ * The bytes after the magic of an encoded state of kind, and their number;
+ * a state of another kind is an error (its functions called on the state
+ * of another aggregate).
+ */
+const char *
+ParprocAggStatePayload(bytea *flat, const ParprocStateKind *kind, Size *len)
+{
+	Size		size = VARSIZE_ANY_EXHDR(flat);
+
+	if (size < MAGIC_LEN || memcmp(VARDATA_ANY(flat), kind->magic, MAGIC_LEN) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("parproc.agg_state value is not the state of this aggregate")));
+	*len = size - MAGIC_LEN;
+	return VARDATA_ANY(flat) + MAGIC_LEN;
+}
+
+/*
+ * Check the bytes of an agg_state from outside: a known magic, and a
+ * payload its kind accepts.
+ */
+static void
+AggStateCheck(bytea *flat, int sqlstate)
+{
+	Size		size = VARSIZE_ANY_EXHDR(flat);
+	int			i;
+
+	for (i = 0; i < lengthof(AggStateKinds); i++)
+	{
+		const ParprocStateKind *kind = AggStateKinds[i];
+
+		if (size >= MAGIC_LEN && memcmp(VARDATA_ANY(flat), kind->magic, MAGIC_LEN) == 0)
+		{
+			kind->check(VARDATA_ANY(flat) + MAGIC_LEN, size - MAGIC_LEN, sqlstate);
+			return;
+		}
+	}
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("invalid parproc.agg_state value"),
+			 errdetail("The value does not start with the mark of a parproc aggregate state.")));
+}
+
+/* Text input: the base64 of the bytes. */
+Datum
+parproc_agg_state_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	int			len = strlen(str);
+	int			room = pg_b64_dec_len(len);
+	bytea	   *result = palloc(VARHDRSZ + room);
+	int			n;
+
+	n = pg_b64_decode(str, len, (void *) VARDATA(result), room);
+	if (n < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type parproc.agg_state"),
+				 errdetail("Values of type parproc.agg_state are written in base64.")));
+	SET_VARSIZE(result, VARHDRSZ + n);
+	AggStateCheck(result, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	PG_RETURN_BYTEA_P(result);
+}
+
+/*
+ * The bytes of an agg_state argument: of a state object, its encoding
+ * (kept with the object, not copied again).
+ */
+static bytea *
+AggStateBytes(FunctionCallInfo fcinfo)
+{
+	Datum		d = PG_GETARG_DATUM(0);
+
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		ExpandedObjectHeader *eoh = DatumGetEOHP(d);
+
+		if (eoh->eoh_methods == &ParprocStateMethods)
+		{
+			StateFlatSize(eoh);
+			return ((ParprocState *) eoh)->flat;
+		}
+	}
+	return PG_DETOAST_DATUM_PACKED(d);
+}
+
+/* Text output: the base64 of the bytes. */
+Datum
+parproc_agg_state_out(PG_FUNCTION_ARGS)
+{
+	bytea	   *bytes = AggStateBytes(fcinfo);
+	Size		len = VARSIZE_ANY_EXHDR(bytes);
+	Size		room = (len + 2) / 3 * 4 + 1;
+	char	   *result;
+	int			n;
+
+	if (room > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("parproc aggregate state of %zu bytes is too large for its text form", len),
+				 errdetail("The text form of a state holds at most %zu bytes.",
+						   (Size) (MaxAllocSize - 1) / 4 * 3),
+				 errhint("On Citus, spread the table over more shards.")));
+	result = palloc(room);
+	n = pg_b64_encode((const void *) VARDATA_ANY(bytes), (int) len, result, (int) room);
+	if (n < 0)
+		elog(ERROR, "could not encode parproc.agg_state value");
+	result[n] = '\0';
+	PG_RETURN_CSTRING(result);
+}
+
+/* Binary input: the bytes. */
+Datum
+parproc_agg_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			len = buf->len - buf->cursor;
+	bytea	   *result = palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(result, VARHDRSZ + len);
+	pq_copymsgbytes(buf, VARDATA(result), len);
+	AggStateCheck(result, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	PG_RETURN_BYTEA_P(result);
+}
+
+/* Binary output: the bytes. */
+Datum
+parproc_agg_state_send(PG_FUNCTION_ARGS)
+{
+	bytea	   *bytes = AggStateBytes(fcinfo);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes));
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }

@@ -10,6 +10,12 @@
  * (0 when the side has a free counter, as it then counted every item) as
  * both count and error, and the k largest counts are kept.  The guarantee
  * of one summary carries over.
+ *
+ * Since 0.2, topk_agg over smallint, integer, bigint, text and uuid and
+ * merge_agg(topk) keep the summary being built as their parproc.topk state,
+ * an expanded object (src/agg/state.c), which Citus distributes; the
+ * polymorphic topk_agg(anyelement, integer) keeps its internal state (Citus
+ * would push it down and then refuse to run it).
  */
 #include "postgres.h"
 
@@ -38,6 +44,9 @@ PG_FUNCTION_INFO_V1(parproc_topk_deserialfn);
 PG_FUNCTION_INFO_V1(parproc_topk_finalfn);
 PG_FUNCTION_INFO_V1(parproc_topk_items);
 PG_FUNCTION_INFO_V1(parproc_topk_merge);
+PG_FUNCTION_INFO_V1(parproc_topk_accum);
+PG_FUNCTION_INFO_V1(parproc_topk_union);
+PG_FUNCTION_INFO_V1(parproc_topk_final);
 
 typedef struct TopkState
 {
@@ -93,9 +102,12 @@ TopkCopyKey(TopkState *state, const uint8 *key, uint32 len)
 	return copy;
 }
 
-/* Load a stored summary; keys point into value, which must outlive it. */
+/*
+ * Load a stored summary into context; its keys point into value, which
+ * must outlive it, unless own_keys, when they are copied.
+ */
 static TopkState *
-TopkLoad(const bytea *value, int errcode_invalid)
+TopkLoadInto(MemoryContext context, const bytea *value, int errcode_invalid, bool own_keys)
 {
 	const uint8 *bytes = (const uint8 *) VARDATA_ANY(value);
 	size_t		len = VARSIZE_ANY_EXHDR(value);
@@ -108,7 +120,7 @@ TopkLoad(const bytea *value, int errcode_invalid)
 				(errcode(errcode_invalid),
 				 errmsg("invalid topk value"),
 				 errdetail("The version or k is out of range.")));
-	state = TopkNewState(CurrentMemoryContext, k);
+	state = TopkNewState(context, k);
 	state->borrowed = true;
 	if (!pp_topk_load(&state->t, bytes, len, TopkHash))
 		ereport(ERROR,
@@ -123,7 +135,21 @@ TopkLoad(const bytea *value, int errcode_invalid)
 					(errcode(errcode_invalid),
 					 errmsg("invalid topk value"),
 					 errdetail("An item is not valid text in the server encoding.")));
+	if (own_keys)
+	{
+		for (i = 0; i < state->t.n; i++)
+			state->t.entries[i].key = TopkCopyKey(state, state->t.entries[i].key,
+												  state->t.entries[i].keylen);
+		state->borrowed = false;
+	}
 	return state;
+}
+
+/* Load a stored summary; keys point into value, which must outlive it. */
+static TopkState *
+TopkLoad(const bytea *value, int errcode_invalid)
+{
+	return TopkLoadInto(CurrentMemoryContext, value, errcode_invalid, false);
 }
 
 /* Encode a summary as a varlena. */
@@ -261,7 +287,7 @@ TopkOutputFunction(FunctionCallInfo fcinfo)
 		Oid			func;
 		bool		varlena;
 
-		getTypeOutputInfo(get_fn_expr_argtype(fcinfo->flinfo, 1), &func, &varlena);
+		getTypeOutputInfo(ParprocValueArgType(fcinfo, 1), &func, &varlena);
 		out = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FmgrInfo));
 		fmgr_info_cxt(func, out, fcinfo->flinfo->fn_mcxt);
 		fcinfo->flinfo->fn_extra = out;
@@ -269,37 +295,37 @@ TopkOutputFunction(FunctionCallInfo fcinfo)
 	return out;
 }
 
-/* Transition of topk_agg(x, k): count x by its text form; NULLs skipped. */
-Datum
-parproc_topk_transfn(PG_FUNCTION_ARGS)
+/* The k argument, checked: the same on every row of a state. */
+static uint32
+TopkArgK(FunctionCallInfo fcinfo, const TopkState *state)
 {
-	TopkState  *state = PG_ARGISNULL(0) ? NULL : (TopkState *) PG_GETARG_POINTER(0);
 	int32		k;
-	char	   *key;
-	uint32		len,
-				idx;
-	const uint8 *old_key = NULL;
-	PpTopkAdded added;
 
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("topk k cannot be null")));
 	k = PG_GETARG_INT32(2);
-	if (state == NULL)
-	{
-		if (k < 1 || k > PP_TOPK_MAX_K)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("topk k must be between 1 and %d, not %d", PP_TOPK_MAX_K, k)));
-		state = TopkNewState(ParprocAggContext(fcinfo), (uint32) k);
-	}
-	else if ((uint32) k != state->t.k)
+	if (state == NULL && (k < 1 || k > PP_TOPK_MAX_K))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("topk k must be between 1 and %d, not %d", PP_TOPK_MAX_K, k)));
+	if (state != NULL && (uint32) k != state->t.k)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("topk k must be the same for all rows of a group")));
-	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(state);
+	return (uint32) k;
+}
+
+/* Count the value argument (not NULL) by its text form. */
+static void
+TopkRow(FunctionCallInfo fcinfo, TopkState *state)
+{
+	char	   *key;
+	uint32		len,
+				idx;
+	const uint8 *old_key = NULL;
+	PpTopkAdded added;
 
 	key = OutputFunctionCall(TopkOutputFunction(fcinfo), PG_GETARG_DATUM(1));
 	len = (uint32) strlen(key);
@@ -310,6 +336,19 @@ parproc_topk_transfn(PG_FUNCTION_ARGS)
 	if (added == PP_TOPK_REPLACED)
 		pfree((void *) old_key);
 	pfree(key);
+}
+
+/* Transition of topk_agg(x, k): count x by its text form; NULLs skipped. */
+Datum
+parproc_topk_transfn(PG_FUNCTION_ARGS)
+{
+	TopkState  *state = PG_ARGISNULL(0) ? NULL : (TopkState *) PG_GETARG_POINTER(0);
+	uint32		k = TopkArgK(fcinfo, state);
+
+	if (state == NULL)
+		state = TopkNewState(ParprocAggContext(fcinfo), k);
+	if (!PG_ARGISNULL(1))
+		TopkRow(fcinfo, state);
 	PG_RETURN_POINTER(state);
 }
 
@@ -422,4 +461,84 @@ parproc_topk_merge(PG_FUNCTION_ARGS)
 	TopkState  *b = TopkLoad(PG_GETARG_BYTEA_PP(1), ERRCODE_DATA_CORRUPTED);
 
 	PG_RETURN_BYTEA_P(TopkEncode(TopkMerge(CurrentMemoryContext, a, b)));
+}
+
+/*
+ * parproc.topk as the transition type (0.2) ---------------------------------
+ */
+static void *
+TopkExpand(bytea *flat, MemoryContext context)
+{
+	return TopkLoadInto(context, flat, ERRCODE_DATA_CORRUPTED, true);
+}
+
+static bytea *
+TopkFlatten(void *state)
+{
+	return TopkEncode((TopkState *) state);
+}
+
+static const ParprocStateKind TopkKind = {TopkExpand, TopkFlatten, NULL, NULL};
+
+/* Transition of topk_agg(x, k) over a concrete type; NULLs skipped. */
+Datum
+parproc_topk_accum(PG_FUNCTION_ARGS)
+{
+	ParprocState *s = ParprocStateForUpdate(fcinfo, 0, &TopkKind);
+	uint32		k = TopkArgK(fcinfo, s == NULL ? NULL : (TopkState *) s->state);
+
+	if (s == NULL)
+	{
+		s = ParprocStateNew(fcinfo, &TopkKind);
+		s->state = TopkNewState(s->hdr.eoh_context, k);
+	}
+	if (!PG_ARGISNULL(1))
+		TopkRow(fcinfo, (TopkState *) s->state);
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+/*
+ * Merge of two summaries, either a state or a stored value: the transition
+ * of merge_agg(topk) and the combine function of both aggregates.
+ */
+Datum
+parproc_topk_union(PG_FUNCTION_ARGS)
+{
+	ParprocState *s;
+	TopkState  *other;
+	TopkState  *merged;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	other = ParprocStateOf(PG_GETARG_DATUM(1), &TopkKind);
+	if (other == NULL)
+		other = TopkLoad(PG_GETARG_BYTEA_PP(1), ERRCODE_DATA_CORRUPTED);
+	s = ParprocStateForUpdate(fcinfo, 0, &TopkKind);
+	if (s == NULL)
+	{
+		s = ParprocStateNew(fcinfo, &TopkKind);
+		s->state = TopkNewState(s->hdr.eoh_context, other->t.k);
+	}
+	merged = TopkMerge(s->hdr.eoh_context, (TopkState *) s->state, other);
+	TopkFreeState((TopkState *) s->state);
+	s->state = merged;
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+/* Final of topk_agg and merge_agg: the summary; NULL when no rows. */
+Datum
+parproc_topk_final(PG_FUNCTION_ARGS)
+{
+	TopkState  *state;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	state = ParprocStateOf(PG_GETARG_DATUM(0), &TopkKind);
+	if (state == NULL)
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	PG_RETURN_BYTEA_P(TopkEncode(state));
 }

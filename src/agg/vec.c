@@ -7,6 +7,10 @@
  * and NULL elements are skipped position by position (a position with no
  * value gives a NULL element).  Rows without NULL elements go through the
  * vectorised kernels in src/kernels/vec.c straight from the array's data.
+ *
+ * Since 0.2 the state is a parproc.agg_state (src/agg/state.c), encoded
+ * (little-endian) only where a value must exist, as for Citus; the 0.1
+ * functions, on an internal state, remain for the 0.1 install script.
  */
 #include "postgres.h"
 
@@ -16,6 +20,7 @@
 #include "utils/float.h"
 
 #include "agg/agg.h"
+#include "kernels/bytes.h"
 #include "kernels/vec.h"
 #include "parproc.h"
 
@@ -27,6 +32,12 @@ PG_FUNCTION_INFO_V1(parproc_vec_serialfn);
 PG_FUNCTION_INFO_V1(parproc_vec_deserialfn);
 PG_FUNCTION_INFO_V1(parproc_vec_finalfn);
 PG_FUNCTION_INFO_V1(parproc_vec_avg_finalfn);
+PG_FUNCTION_INFO_V1(parproc_vec_sum_accum);
+PG_FUNCTION_INFO_V1(parproc_vec_min_accum);
+PG_FUNCTION_INFO_V1(parproc_vec_max_accum);
+PG_FUNCTION_INFO_V1(parproc_vec_union);
+PG_FUNCTION_INFO_V1(parproc_vec_final);
+PG_FUNCTION_INFO_V1(parproc_vec_avg_final);
 
 typedef enum VecKind
 {
@@ -115,29 +126,25 @@ VecAllSet(VecState *state)
 	return true;
 }
 
-/* Shared transition: fold one array into the state. */
-static Datum
-VecTransition(FunctionCallInfo fcinfo, VecKind kind)
+/*
+ * Fold the array argument (not NULL) into the state, made on the first row
+ * in context.
+ */
+static VecState *
+VecRow(FunctionCallInfo fcinfo, VecState *state, VecKind kind, MemoryContext context)
 {
-	VecState   *state = PG_ARGISNULL(0) ? NULL : (VecState *) PG_GETARG_POINTER(0);
 	ArrayType  *array;
 	int32		len;
 	const double *x;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (state == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(state);
-	}
 	array = PG_GETARG_ARRAYTYPE_P(1);
 	len = VecLength(array);
 	if (state == NULL)
-		state = VecNewState(ParprocAggContext(fcinfo), kind, len);
+		state = VecNewState(context, kind, len);
 	else if (len != state->len)
 		VecLengthMismatch(state->len, len);
 	if (len == 0)
-		PG_RETURN_POINTER(state);
+		return state;
 
 	x = (const double *) ARR_DATA_PTR(array);
 	if (!ARR_HASNULL(array) && (kind == VEC_SUM || state->all_set))
@@ -165,7 +172,23 @@ VecTransition(FunctionCallInfo fcinfo, VecKind kind)
 		if (kind != VEC_SUM && !state->all_set)
 			state->all_set = VecAllSet(state);
 	}
-	PG_RETURN_POINTER(state);
+	return state;
+}
+
+/* Shared transition of the 0.1 aggregates. */
+static Datum
+VecTransition(FunctionCallInfo fcinfo, VecKind kind)
+{
+	VecState   *state = PG_ARGISNULL(0) ? NULL : (VecState *) PG_GETARG_POINTER(0);
+
+	if (PG_ARGISNULL(1))
+	{
+		if (state == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(state);
+	}
+	PG_RETURN_POINTER(VecRow(fcinfo, state, kind,
+							 state == NULL ? ParprocAggContext(fcinfo) : NULL));
 }
 
 /* Transition of vec_sum and vec_avg. */
@@ -189,50 +212,63 @@ parproc_vec_max_transfn(PG_FUNCTION_ARGS)
 	return VecTransition(fcinfo, VEC_MAX);
 }
 
+/* Fold src into dst, or make dst (NULL) a copy in context. */
+static VecState *
+VecMerge(VecState *dst, const VecState *src, MemoryContext context)
+{
+	int32		i;
+
+	if (dst == NULL)
+		dst = VecNewState(context, src->kind, src->len);
+	else if (dst->kind != src->kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("cannot combine the states of different vector aggregates")));
+	else if (dst->len != src->len)
+		VecLengthMismatch(dst->len, src->len);
+
+	if (src->kind == VEC_SUM)
+	{
+		pp_vec_add_plain(dst->acc, src->acc, dst->len);
+		pp_vec_add_plain(dst->nonfinite, src->nonfinite, dst->len);
+	}
+	else
+	{
+		for (i = 0; i < dst->len; i++)
+		{
+			if (src->counts[i] == 0)
+				continue;
+			if (dst->counts[i] == 0)
+				dst->acc[i] = src->acc[i];
+			else if (src->kind == VEC_MIN)
+				dst->acc[i] = pp_min2(dst->acc[i], src->acc[i]);
+			else
+				dst->acc[i] = pp_max2(dst->acc[i], src->acc[i]);
+		}
+	}
+	pp_vec_count_add(dst->counts, src->counts, dst->len);
+	if (dst->kind != VEC_SUM)
+		dst->all_set = VecAllSet(dst);
+	return dst;
+}
+
 /* Combine: fold the second partial state into the first. */
 Datum
 parproc_vec_combinefn(PG_FUNCTION_ARGS)
 {
 	VecState   *state1 = PG_ARGISNULL(0) ? NULL : (VecState *) PG_GETARG_POINTER(0);
 	VecState   *state2 = PG_ARGISNULL(1) ? NULL : (VecState *) PG_GETARG_POINTER(1);
-	int32		i;
+	MemoryContext aggcontext;
 
 	/* only ever called as an aggregate's combine function */
-	(void) ParprocAggContext(fcinfo);
+	aggcontext = ParprocAggContext(fcinfo);
 	if (state2 == NULL)
 	{
 		if (state1 == NULL)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(state1);
 	}
-	if (state1 == NULL)
-		state1 = VecNewState(ParprocAggContext(fcinfo), state2->kind, state2->len);
-	else if (state1->len != state2->len)
-		VecLengthMismatch(state1->len, state2->len);
-
-	if (state2->kind == VEC_SUM)
-	{
-		pp_vec_add_plain(state1->acc, state2->acc, state1->len);
-		pp_vec_add_plain(state1->nonfinite, state2->nonfinite, state1->len);
-	}
-	else
-	{
-		for (i = 0; i < state1->len; i++)
-		{
-			if (state2->counts[i] == 0)
-				continue;
-			if (state1->counts[i] == 0)
-				state1->acc[i] = state2->acc[i];
-			else if (state2->kind == VEC_MIN)
-				state1->acc[i] = pp_min2(state1->acc[i], state2->acc[i]);
-			else
-				state1->acc[i] = pp_max2(state1->acc[i], state2->acc[i]);
-		}
-	}
-	pp_vec_count_add(state1->counts, state2->counts, state1->len);
-	if (state1->kind != VEC_SUM)
-		state1->all_set = VecAllSet(state1);
-	PG_RETURN_POINTER(state1);
+	PG_RETURN_POINTER(VecMerge(state1, state2, aggcontext));
 }
 
 /* Bytes of a serialized state's arrays. */
@@ -352,4 +388,199 @@ parproc_vec_avg_finalfn(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(VecResult((VecState *) PG_GETARG_POINTER(0), true));
+}
+
+/*
+ * 0.2: the state as a parproc.agg_state ---------------------------------
+ *
+ * Encoded: kind and length (little-endian int32), then the counts, the
+ * accumulators and, for sums, the non-finite markers (little-endian 8-byte
+ * words).
+ */
+
+/* Most elements of a vector state that fit one encoded value. */
+#define VEC_MAX_LEN ((int32) ((MaxAllocSize - 64) / (3 * sizeof(int64))))
+
+/* Decode an encoded state into context; SQLSTATE sqlstate if it does not. */
+static VecState *
+VecParse(const char *payload, Size len, int sqlstate, MemoryContext context)
+{
+	const uint8 *p = (const uint8 *) payload;
+	int32		kind,
+				n,
+				i;
+	VecState   *state;
+
+	if (len < 2 * sizeof(int32))
+		goto invalid;
+	kind = (int32) pp_get_le32(p);
+	n = (int32) pp_get_le32(p + 4);
+	if (kind < VEC_SUM || kind > VEC_MAX || n < 0 || n > VEC_MAX_LEN ||
+		len != 2 * sizeof(int32) + VecArraysSize(kind, n))
+		goto invalid;
+	p += 2 * sizeof(int32);
+	state = VecNewState(context, (VecKind) kind, n);
+	pp_copy_le64(state->counts, p, n);
+	p += n * sizeof(int64);
+	pp_copy_le64(state->acc, p, n);
+	p += n * sizeof(double);
+	if (kind == VEC_SUM)
+		pp_copy_le64(state->nonfinite, p, n);
+	for (i = 0; i < n; i++)
+		if (state->counts[i] < 0)
+			goto invalid;
+	if (kind != VEC_SUM)
+		state->all_set = VecAllSet(state);
+	return state;
+
+invalid:
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("invalid parproc vector state")));
+	return NULL;				/* keep compiler quiet */
+}
+
+static void
+VecCheck(const char *payload, Size len, int sqlstate)
+{
+	(void) VecParse(payload, len, sqlstate, CurrentMemoryContext);
+}
+
+static void *
+VecExpand(bytea *flat, MemoryContext context)
+{
+	Size		len;
+	const char *payload = ParprocAggStatePayload(flat, &ParprocVecKind, &len);
+
+	return VecParse(payload, len, ERRCODE_DATA_CORRUPTED, context);
+}
+
+static bytea *
+VecFlatten(void *arg)
+{
+	VecState   *state = (VecState *) arg;
+	Size		size = VecArraysSize(state->kind, state->len);
+	StringInfoData buf;
+	uint8	   *p;
+
+	ParprocAggStateStart(&buf, &ParprocVecKind, 2 * sizeof(int32) + size);
+	p = (uint8 *) buf.data + buf.len;
+	pp_put_le32(p, (uint32) state->kind);
+	pp_put_le32(p + 4, (uint32) state->len);
+	p += 2 * sizeof(int32);
+	pp_copy_le64(p, state->counts, state->len);
+	p += state->len * sizeof(int64);
+	pp_copy_le64(p, state->acc, state->len);
+	p += state->len * sizeof(double);
+	if (state->kind == VEC_SUM)
+		pp_copy_le64(p, state->nonfinite, state->len);
+	buf.len += 2 * sizeof(int32) + size;
+	return ParprocAggStateEnd(&buf);
+}
+
+const ParprocStateKind ParprocVecKind = {
+	VecExpand, VecFlatten, "vec1", VecCheck
+};
+
+/* Transition of the 0.2 aggregates: the state object, made on the first array. */
+static Datum
+VecAccum(FunctionCallInfo fcinfo, VecKind kind)
+{
+	ParprocState *s = ParprocStateForUpdate(fcinfo, 0, &ParprocVecKind);
+
+	if (PG_ARGISNULL(1))
+	{
+		if (s == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(ParprocStateDatum(s));
+	}
+	if (s == NULL)
+	{
+		s = ParprocStateNew(fcinfo, &ParprocVecKind);
+		s->state = VecRow(fcinfo, NULL, kind, s->hdr.eoh_context);
+	}
+	else
+	{
+		if (((VecState *) s->state)->kind != kind)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("cannot combine the states of different vector aggregates")));
+		VecRow(fcinfo, (VecState *) s->state, kind, NULL);
+	}
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+/* Transition of vec_sum and vec_avg. */
+Datum
+parproc_vec_sum_accum(PG_FUNCTION_ARGS)
+{
+	return VecAccum(fcinfo, VEC_SUM);
+}
+
+/* Transition of vec_min. */
+Datum
+parproc_vec_min_accum(PG_FUNCTION_ARGS)
+{
+	return VecAccum(fcinfo, VEC_MIN);
+}
+
+/* Transition of vec_max. */
+Datum
+parproc_vec_max_accum(PG_FUNCTION_ARGS)
+{
+	return VecAccum(fcinfo, VEC_MAX);
+}
+
+/* The state of an argument: the object, or decoded from a value. */
+static VecState *
+VecStateArg(FunctionCallInfo fcinfo, int argno)
+{
+	VecState   *state = ParprocStateOf(PG_GETARG_DATUM(argno), &ParprocVecKind);
+
+	if (state == NULL)
+		state = VecExpand(PG_GETARG_BYTEA_PP(argno), CurrentMemoryContext);
+	return state;
+}
+
+/* Combine: fold the second state into the first. */
+Datum
+parproc_vec_union(PG_FUNCTION_ARGS)
+{
+	ParprocState *s;
+	VecState   *other;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	other = VecStateArg(fcinfo, 1);
+	s = ParprocStateForUpdate(fcinfo, 0, &ParprocVecKind);
+	if (s == NULL)
+	{
+		s = ParprocStateNew(fcinfo, &ParprocVecKind);
+		s->state = VecMerge(NULL, other, s->hdr.eoh_context);
+	}
+	else
+		VecMerge((VecState *) s->state, other, NULL);
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+/* Final of vec_sum, vec_min and vec_max. */
+Datum
+parproc_vec_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(VecResult(VecStateArg(fcinfo, 0), false));
+}
+
+/* Final of vec_avg. */
+Datum
+parproc_vec_avg_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(VecResult(VecStateArg(fcinfo, 0), true));
 }

@@ -7,6 +7,7 @@
 #define PARPROC_KERNELS_BYTES_H
 
 #include <stdint.h>
+#include <string.h>
 
 /* Read a little-endian uint32. */
 static inline uint32_t
@@ -39,6 +40,30 @@ pp_put_le64(uint8_t *p, uint64_t v)
 {
 	pp_put_le32(p, (uint32_t) v);
 	pp_put_le32(p + 4, (uint32_t) (v >> 32));
+}
+
+/*
+ * Copy n 8-byte words between host order and little-endian (the same
+ * operation both ways): a plain copy on little-endian hosts.
+ */
+static inline void
+pp_copy_le64(void *dst, const void *src, size_t n)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(dst, src, n * 8);
+#else
+	uint8_t    *d = dst;
+	const uint8_t *s = src;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+	{
+		uint64_t	v;
+
+		memcpy(&v, s + 8 * i, 8);
+		pp_put_le64(d + 8 * i, v);
+	}
+#endif
 }
 
 #endif							/* PARPROC_KERNELS_BYTES_H */

@@ -59,9 +59,15 @@ FROM unnest(ARRAY[
 	'parproc.median(x)',
 	'parproc.percentile_cont(x, ARRAY[0, 0.25, 0.999, 1])',
 	'parproc.percentile_disc(x, ARRAY[0, 0.25, 0.999, 1])',
+	'parproc.percentile_cont(x, ARRAY[[0.5, NULL], [0.1, 0.9]])',
 	'parproc.histogram(x, -20, 80, 13)',
+	'parproc.histogram(x, 80, -20, 4)',
 	'parproc.vec_min(v)',
 	'parproc.vec_max(v)',
+	'parproc.vec_sum(v[1:2])',
+	'parproc.vec_avg(v[1:2])',
+	-- as many counters as values: exact counts
+	'parproc.topk_agg(z, 16)',
 	'parproc.approx_count_distinct(k)',
 	'parproc.hll_agg(k)',
 	'parproc.hll_agg(id, 12)',
@@ -80,6 +86,12 @@ FROM parproc.topk_items((SELECT parproc.topk_agg(z, 5) FROM dist))
 JOIN (SELECT z, count(*) AS n FROM loc GROUP BY z) t ON t.z = value;
 SELECT string_agg(value, ' ' ORDER BY count DESC) AS top5
 FROM parproc.topk_items((SELECT parproc.topk_agg(z, 5) FROM loc));
+-- merge_agg over stored summaries in a distributed table
+CREATE TABLE tk (g int, s parproc.topk);
+SELECT create_distributed_table('tk', 'g', shard_count => 4);
+INSERT INTO tk SELECT g, parproc.topk_agg(z, 16) FROM loc GROUP BY g;
+SELECT (SELECT parproc.merge_agg(s)::text FROM tk) = (SELECT parproc.topk_agg(z, 16)::text FROM loc)
+	AS topk_merge_agg_same;
 
 -- stats within the README's tolerance: counts, min and max equal, the
 -- rest to a relative 1e-12 (sums of floating-point numbers added in
@@ -122,8 +134,17 @@ SELECT create_distributed_table('few', 'id', shard_count => 8);
 INSERT INTO few VALUES (1, 1.5), (2, 'Infinity'), (3, -2);
 SELECT (parproc.stats(x)).n, (parproc.stats(x)).max, (parproc.stats(x)).var_samp FROM few;
 SELECT (parproc.stats(x)).n FROM few WHERE id > 100;
-INSERT INTO few VALUES (4, 'NaN');
+SELECT parproc.median(x), parproc.percentile_disc(x, ARRAY[0, 1]),
+	   parproc.histogram(x, -2, 2, 2), parproc.approx_percentile(x, 0.5) FROM few;
+SELECT parproc.median(x), parproc.histogram(x, -2, 2, 2), parproc.vec_sum(ARRAY[x])
+FROM few WHERE id > 100;
+INSERT INTO few VALUES (4, 'NaN'), (5, '-Infinity');
 SELECT (parproc.stats(x)).n, (parproc.stats(x)).max, (parproc.stats(x)).mean FROM few;
+SELECT parproc.percentile_disc(x, ARRAY[0, 0.5, 1]), parproc.percentile_cont(x, 0.1),
+	   parproc.vec_max(ARRAY[x, 1]), parproc.vec_sum(ARRAY[x, 1]) FROM few;
+-- core's, which Citus computes on the coordinator from every row
+SELECT percentile_disc(ARRAY[0, 0.5, 1]) WITHIN GROUP (ORDER BY x),
+	   percentile_cont(0.1) WITHIN GROUP (ORDER BY x) FROM few;
 
 -- where each aggregate runs: worker_partial_agg in the shard task is a
 -- partial aggregate on the shard; "SELECT x AS ... FROM dist_N" pulls
@@ -132,21 +153,34 @@ SELECT task_query('SELECT parproc.stats(x) FROM dist');
 SELECT task_query('SELECT g, parproc.stats(x) FROM dist GROUP BY g');
 SELECT task_query('SELECT id, parproc.stats(x) FROM dist GROUP BY id');
 SELECT task_query('SELECT parproc.median(x) FROM dist');
+SELECT task_query('SELECT g, parproc.percentile_cont(x, 0.37) FROM dist GROUP BY g');
+SELECT task_query('SELECT id, parproc.percentile_disc(x, ARRAY[0.1, 0.9]) FROM dist GROUP BY id');
 SELECT task_query('SELECT parproc.histogram(x, -20, 80, 13) FROM dist');
 SELECT task_query('SELECT parproc.vec_sum(v) FROM dist');
+SELECT task_query('SELECT g, parproc.vec_avg(v), parproc.vec_min(v), parproc.vec_max(v) FROM dist GROUP BY g');
 SELECT task_query('SELECT parproc.approx_count_distinct(k) FROM dist');
 SELECT task_query('SELECT g, parproc.hll_agg(id, 12) FROM dist GROUP BY g');
 SELECT task_query('SELECT parproc.merge_agg(s) FROM sk');
--- the polymorphic form (here float8) cannot be pushed down
-SELECT task_query('SELECT parproc.approx_count_distinct(x) FROM dist');
 SELECT task_query('SELECT parproc.topk_agg(z, 5) FROM dist');
+SELECT task_query('SELECT g, parproc.topk_agg(id, 3) FROM dist GROUP BY g');
+SELECT task_query('SELECT parproc.merge_agg(s) FROM tk');
+-- the polymorphic forms (here over float8) cannot be pushed down
+SELECT task_query('SELECT parproc.approx_count_distinct(x) FROM dist');
+SELECT task_query('SELECT parproc.topk_agg(x, 5) FROM dist');
 SELECT task_query('SELECT parproc.qsketch_agg(x) FROM dist');
 SELECT task_query('SELECT g, parproc.qsketch_agg(x, 50) FROM dist GROUP BY g');
 SELECT task_query('SELECT parproc.merge_agg(s) FROM qk');
 SELECT task_query('SELECT parproc.approx_percentile(x, 0.5) FROM dist');
+SELECT task_query('SELECT g, parproc.approx_percentile(x, ARRAY[0.5, 0.99]) FROM dist GROUP BY g');
 
 -- a malformed partial state is refused where the coordinator reads it
 SELECT coord_combine_agg('parproc.stats(double precision)'::regprocedure::oid, '\x00'::cstring, NULL::float8)
+FROM (VALUES (1)) v;
+SELECT coord_combine_agg('parproc.median(double precision)'::regprocedure::oid, 'cGN0MQ=='::cstring, NULL::float8)
+FROM (VALUES (1)) v;
+-- the state of another aggregate
+SELECT coord_combine_agg('parproc.median(double precision)'::regprocedure::oid,
+						 (SELECT parproc.histogram_accum(NULL, 1, 0, 1, 1)::text::cstring), NULL::float8)
 FROM (VALUES (1)) v;
 
 DROP SCHEMA citus_agg CASCADE;
