@@ -45,6 +45,14 @@ typedef struct ParprocStateKind
 	bytea	   *(*flatten) (void *state);
 	const char *magic;			/* parproc.agg_state kinds only */
 	void		(*check) (const char *payload, Size len, int sqlstate);
+
+	/*
+	 * Optional, for large states: the bytes of the encoding (with the varlena
+	 * header) and the encoding written straight where it goes, instead of
+	 * flatten's copy kept with the object.
+	 */
+	Size		(*flat_size) (void *state);
+	void		(*flatten_into) (void *state, bytea *dest, Size size);
 } ParprocStateKind;
 
 typedef struct ParprocState
@@ -59,7 +67,9 @@ extern ParprocState *ParprocStateNew(FunctionCallInfo fcinfo, const ParprocState
 extern void *ParprocStateOf(Datum d, const ParprocStateKind *kind);
 extern ParprocState *ParprocStateCopyArg(FunctionCallInfo fcinfo, int argno,
 										 const ParprocStateKind *kind);
+extern void ParprocStateWrongKind(void);
 extern PGDLLIMPORT const ExpandedObjectMethods ParprocStateMethods;
+extern bytea *ParprocStateFlat(ParprocState *s);
 extern void ParprocAggStateStart(StringInfo buf, const ParprocStateKind *kind, Size payload);
 extern bytea *ParprocAggStateEnd(StringInfo buf);
 extern const char *ParprocAggStatePayload(bytea *flat, const ParprocStateKind *kind,
@@ -74,8 +84,9 @@ extern PGDLLIMPORT const ParprocStateKind ParprocVecKind;
 /*
  * Argument argno as a state of kind that the caller may change: the
  * object itself when the aggregate passed its own (a read-write pointer,
- * in a transition or combine function), else a new object decoded from the
- * value, which is left as it was; a NULL argument gives NULL.  The
+ * in a transition or combine function; the state object of another kind
+ * is an error), else a new object decoded from the value, which is left as
+ * it was; a NULL argument gives NULL.  The
  * flattened bytes of the state are dropped: it is about to change.  Inline:
  * it runs for every row.
  */
@@ -92,8 +103,11 @@ ParprocStateForUpdate(FunctionCallInfo fcinfo, int argno, const ParprocStateKind
 	{
 		ParprocState *s = (ParprocState *) DatumGetEOHP(d);
 
-		if (likely(s->hdr.eoh_methods == &ParprocStateMethods && s->kind == kind))
+		if (likely(s->hdr.eoh_methods == &ParprocStateMethods))
 		{
+			/* (replacing it would delete the states of other groups) */
+			if (unlikely(s->kind != kind))
+				ParprocStateWrongKind();
 			if (unlikely(s->flat != NULL))
 			{
 				pfree(s->flat);

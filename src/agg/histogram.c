@@ -334,7 +334,7 @@ HistogramFlatten(void *arg)
 }
 
 const ParprocStateKind ParprocHistogramKind = {
-	HistogramExpand, HistogramFlatten, "hst1", HistogramCheck
+	HistogramExpand, HistogramFlatten, "hst1", HistogramCheck, NULL, NULL
 };
 
 /* Transition of histogram(x, lo, hi, buckets): the state object. */

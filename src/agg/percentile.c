@@ -475,29 +475,70 @@ PercentileExpand(bytea *flat, MemoryContext context)
 	return state;
 }
 
-static bytea *
-PercentileFlatten(void *arg)
+/* The encoding up to the values: magic, fraction(s), count. */
+static void
+PercentileHeader(StringInfo buf, PercentileState *state)
+{
+	uint8		word[8];
+
+	ParprocAggStateStart(buf, &ParprocPercentileKind, 64);
+	ParprocFractionsSerialize(buf, &state->f);
+	pp_put_le64(word, (uint64) state->n);
+	appendBinaryStringInfo(buf, (const char *) word, sizeof(word));
+}
+
+/*
+ * Bytes of the encoding.  It is written straight into its destination
+ * (PercentileFlattenInto): the values may be most of a gigabyte.
+ */
+static Size
+PercentileFlatSize(void *arg)
 {
 	PercentileState *state = (PercentileState *) arg;
 	StringInfoData buf;
-	uint8		word[8];
+	Size		size;
 
-	ParprocAggStateStart(&buf, &ParprocPercentileKind,
-						 64 + (Size) state->n * sizeof(double));
-	ParprocFractionsSerialize(&buf, &state->f);
-	pp_put_le64(word, (uint64) state->n);
-	appendBinaryStringInfo(&buf, (const char *) word, sizeof(word));
-	if (state->n > 0)
-	{
-		enlargeStringInfo(&buf, state->n * sizeof(double));
-		pp_copy_le64(buf.data + buf.len, state->values, state->n);
-		buf.len += state->n * sizeof(double);
-	}
-	return ParprocAggStateEnd(&buf);
+	PercentileHeader(&buf, state);
+	size = buf.len + (Size) state->n * sizeof(double);
+	pfree(buf.data);
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("exact percentile state of " INT64_FORMAT " values is too large to pass on", state->n),
+				 errdetail("A state passed between processes or nodes holds at most %zu values.",
+						   (Size) PERCENTILE_MAX_MESSAGE_VALUES),
+				 errhint("Run the query with more parallel workers, or with max_parallel_workers_per_gather = 0; on Citus, spread the table over more shards.")));
+	return size;
+}
+
+static void
+PercentileFlattenInto(void *arg, bytea *dest, Size size)
+{
+	PercentileState *state = (PercentileState *) arg;
+	StringInfoData buf;
+
+	PercentileHeader(&buf, state);
+	Assert(size == buf.len + (Size) state->n * sizeof(double));
+	memcpy(dest, buf.data, buf.len);
+	SET_VARSIZE(dest, size);
+	pp_copy_le64((char *) dest + buf.len, state->values, state->n);
+	pfree(buf.data);
+}
+
+/* The encoding as a new value. */
+static bytea *
+PercentileFlatten(void *arg)
+{
+	Size		size = PercentileFlatSize(arg);
+	bytea	   *result = ParprocAllocHuge(CurrentMemoryContext, size);
+
+	PercentileFlattenInto(arg, result, size);
+	return result;
 }
 
 const ParprocStateKind ParprocPercentileKind = {
-	PercentileExpand, PercentileFlatten, "pct1", PercentileCheck
+	PercentileExpand, PercentileFlatten, "pct1", PercentileCheck,
+	PercentileFlatSize, PercentileFlattenInto
 };
 
 /* Transition of the 0.2 aggregates: the state object, made on the first row. */

@@ -22,6 +22,7 @@
 #include "utils/memutils.h"
 
 #include "agg/agg.h"
+#include "kernels/bytes.h"
 #include "kernels/qsketch.h"
 #include "parproc.h"
 
@@ -383,6 +384,15 @@ static void
 ApproxPercentileEncodeTo(StringInfo buf, QsketchState *state)
 {
 	ParprocFractionsSerialize(buf, &state->f);
+	if (pp_qs_count(&state->s) == 0)
+	{
+		/* no values (a group or a worker's share of NULLs): the accuracy */
+		uint8		word[4];
+
+		pp_put_le32(word, state->s.accuracy);
+		appendBinaryStringInfo(buf, (const char *) word, sizeof(word));
+		return;
+	}
 	QsketchEncodeTo(buf, state);
 }
 
@@ -404,8 +414,20 @@ ApproxPercentileParse(const char *payload, Size len, int sqlstate, MemoryContext
 	buf.maxlen = 0;
 	buf.cursor = 0;
 	ParprocFractionsDeserialize(&buf, &f, context, sqlstate);
-	state = QsketchLoadBytes(context, (const uint8 *) buf.data + buf.cursor,
-							 buf.len - buf.cursor, sqlstate);
+	if (buf.len - buf.cursor == 4)
+	{
+		uint32		accuracy = pp_get_le32((const uint8 *) buf.data + buf.cursor);
+
+		if (accuracy < PP_QS_MIN_ACCURACY || accuracy > PP_QS_MAX_ACCURACY)
+			ereport(ERROR,
+					(errcode(sqlstate),
+					 errmsg("invalid parproc percentile state"),
+					 errdetail("The accuracy %u is out of range.", accuracy)));
+		state = QsketchNew(context, accuracy, 0);
+	}
+	else
+		state = QsketchLoadBytes(context, (const uint8 *) buf.data + buf.cursor,
+								 buf.len - buf.cursor, sqlstate);
 	if (need_fraction && pp_qs_count(&state->s) > 0 && !f.set)
 		ereport(ERROR,
 				(errcode(sqlstate),
@@ -562,7 +584,7 @@ QsketchFlatten(void *state)
 	return QsketchEncode((QsketchState *) state);
 }
 
-static const ParprocStateKind QsketchKind = {QsketchExpand, QsketchFlatten, NULL, NULL};
+static const ParprocStateKind QsketchKind = {QsketchExpand, QsketchFlatten, NULL, NULL, NULL, NULL};
 
 /* Transition of qsketch_agg(x [, accuracy]); NULLs skipped. */
 Datum
@@ -573,6 +595,12 @@ parproc_qsketch_accum(PG_FUNCTION_ARGS)
 
 	if (s == NULL)
 	{
+		/*
+		 * No state until a value comes: the state's bytes are a qsketch
+		 * value, and there is no sketch of nothing
+		 */
+		if (PG_ARGISNULL(1))
+			PG_RETURN_NULL();
 		s = ParprocStateNew(fcinfo, &QsketchKind);
 		s->state = QsketchNew(s->hdr.eoh_context, accuracy, 0);
 	}
@@ -661,7 +689,7 @@ ApproxPercentileFlatten(void *arg)
 }
 
 const ParprocStateKind ParprocApproxPercentileKind = {
-	ApproxPercentileExpand, ApproxPercentileFlatten, "apx1", ApproxPercentileCheck
+	ApproxPercentileExpand, ApproxPercentileFlatten, "apx1", ApproxPercentileCheck, NULL, NULL
 };
 
 /* Transition of approx_percentile (0.2): the state object. */

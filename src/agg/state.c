@@ -32,6 +32,7 @@
 #include "utils/memutils.h"
 
 #include "agg/agg.h"
+#include "parproc.h"
 
 static Size StateFlatSize(ExpandedObjectHeader *eohptr);
 static void StateFlatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
@@ -41,12 +42,17 @@ const ExpandedObjectMethods ParprocStateMethods = {
 	StateFlatten
 };
 
-/* The type's bytes of a state, encoded once per change. */
+/*
+ * The type's bytes of a state: encoded once per change and kept, or, for
+ * a kind that writes its encoding straight where it goes, only sized.
+ */
 static Size
 StateFlatSize(ExpandedObjectHeader *eohptr)
 {
 	ParprocState *s = (ParprocState *) eohptr;
 
+	if (s->kind->flat_size != NULL)
+		return s->kind->flat_size(s->state);
 	if (s->flat == NULL)
 	{
 		MemoryContext old = MemoryContextSwitchTo(s->hdr.eoh_context);
@@ -57,36 +63,87 @@ StateFlatSize(ExpandedObjectHeader *eohptr)
 	return VARSIZE(s->flat);
 }
 
-/* Copy the bytes StateFlatSize encoded. */
+/* Write the bytes StateFlatSize sized. */
 static void
 StateFlatten(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 {
 	ParprocState *s = (ParprocState *) eohptr;
 
+	if (s->kind->flatten_into != NULL)
+	{
+		s->kind->flatten_into(s->state, (bytea *) result, allocated_size);
+		return;
+	}
 	Assert(s->flat != NULL && VARSIZE(s->flat) == allocated_size);
 	memcpy(result, s->flat, allocated_size);
 }
 
+/* The bytes of a state (palloc'd, or kept with the object: do not free). */
+bytea *
+ParprocStateFlat(ParprocState *s)
+{
+	Size		size = StateFlatSize(&s->hdr);
+	bytea	   *result;
+
+	if (s->kind->flatten_into == NULL)
+		return s->flat;
+	result = ParprocAllocHuge(CurrentMemoryContext, size);
+	StateFlatten(&s->hdr, result, size);
+	return result;
+}
+
 /*
- * A new state object: in a context of its own under the aggregate's (when
- * called as an aggregate, which then keeps the object without copying
- * it), else under the current one.  The caller sets ->state, allocated in
- * ParprocStateContext(s).
+ * The context holding the states of an aggregate context's groups: one
+ * child of it for all of them, made on the first state.  A context per
+ * state would cost a kilobyte a group, and hash aggregation sums the memory
+ * of every child of the aggregate context on each new group, which over
+ * many groups would take time quadratic in their number.
+ */
+static MemoryContext
+StatesContext(MemoryContext aggcontext)
+{
+	MemoryContext c;
+
+	for (c = aggcontext->firstchild; c != NULL; c = c->nextchild)
+		if (strcmp(c->name, "parproc aggregate states") == 0)
+			return c;
+	return AllocSetContextCreate(aggcontext, "parproc aggregate states", ALLOCSET_DEFAULT_SIZES);
+}
+
+/*
+ * A new state object.  Called as an aggregate, in the states' context of
+ * the aggregate context (a child of it, so that the aggregate keeps the
+ * object without copying it); the object is never deleted on its own
+ * (ParprocStateForUpdate only ever hands back the aggregate's own object)
+ * but with the aggregate context.  Otherwise in a context of its own under
+ * the current one, which a caller may delete.  The caller sets ->state,
+ * allocated in s->hdr.eoh_context.
  */
 ParprocState *
 ParprocStateNew(FunctionCallInfo fcinfo, const ParprocStateKind *kind)
 {
-	MemoryContext parent;
+	MemoryContext aggcontext;
 	MemoryContext cxt;
 	ParprocState *s;
 
-	if (!AggCheckCallContext(fcinfo, &parent))
-		parent = CurrentMemoryContext;
-	cxt = AllocSetContextCreate(parent, "parproc aggregate state", ALLOCSET_SMALL_SIZES);
+	if (AggCheckCallContext(fcinfo, &aggcontext))
+		cxt = StatesContext(aggcontext);
+	else
+		cxt = AllocSetContextCreate(CurrentMemoryContext, "parproc aggregate state",
+									ALLOCSET_SMALL_SIZES);
 	s = MemoryContextAllocZero(cxt, sizeof(ParprocState));
 	EOH_init_header(&s->hdr, &ParprocStateMethods, cxt);
 	s->kind = kind;
 	return s;
+}
+
+/* Error for one aggregate's functions given the state object of another. */
+void
+ParprocStateWrongKind(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("parproc aggregate state is not the state of this aggregate")));
 }
 
 /* The state of d when d is a state object of kind; NULL for a flat value. */
@@ -240,10 +297,7 @@ AggStateBytes(FunctionCallInfo fcinfo)
 		ExpandedObjectHeader *eoh = DatumGetEOHP(d);
 
 		if (eoh->eoh_methods == &ParprocStateMethods)
-		{
-			StateFlatSize(eoh);
-			return ((ParprocState *) eoh)->flat;
-		}
+			return ParprocStateFlat((ParprocState *) eoh);
 	}
 	return PG_DETOAST_DATUM_PACKED(d);
 }

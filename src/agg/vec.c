@@ -479,7 +479,7 @@ VecFlatten(void *arg)
 }
 
 const ParprocStateKind ParprocVecKind = {
-	VecExpand, VecFlatten, "vec1", VecCheck
+	VecExpand, VecFlatten, "vec1", VecCheck, NULL, NULL
 };
 
 /* Transition of the 0.2 aggregates: the state object, made on the first array. */
