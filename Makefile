@@ -17,6 +17,7 @@ OBJS = \
 	src/agg/histogram.o \
 	src/agg/vec.o \
 	src/agg/hll.o \
+	src/agg/table_percentile.o \
 	src/agg/topk.o \
 	src/agg/qsketch.o \
 	src/graph/defs.o \

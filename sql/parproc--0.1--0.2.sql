@@ -550,3 +550,29 @@ CREATE AGGREGATE parproc.merge_agg(parproc.topk) (
 );
 COMMENT ON AGGREGATE parproc.merge_agg(parproc.topk) IS
 'merge of stored topk summaries of one k; the guarantee holds for the union';
+
+-- Exact percentiles of a table's column in two reads, moving only the
+-- values near the rows asked for (on Citus, from the shards): for tables
+-- whose values would not all fit one process, or on Citus, where the
+-- aggregates bring every value to the coordinator.
+CREATE FUNCTION parproc.table_percentile_cont(relation regclass, column_name text, fractions double precision[])
+	RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_table_percentile_cont' LANGUAGE C STABLE STRICT;
+CREATE FUNCTION parproc.table_percentile_disc(relation regclass, column_name text, fractions double precision[])
+	RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_table_percentile_disc' LANGUAGE C STABLE STRICT;
+CREATE FUNCTION parproc.table_percentile_cont(relation regclass, column_name text, fraction double precision)
+	RETURNS double precision
+	LANGUAGE sql STABLE STRICT AS $$ SELECT (parproc.table_percentile_cont($1, $2, ARRAY[$3]))[1] $$;
+CREATE FUNCTION parproc.table_percentile_disc(relation regclass, column_name text, fraction double precision)
+	RETURNS double precision
+	LANGUAGE sql STABLE STRICT AS $$ SELECT (parproc.table_percentile_disc($1, $2, ARRAY[$3]))[1] $$;
+
+COMMENT ON FUNCTION parproc.table_percentile_cont(regclass, text, double precision[]) IS
+'exact percentile_cont of a column at each fraction, reading the table twice and keeping only the values near the rows needed';
+COMMENT ON FUNCTION parproc.table_percentile_disc(regclass, text, double precision[]) IS
+'exact percentile_disc of a column at each fraction, reading the table twice and keeping only the values near the rows needed';
+COMMENT ON FUNCTION parproc.table_percentile_cont(regclass, text, double precision) IS
+'exact percentile_cont of a column, reading the table twice and keeping only the values near the rows needed';
+COMMENT ON FUNCTION parproc.table_percentile_disc(regclass, text, double precision) IS
+'exact percentile_disc of a column, reading the table twice and keeping only the values near the rows needed';

@@ -44,12 +44,12 @@ cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Exact percentiles for several fractions at once. */
-void
-pp_percentiles(double *v, size_t n, const double *fractions, size_t nf,
-			   bool continuous, double *out, size_t *ranks)
+/* The rows the percentiles need, sorted and without repeats. */
+size_t
+pp_percentile_rows(size_t n, const double *fractions, size_t nf, bool continuous,
+				   size_t *rows)
 {
-	size_t		nranks = 0,
+	size_t		nrows = 0,
 				i,
 				u;
 
@@ -57,17 +57,35 @@ pp_percentiles(double *v, size_t n, const double *fractions, size_t nf,
 	{
 		if (continuous)
 		{
-			cont_rows(n, fractions[i], &ranks[nranks], &ranks[nranks + 1]);
-			nranks += 2;
+			cont_rows(n, fractions[i], &rows[nrows], &rows[nrows + 1]);
+			nrows += 2;
 		}
 		else
-			ranks[nranks++] = disc_row(n, fractions[i]);
+			rows[nrows++] = disc_row(n, fractions[i]);
 	}
-	qsort(ranks, nranks, sizeof(size_t), cmp_size);
-	for (i = 0, u = 0; i < nranks; i++)
-		if (u == 0 || ranks[i] != ranks[u - 1])
-			ranks[u++] = ranks[i];
-	pp_select_f64(v, n, ranks, u);
+	qsort(rows, nrows, sizeof(size_t), cmp_size);
+	for (i = 0, u = 0; i < nrows; i++)
+		if (u == 0 || rows[i] != rows[u - 1])
+			rows[u++] = rows[i];
+	return u;
+}
+
+/* Percentiles from a window of the sorted values. */
+bool
+pp_percentiles_window(double *v, size_t m, size_t offset, size_t n,
+					  const double *fractions, size_t nf, bool continuous,
+					  double *out, size_t *rows)
+{
+	size_t		nrows = pp_percentile_rows(n, fractions, nf, continuous, rows),
+				i;
+
+	for (i = 0; i < nrows; i++)
+	{
+		if (rows[i] < offset || rows[i] - offset >= m)
+			return false;
+		rows[i] -= offset;
+	}
+	pp_select_f64(v, m, rows, nrows);
 
 	for (i = 0; i < nf; i++)
 	{
@@ -79,16 +97,25 @@ pp_percentiles(double *v, size_t n, const double *fractions, size_t nf,
 						hi;
 
 			cont_rows(n, fractions[i], &first, &second);
-			lo = v[first];
+			lo = v[first - offset];
 			if (first == second)
 				out[i] = lo;
 			else
 			{
-				hi = v[second];
+				hi = v[second - offset];
 				out[i] = lo + ((fractions[i] * (double) (n - 1) - (double) first) * (hi - lo));
 			}
 		}
 		else
-			out[i] = v[disc_row(n, fractions[i])];
+			out[i] = v[disc_row(n, fractions[i]) - offset];
 	}
+	return true;
+}
+
+/* Exact percentiles for several fractions at once. */
+void
+pp_percentiles(double *v, size_t n, const double *fractions, size_t nf,
+			   bool continuous, double *out, size_t *ranks)
+{
+	(void) pp_percentiles_window(v, n, 0, n, fractions, nf, continuous, out, ranks);
 }

@@ -161,3 +161,57 @@ RESET max_parallel_workers;
 SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'regress', false) AS forced;
 SELECT identical('SELECT x FROM p') AS in_worker;
 SELECT set_config(CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query' ELSE 'force_parallel_mode' END, 'off', false) AS forced;
+
+-- table_percentile_cont/disc: two reads, only the values near the rows
+-- asked for; bit for bit against core's over the same column, all the
+-- fractions at once, specials and ties included
+CREATE TABLE tp AS SELECT x FROM p UNION ALL SELECT unnest('{NaN,Infinity,-Infinity,-0,NaN}'::float8[]);
+SELECT (SELECT array_agg(float8send(v)) FROM unnest(parproc.table_percentile_cont('tp', 'x', (SELECT array_agg(f ORDER BY f) FROM fractions))) v)
+	 = (SELECT array_agg(float8send(v)) FROM unnest((SELECT percentile_cont((SELECT array_agg(f ORDER BY f) FROM fractions)) WITHIN GROUP (ORDER BY x) FROM tp)) v)
+	AS table_cont_identical,
+	   (SELECT array_agg(float8send(v)) FROM unnest(parproc.table_percentile_disc('tp', 'x', (SELECT array_agg(f ORDER BY f) FROM fractions))) v)
+	 = (SELECT array_agg(float8send(v)) FROM unnest((SELECT percentile_disc((SELECT array_agg(f ORDER BY f) FROM fractions)) WITHIN GROUP (ORDER BY x) FROM tp)) v)
+	AS table_disc_identical;
+-- the scalar forms, an integer column, the shape and NULLs of the array
+SELECT parproc.table_percentile_cont('p', 'i', 0.5), percentile_cont(0.5) WITHIN GROUP (ORDER BY i) FROM p;
+SELECT parproc.table_percentile_disc('tp', 'x', ARRAY[[0, NULL], [1, 0.5]]);
+-- values kept: a few hundred of 5000 (DEBUG1 reports the reads)
+SET client_min_messages = debug1;
+SELECT parproc.table_percentile_cont('p', 'x', ARRAY[0.5, 0.9]) = parproc.percentile_cont(x, ARRAY[0.5, 0.9]) FROM p;
+RESET client_min_messages;
+-- the sketch misleads when the values change between the reads: here a
+-- view shifts them by 100000 more on each read.  The ranges widen until
+-- one holds the rows (four reads: the sketch, two misses, the whole
+-- column), and the answer is exact for the values of the last read
+CREATE SEQUENCE shift_seq;
+CREATE VIEW shifting AS SELECT i + (SELECT nextval('shift_seq')) * 100000 AS x FROM p;
+SET client_min_messages = debug1;
+SELECT parproc.table_percentile_cont('shifting', 'x', ARRAY[0.25, 0.5]) AS shifted;
+RESET client_min_messages;
+SELECT currval('shift_seq') AS reads,
+	   percentile_cont(ARRAY[0.25, 0.5]) WITHIN GROUP (ORDER BY i + 400000) AS expected FROM p;
+-- nothing but NULLs, or no rows: NULL, as the aggregates give
+CREATE TABLE none (x float8);
+SELECT parproc.table_percentile_cont('none', 'x', 0.5) AS no_rows;
+INSERT INTO none VALUES (NULL);
+SELECT parproc.table_percentile_disc('none', 'x', ARRAY[0.5]) AS all_null;
+-- errors
+SELECT parproc.table_percentile_cont('p', 'nosuch', 0.5);
+SELECT parproc.table_percentile_cont('p', 'x', 1.5);
+CREATE TABLE words (w text);
+INSERT INTO words VALUES ('a');
+SELECT parproc.table_percentile_cont('words', 'w', 0.5);
+-- the reads run as the caller, with the caller's privileges
+CREATE ROLE tp_reader;
+GRANT USAGE ON SCHEMA parproc TO tp_reader;
+SET ROLE tp_reader;
+SELECT parproc.table_percentile_cont('p', 'x', 0.5);
+RESET ROLE;
+REVOKE USAGE ON SCHEMA parproc FROM tp_reader;
+DROP ROLE tp_reader;
+-- memory: only the values in the ranges count, but those must fit
+CREATE TABLE flat AS SELECT 1.0::float8 AS x FROM generate_series(1, 20000);
+SET parproc.percentile_max_memory = '64kB';
+SELECT parproc.table_percentile_cont('p', 'x', 0.5) = parproc.percentile_cont(x, 0.5) AS small_memory FROM p;
+SELECT parproc.table_percentile_cont('flat', 'x', 0.5);
+RESET parproc.percentile_max_memory;

@@ -69,4 +69,42 @@ test_percentile(void)
 		CHECK(out[0] == sorted[899] && out[1] == sorted[499] && out[3] == sorted[0] &&
 			  out[4] == sorted[999], "several discrete");
 	}
+
+	/*
+	 * From a window of the sorted values (rows 400..599 of 1000, shuffled):
+	 * the same answers as from all of them, for rows inside; false for rows
+	 * outside
+	 */
+	{
+		double		sorted[1000],
+					window[200],
+					whole[1000],
+					f[3] = {0.45, 0.5, 0.5991};
+		double		w_out[3],
+					a_out[3];
+		size_t		j;
+		int			cont;
+
+		reference_sort(big, 1000, sorted);
+		for (cont = 0; cont <= 1; cont++)
+		{
+			for (j = 0; j < 200; j++)
+				window[j] = sorted[400 + (j * 37) % 200];
+			memcpy(whole, big, sizeof(whole));
+			CHECK(pp_percentiles_window(window, 200, 400, 1000, f, 3, cont, w_out, ranks),
+				  "window covers the rows");
+			pp_percentiles(whole, 1000, f, 3, cont, a_out, ranks);
+			CHECK(memcmp(w_out, a_out, sizeof(w_out)) == 0, "window answers, continuous %d", cont);
+		}
+		f[0] = 0.6;				/* cont rows 599 and 600: 600 is outside */
+		for (j = 0; j < 200; j++)
+			window[j] = sorted[400 + j];
+		CHECK(!pp_percentiles_window(window, 200, 400, 1000, f, 1, true, w_out, ranks),
+			  "row past the window");
+		f[0] = 0.3;
+		CHECK(!pp_percentiles_window(window, 200, 400, 1000, f, 1, false, w_out, ranks),
+			  "row before the window");
+		CHECK(pp_percentile_rows(1000, fr, 5, true, ranks) == 6 && ranks[0] == 0 &&
+			  ranks[1] == 499 && ranks[2] == 500 && ranks[5] == 999, "rows needed");
+	}
 }

@@ -128,6 +128,14 @@ SELECT bool_and(abs((SELECT count(*) FROM loc WHERE x <= p)::float8 / (SELECT co
 FROM unnest(ARRAY[0.01, 0.25, 0.5, 0.99],
 			(SELECT parproc.quantile(parproc.merge_agg(s), ARRAY[0.01, 0.25, 0.5, 0.99]) FROM qk)) u(q, p);
 
+-- table_percentile_cont/disc: two reads of the distributed table, each
+-- computed on the shards (the second's shard task below), exact
+SELECT parproc.table_percentile_cont('dist', 'x', ARRAY[0, 0.25, 0.5, 0.999, 1])
+	 = (SELECT parproc.percentile_cont(x, ARRAY[0, 0.25, 0.5, 0.999, 1]) FROM loc) AS table_cont_same,
+	   parproc.table_percentile_disc('dist', 'x', ARRAY[0.01, 0.5, 0.75])
+	 = (SELECT parproc.percentile_disc(x, ARRAY[0.01, 0.5, 0.75]) FROM loc) AS table_disc_same;
+SELECT task_query('SELECT count((x)::float8), count(*) FILTER (WHERE (x)::float8 < 1), array_agg((x)::float8) FILTER (WHERE (x)::float8 >= 1 AND (x)::float8 <= 2) FROM dist');
+
 -- empty and one-row shards: a table with 8 shards and 3 rows
 CREATE TABLE few (id int, x float8);
 SELECT create_distributed_table('few', 'id', shard_count => 8);
@@ -142,6 +150,10 @@ INSERT INTO few VALUES (4, 'NaN'), (5, '-Infinity');
 SELECT (parproc.stats(x)).n, (parproc.stats(x)).max, (parproc.stats(x)).mean FROM few;
 SELECT parproc.percentile_disc(x, ARRAY[0, 0.5, 1]), parproc.percentile_cont(x, 0.1),
 	   parproc.vec_max(ARRAY[x, 1]), parproc.vec_sum(ARRAY[x, 1]) FROM few;
+-- shards with only NULLs
+INSERT INTO few VALUES (6, NULL), (7, NULL), (8, NULL), (9, NULL);
+SELECT parproc.approx_percentile(x, 0.5), parproc.quantile(parproc.qsketch_agg(x), 0.5),
+	   parproc.median(x), parproc.approx_count_distinct(id) FROM few WHERE x IS NULL OR id < 3;
 -- core's, which Citus computes on the coordinator from every row
 SELECT percentile_disc(ARRAY[0, 0.5, 1]) WITHIN GROUP (ORDER BY x),
 	   percentile_cont(0.1) WITHIN GROUP (ORDER BY x) FROM few;
