@@ -65,9 +65,19 @@ typedef struct ParprocState
 
 extern ParprocState *ParprocStateNew(FunctionCallInfo fcinfo, const ParprocStateKind *kind);
 extern void *ParprocStateOf(Datum d, const ParprocStateKind *kind);
+extern void *ParprocStateArg(FunctionCallInfo fcinfo, int argno, const ParprocStateKind *kind);
 extern ParprocState *ParprocStateCopyArg(FunctionCallInfo fcinfo, int argno,
 										 const ParprocStateKind *kind);
 extern void ParprocStateWrongKind(void);
+
+/*
+ * Fold state src into state dst and return dst, or, dst being NULL, return
+ * a new state made from src in context; a kind may also return a new state
+ * (in context) in place of dst, which it then frees.
+ */
+typedef void *(*ParprocStateMergeFn) (void *dst, void *src, MemoryContext context);
+extern Datum ParprocStateUnion(FunctionCallInfo fcinfo, const ParprocStateKind *kind,
+							   ParprocStateMergeFn merge);
 extern PGDLLIMPORT const ExpandedObjectMethods ParprocStateMethods;
 extern bytea *ParprocStateFlat(ParprocState *s);
 extern void ParprocAggStateStart(StringInfo buf, const ParprocStateKind *kind, Size payload);

@@ -353,40 +353,17 @@ parproc_histogram_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(ParprocStateDatum(s));
 }
 
-/* The state of an argument: the object, or decoded from a value. */
-static HistogramState *
-HistogramStateArg(FunctionCallInfo fcinfo, int argno)
+static void *
+HistogramMergeStep(void *dst, void *src, MemoryContext context)
 {
-	HistogramState *state = ParprocStateOf(PG_GETARG_DATUM(argno), &ParprocHistogramKind);
-
-	if (state == NULL)
-		state = HistogramExpand(PG_GETARG_BYTEA_PP(argno), CurrentMemoryContext);
-	return state;
+	return HistogramMerge((HistogramState *) dst, (HistogramState *) src, context);
 }
 
 /* Combine: add the counts of the second state to the first. */
 Datum
 parproc_histogram_union(PG_FUNCTION_ARGS)
 {
-	ParprocState *s;
-	HistogramState *other;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	other = HistogramStateArg(fcinfo, 1);
-	s = ParprocStateForUpdate(fcinfo, 0, &ParprocHistogramKind);
-	if (s == NULL)
-	{
-		s = ParprocStateNew(fcinfo, &ParprocHistogramKind);
-		s->state = HistogramMerge(NULL, other, s->hdr.eoh_context);
-	}
-	else
-		HistogramMerge((HistogramState *) s->state, other, NULL);
-	PG_RETURN_DATUM(ParprocStateDatum(s));
+	return ParprocStateUnion(fcinfo, &ParprocHistogramKind, HistogramMergeStep);
 }
 
 /* Final: the counts as bigint[]; NULL when there were no rows. */
@@ -395,5 +372,5 @@ parproc_histogram_final(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(HistogramResult(HistogramStateArg(fcinfo, 0)));
+	PG_RETURN_DATUM(HistogramResult(ParprocStateArg(fcinfo, 0, &ParprocHistogramKind)));
 }

@@ -638,9 +638,7 @@ PercentileStateArg(FunctionCallInfo fcinfo, bool multi)
 
 	if (PG_ARGISNULL(0))
 		return NULL;
-	state = ParprocStateOf(PG_GETARG_DATUM(0), &ParprocPercentileKind);
-	if (state == NULL)
-		state = PercentileExpand(PG_GETARG_BYTEA_PP(0), CurrentMemoryContext);
+	state = ParprocStateArg(fcinfo, 0, &ParprocPercentileKind);
 	if (state->n > 0 && state->f.multi != multi)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),

@@ -608,6 +608,19 @@ parproc_qsketch_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(ParprocStateDatum(s));
 }
 
+/* Merge sketch src into dst, or into a new state like it in context. */
+static void *
+QsketchMergeStep(void *dst, void *src, MemoryContext context)
+{
+	QsketchState *a = (QsketchState *) dst;
+	QsketchState *b = (QsketchState *) src;
+
+	if (a == NULL)
+		a = QsketchNew(context, b->s.accuracy, b->s.ncentroids);
+	QsketchMerge(a, b);
+	return a;
+}
+
 /*
  * Merge of two sketches, either a state or a stored value: the transition
  * of merge_agg(qsketch) and the combine function of both aggregates.
@@ -615,32 +628,7 @@ parproc_qsketch_accum(PG_FUNCTION_ARGS)
 Datum
 parproc_qsketch_union(PG_FUNCTION_ARGS)
 {
-	ParprocState *s;
-	QsketchState *other;
-	bool		loaded = false;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	other = ParprocStateOf(PG_GETARG_DATUM(1), &QsketchKind);
-	if (other == NULL)
-	{
-		other = QsketchLoad(PG_GETARG_BYTEA_PP(1), ERRCODE_DATA_CORRUPTED);
-		loaded = true;
-	}
-	s = ParprocStateForUpdate(fcinfo, 0, &QsketchKind);
-	if (s == NULL)
-	{
-		s = ParprocStateNew(fcinfo, &QsketchKind);
-		s->state = QsketchNew(s->hdr.eoh_context, other->s.accuracy, other->s.ncentroids);
-	}
-	QsketchMerge((QsketchState *) s->state, other);
-	if (loaded)
-		QsketchFree(other);
-	PG_RETURN_DATUM(ParprocStateDatum(s));
+	return ParprocStateUnion(fcinfo, &QsketchKind, QsketchMergeStep);
 }
 
 /* Final of qsketch_agg and merge_agg: the sketch; NULL when no values. */
@@ -651,9 +639,7 @@ parproc_qsketch_final(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	state = ParprocStateOf(PG_GETARG_DATUM(0), &QsketchKind);
-	if (state == NULL)
-		state = QsketchLoad(PG_GETARG_BYTEA_PP(0), ERRCODE_DATA_CORRUPTED);
+	state = ParprocStateArg(fcinfo, 0, &QsketchKind);
 	if (pp_qs_count(&state->s) == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_BYTEA_P(QsketchEncode(state));
@@ -719,46 +705,21 @@ parproc_approx_percentile_multi_accum(PG_FUNCTION_ARGS)
 	return ApproxPercentileAccum(fcinfo, true);
 }
 
-/* The state of an argument: the object, or decoded from a value. */
-static QsketchState *
-ApproxPercentileStateArg(FunctionCallInfo fcinfo, int argno, bool *loaded)
+/* Merge approx_percentile's state src into dst (or a new one), checking the fractions. */
+static void *
+ApproxPercentileMergeStep(void *dst, void *src, MemoryContext context)
 {
-	QsketchState *state = ParprocStateOf(PG_GETARG_DATUM(argno), &ParprocApproxPercentileKind);
+	QsketchState *a = (QsketchState *) QsketchMergeStep(dst, src, context);
 
-	*loaded = state == NULL;
-	if (state == NULL)
-		state = ApproxPercentileExpand(PG_GETARG_BYTEA_PP(argno), CurrentMemoryContext);
-	return state;
+	ParprocFractionsCombine(a->context, &a->f, &((QsketchState *) src)->f);
+	return a;
 }
 
 /* Combine of approx_percentile: merge the sketches, check the fractions. */
 Datum
 parproc_approx_percentile_union(PG_FUNCTION_ARGS)
 {
-	ParprocState *s;
-	QsketchState *state;
-	QsketchState *other;
-	bool		loaded;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	other = ApproxPercentileStateArg(fcinfo, 1, &loaded);
-	s = ParprocStateForUpdate(fcinfo, 0, &ParprocApproxPercentileKind);
-	if (s == NULL)
-	{
-		s = ParprocStateNew(fcinfo, &ParprocApproxPercentileKind);
-		s->state = QsketchNew(s->hdr.eoh_context, other->s.accuracy, other->s.ncentroids);
-	}
-	state = (QsketchState *) s->state;
-	ParprocFractionsCombine(state->context, &state->f, &other->f);
-	QsketchMerge(state, other);
-	if (loaded)
-		QsketchFree(other);
-	PG_RETURN_DATUM(ParprocStateDatum(s));
+	return ParprocStateUnion(fcinfo, &ParprocApproxPercentileKind, ApproxPercentileMergeStep);
 }
 
 /*
@@ -769,11 +730,10 @@ static QsketchState *
 ApproxPercentileFinalArg(FunctionCallInfo fcinfo, bool multi)
 {
 	QsketchState *state;
-	bool		loaded;
 
 	if (PG_ARGISNULL(0))
 		return NULL;
-	state = ApproxPercentileStateArg(fcinfo, 0, &loaded);
+	state = ParprocStateArg(fcinfo, 0, &ParprocApproxPercentileKind);
 	if (pp_qs_count(&state->s) == 0)
 		return NULL;
 	if (state->f.multi != multi)

@@ -146,6 +146,41 @@ ParprocStateWrongKind(void)
 			 errmsg("parproc aggregate state is not the state of this aggregate")));
 }
 
+/*
+ * The combine function of a kind, and the transition of a merge_agg: fold
+ * argument 1, a state object or an encoded value (decoded into a context
+ * of its own, dropped afterwards), into the state of argument 0.
+ */
+Datum
+ParprocStateUnion(FunctionCallInfo fcinfo, const ParprocStateKind *kind,
+				  ParprocStateMergeFn merge)
+{
+	ParprocState *s;
+	void	   *other;
+	MemoryContext decoded = NULL;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	other = ParprocStateOf(PG_GETARG_DATUM(1), kind);
+	if (other == NULL)
+	{
+		decoded = AllocSetContextCreate(CurrentMemoryContext, "parproc state to merge",
+										ALLOCSET_DEFAULT_SIZES);
+		other = kind->expand((bytea *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1)), decoded);
+	}
+	s = ParprocStateForUpdate(fcinfo, 0, kind);
+	if (s == NULL)
+		s = ParprocStateNew(fcinfo, kind);
+	s->state = merge(s->state, other, s->hdr.eoh_context);
+	if (decoded != NULL)
+		MemoryContextDelete(decoded);
+	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
 /* The state of d when d is a state object of kind; NULL for a flat value. */
 void *
 ParprocStateOf(Datum d, const ParprocStateKind *kind)
@@ -158,6 +193,21 @@ ParprocStateOf(Datum d, const ParprocStateKind *kind)
 			return s->state;
 	}
 	return NULL;
+}
+
+/*
+ * The state of argument argno, to read: the object itself, or decoded
+ * from the value into the current context.
+ */
+void *
+ParprocStateArg(FunctionCallInfo fcinfo, int argno, const ParprocStateKind *kind)
+{
+	void	   *state = ParprocStateOf(PG_GETARG_DATUM(argno), kind);
+
+	if (state == NULL)
+		state = kind->expand((bytea *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno)),
+							 CurrentMemoryContext);
+	return state;
 }
 
 /*

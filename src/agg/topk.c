@@ -497,6 +497,17 @@ parproc_topk_accum(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(ParprocStateDatum(s));
 }
 
+/* The merge of summaries dst (or an empty one) and src, in context. */
+static void *
+TopkMergeStep(void *dst, void *src, MemoryContext context)
+{
+	TopkState  *a = dst != NULL ? (TopkState *) dst : TopkNewState(context, ((TopkState *) src)->t.k);
+	TopkState  *merged = TopkMerge(context, a, (TopkState *) src);
+
+	TopkFreeState(a);
+	return merged;
+}
+
 /*
  * Merge of two summaries, either a state or a stored value: the transition
  * of merge_agg(topk) and the combine function of both aggregates.
@@ -504,29 +515,7 @@ parproc_topk_accum(PG_FUNCTION_ARGS)
 Datum
 parproc_topk_union(PG_FUNCTION_ARGS)
 {
-	ParprocState *s;
-	TopkState  *other;
-	TopkState  *merged;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	other = ParprocStateOf(PG_GETARG_DATUM(1), &TopkKind);
-	if (other == NULL)
-		other = TopkLoad(PG_GETARG_BYTEA_PP(1), ERRCODE_DATA_CORRUPTED);
-	s = ParprocStateForUpdate(fcinfo, 0, &TopkKind);
-	if (s == NULL)
-	{
-		s = ParprocStateNew(fcinfo, &TopkKind);
-		s->state = TopkNewState(s->hdr.eoh_context, other->t.k);
-	}
-	merged = TopkMerge(s->hdr.eoh_context, (TopkState *) s->state, other);
-	TopkFreeState((TopkState *) s->state);
-	s->state = merged;
-	PG_RETURN_DATUM(ParprocStateDatum(s));
+	return ParprocStateUnion(fcinfo, &TopkKind, TopkMergeStep);
 }
 
 /* Final of topk_agg and merge_agg: the summary; NULL when no rows. */

@@ -531,40 +531,17 @@ parproc_vec_max_accum(PG_FUNCTION_ARGS)
 	return VecAccum(fcinfo, VEC_MAX);
 }
 
-/* The state of an argument: the object, or decoded from a value. */
-static VecState *
-VecStateArg(FunctionCallInfo fcinfo, int argno)
+static void *
+VecMergeStep(void *dst, void *src, MemoryContext context)
 {
-	VecState   *state = ParprocStateOf(PG_GETARG_DATUM(argno), &ParprocVecKind);
-
-	if (state == NULL)
-		state = VecExpand(PG_GETARG_BYTEA_PP(argno), CurrentMemoryContext);
-	return state;
+	return VecMerge((VecState *) dst, (VecState *) src, context);
 }
 
 /* Combine: fold the second state into the first. */
 Datum
 parproc_vec_union(PG_FUNCTION_ARGS)
 {
-	ParprocState *s;
-	VecState   *other;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	other = VecStateArg(fcinfo, 1);
-	s = ParprocStateForUpdate(fcinfo, 0, &ParprocVecKind);
-	if (s == NULL)
-	{
-		s = ParprocStateNew(fcinfo, &ParprocVecKind);
-		s->state = VecMerge(NULL, other, s->hdr.eoh_context);
-	}
-	else
-		VecMerge((VecState *) s->state, other, NULL);
-	PG_RETURN_DATUM(ParprocStateDatum(s));
+	return ParprocStateUnion(fcinfo, &ParprocVecKind, VecMergeStep);
 }
 
 /* Final of vec_sum, vec_min and vec_max. */
@@ -573,7 +550,7 @@ parproc_vec_final(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(VecResult(VecStateArg(fcinfo, 0), false));
+	PG_RETURN_DATUM(VecResult(ParprocStateArg(fcinfo, 0, &ParprocVecKind), false));
 }
 
 /* Final of vec_avg. */
@@ -582,5 +559,5 @@ parproc_vec_avg_final(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(VecResult(VecStateArg(fcinfo, 0), true));
+	PG_RETURN_DATUM(VecResult(ParprocStateArg(fcinfo, 0, &ParprocVecKind), true));
 }
