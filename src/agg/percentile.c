@@ -475,16 +475,23 @@ PercentileExpand(bytea *flat, MemoryContext context)
 	return state;
 }
 
-/* The encoding up to the values: magic, fraction(s), count. */
+/*
+ * The encoding up to the values: magic, fraction(s), count.  In the
+ * state's context, for the caller to pfree: flattening may run in a
+ * context that cannot free (PostgreSQL 17's tuplesort writes tuples into a
+ * bump context).
+ */
 static void
 PercentileHeader(StringInfo buf, PercentileState *state)
 {
+	MemoryContext old = MemoryContextSwitchTo(state->context);
 	uint8		word[8];
 
 	ParprocAggStateStart(buf, &ParprocPercentileKind, 64);
 	ParprocFractionsSerialize(buf, &state->f);
 	pp_put_le64(word, (uint64) state->n);
 	appendBinaryStringInfo(buf, (const char *) word, sizeof(word));
+	MemoryContextSwitchTo(old);
 }
 
 /*
