@@ -16,6 +16,7 @@ OBJS = \
 	src/agg/percentile.o \
 	src/agg/histogram.o \
 	src/agg/vec.o \
+	src/agg/matrix.o \
 	src/agg/hll.o \
 	src/agg/table_percentile.o \
 	src/agg/topk.o \
@@ -39,6 +40,7 @@ OBJS = \
 	src/pipeline/vecexec.o \
 	src/pipeline/explain.o \
 	src/kernels/moments.o \
+	src/kernels/comoments.o \
 	src/kernels/sort.o \
 	src/kernels/percentile.o \
 	src/kernels/histogram.o \
@@ -54,7 +56,7 @@ OBJS = \
 DATA = sql/parproc--0.1.sql sql/parproc--0.1--0.2.sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
-REGRESS = stats percentile histogram vec hll topk qsketch agg_state graph pipeline pipeline_write vectorize \
+REGRESS = stats percentile histogram vec matrix hll topk qsketch agg_state graph pipeline pipeline_write vectorize \
 	pipeline_resume pipeline_source pipeline_security
 ISOLATION = snapshot graph_refresh pipeline_concurrency
 REGRESS_OPTS = --inputdir=test

@@ -87,6 +87,10 @@ SELECT parproc.cardinality(parproc.merge_agg(sketch)) AS merged_from_20_sketches
 SELECT parproc.vec_avg(ARRAY[latency_ms, ln(latency_ms), service]) AS vec_avg,
        parproc.vec_max(ARRAY[latency_ms, ln(latency_ms), service]) AS vec_max
 FROM requests;
+-- every pair's correlation in one pass, against core's corr() of two pairs
+SELECT parproc.corr_matrix(ARRAY[latency_ms, ln(latency_ms), service]) AS corr_matrix,
+       corr(latency_ms, service) AS core_corr_1_3, corr(ln(latency_ms), service) AS core_corr_2_3
+FROM requests;
 
 \echo
 \echo '-- 7. Approximate percentiles from a mergeable quantile sketch, against the exact ones'

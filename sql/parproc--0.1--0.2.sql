@@ -576,3 +576,29 @@ COMMENT ON FUNCTION parproc.table_percentile_cont(regclass, text, double precisi
 'exact percentile_cont of a column, reading the table twice and keeping only the values near the rows needed';
 COMMENT ON FUNCTION parproc.table_percentile_disc(regclass, text, double precision) IS
 'exact percentile_disc of a column, reading the table twice and keeping only the values near the rows needed';
+
+-- matrix aggregates (issue 18): covariance and correlation matrices of the
+-- columns of an array, in one pass, parallel and on Citus's shards
+CREATE FUNCTION parproc.comoments_accum(parproc.agg_state, double precision[]) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_comoments_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.comoments_union(parproc.agg_state, parproc.agg_state) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_comoments_union' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.cov_matrix_final(parproc.agg_state) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_cov_matrix_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.corr_matrix_final(parproc.agg_state) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'parproc_corr_matrix_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- SSPACE: 8 columns take about 700 bytes; 1000 columns (the most) 4 MB
+CREATE AGGREGATE parproc.cov_matrix(x double precision[]) (
+	SFUNC = parproc.comoments_accum, STYPE = parproc.agg_state, SSPACE = 1024,
+	FINALFUNC = parproc.cov_matrix_final, COMBINEFUNC = parproc.comoments_union, PARALLEL = SAFE
+);
+CREATE AGGREGATE parproc.corr_matrix(x double precision[]) (
+	SFUNC = parproc.comoments_accum, STYPE = parproc.agg_state, SSPACE = 1024,
+	FINALFUNC = parproc.corr_matrix_final, COMBINEFUNC = parproc.comoments_union, PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE parproc.cov_matrix(double precision[]) IS
+'sample covariance matrix (d x d) of the columns of x; rows with a NULL are left out, as covar_samp does';
+COMMENT ON AGGREGATE parproc.corr_matrix(double precision[]) IS
+'Pearson correlation matrix (d x d) of the columns of x; rows with a NULL are left out, as corr does';

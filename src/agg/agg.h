@@ -90,6 +90,7 @@ extern PGDLLIMPORT const ParprocStateKind ParprocPercentileKind;
 extern PGDLLIMPORT const ParprocStateKind ParprocApproxPercentileKind;
 extern PGDLLIMPORT const ParprocStateKind ParprocHistogramKind;
 extern PGDLLIMPORT const ParprocStateKind ParprocVecKind;
+extern PGDLLIMPORT const ParprocStateKind ParprocMatrixKind;
 
 /*
  * Argument argno as a state of kind that the caller may change: the

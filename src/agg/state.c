@@ -18,7 +18,7 @@
  *
  * The aggregates whose state is not a value users keep (exact
  * percentiles, approx_percentile with its fractions, histogram, the vector
- * aggregates) share one such type, parproc.agg_state: its bytes are a
+ * and matrix aggregates) share one such type, parproc.agg_state: its bytes are a
  * 4-byte magic naming the kind, then the kind's encoding; its text form is
  * their base64, which is how Citus moves them.
  */
@@ -239,7 +239,8 @@ static const ParprocStateKind *const AggStateKinds[] = {
 	&ParprocPercentileKind,
 	&ParprocApproxPercentileKind,
 	&ParprocHistogramKind,
-	&ParprocVecKind
+	&ParprocVecKind,
+	&ParprocMatrixKind
 };
 
 /*

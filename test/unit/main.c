@@ -37,6 +37,7 @@ main(void)
 	test_batch();
 	test_timestamptz_hour_memo();
 	test_textfn();
+	test_comoments();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -95,5 +95,6 @@ extern void test_textparse(void);
 extern void test_batch(void);
 extern void test_timestamptz_hour_memo(void);
 extern void test_textfn(void);
+extern void test_comoments(void);
 
 #endif							/* PARPROC_UNIT_H */

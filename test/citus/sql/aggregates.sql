@@ -112,6 +112,15 @@ SELECT bool_and(reldiff(a, b) < 1e-12) AS vec_sum_close
 FROM unnest((SELECT parproc.vec_sum(v) FROM dist), (SELECT parproc.vec_sum(v) FROM loc)) u(a, b);
 SELECT bool_and(reldiff(a, b) < 1e-12) AS vec_avg_close
 FROM unnest((SELECT parproc.vec_avg(v) FROM dist), (SELECT parproc.vec_avg(v) FROM loc)) u(a, b);
+-- cov_matrix and corr_matrix: the same within rounding (shards' states
+-- merged in another order): covariances to 1e-12 of the largest element,
+-- correlations to 1e-12, also per group
+SELECT bool_and(abs(a - b) < 1e-12 * (SELECT max(abs(v)) FROM unnest(l) v)) AS cov_matrix_close
+FROM (SELECT parproc.cov_matrix(ARRAY[x, id, g]) d FROM dist) x, (SELECT parproc.cov_matrix(ARRAY[x, id, g]) l FROM loc) y,
+	 unnest(d, l) u(a, b);
+SELECT count(DISTINCT g) AS groups, bool_and(abs(a - b) < 1e-12) AS corr_matrix_close
+FROM (SELECT g, parproc.corr_matrix(ARRAY[x, id]) d FROM dist GROUP BY g) x
+JOIN (SELECT g, parproc.corr_matrix(ARRAY[x, id]) l FROM loc GROUP BY g) y USING (g), unnest(d, l) u(a, b);
 -- approx_percentile and quantile of qsketch_agg: rank error inside the
 -- README's 0.5% bound
 CREATE TEMP TABLE est AS
@@ -170,6 +179,7 @@ SELECT task_query('SELECT id, parproc.percentile_disc(x, ARRAY[0.1, 0.9]) FROM d
 SELECT task_query('SELECT parproc.histogram(x, -20, 80, 13) FROM dist');
 SELECT task_query('SELECT parproc.vec_sum(v) FROM dist');
 SELECT task_query('SELECT g, parproc.vec_avg(v), parproc.vec_min(v), parproc.vec_max(v) FROM dist GROUP BY g');
+SELECT task_query('SELECT g, parproc.corr_matrix(ARRAY[x, id]) FROM dist GROUP BY g');
 SELECT task_query('SELECT parproc.approx_count_distinct(k) FROM dist');
 SELECT task_query('SELECT g, parproc.hll_agg(id, 12) FROM dist GROUP BY g');
 SELECT task_query('SELECT parproc.merge_agg(s) FROM sk');
