@@ -34,17 +34,21 @@ extern Datum ParprocSketchSend(FunctionCallInfo fcinfo);
  * raise an error) and how to encode a state (palloc'd).
  *
  * The aggregates without a type of their own keep their states in
- * parproc.agg_state, whose bytes start with the kind's 4-byte magic; such
- * a kind also checks an encoded state (the bytes after the magic) that
- * arrives from outside, raising SQLSTATE sqlstate when it does not decode,
- * so that expand may trust the values of the type.
+ * parproc.agg_state, whose bytes start with the kind's 4-byte magic.  Such
+ * a kind decodes with parse, given the bytes after the magic and the
+ * SQLSTATE to raise when they do not decode: data corrupted for a stored
+ * value, invalid representation for one that arrives from outside, which
+ * the type's input checks (by parsing it, or with check when given, a
+ * cheaper test), so that a value of the type can be trusted.
  */
 typedef struct ParprocStateKind
 {
-	void	   *(*expand) (bytea *flat, MemoryContext context);
+	void	   *(*expand) (bytea *flat, MemoryContext context); /* own types */
 	bytea	   *(*flatten) (void *state);
-	const char *magic;			/* parproc.agg_state kinds only */
-	void		(*check) (const char *payload, Size len, int sqlstate);
+	const char *magic;			/* parproc.agg_state kinds: */
+	void	   *(*parse) (const char *payload, Size len, int sqlstate,
+						  MemoryContext context);
+	void		(*check) (const char *payload, Size len, int sqlstate); /* optional */
 
 	/*
 	 * Optional, for large states: the bytes of the encoding (with the varlena
@@ -65,6 +69,7 @@ typedef struct ParprocState
 
 extern ParprocState *ParprocStateNew(FunctionCallInfo fcinfo, const ParprocStateKind *kind);
 extern void *ParprocStateOf(Datum d, const ParprocStateKind *kind);
+extern void *ParprocStateExpand(const ParprocStateKind *kind, bytea *flat, MemoryContext context);
 extern void *ParprocStateArg(FunctionCallInfo fcinfo, int argno, const ParprocStateKind *kind);
 extern ParprocState *ParprocStateCopyArg(FunctionCallInfo fcinfo, int argno,
 										 const ParprocStateKind *kind);

@@ -262,7 +262,7 @@ parproc_histogram_finalfn(PG_FUNCTION_ARGS)
  */
 
 /* Decode an encoded state into context; SQLSTATE sqlstate if it does not. */
-static HistogramState *
+static void *
 HistogramParse(const char *payload, Size len, int sqlstate, MemoryContext context)
 {
 	StringInfoData buf;
@@ -301,21 +301,6 @@ invalid:
 	return NULL;				/* keep compiler quiet */
 }
 
-static void
-HistogramCheck(const char *payload, Size len, int sqlstate)
-{
-	pfree(HistogramParse(payload, len, sqlstate, CurrentMemoryContext)->counts);
-}
-
-static void *
-HistogramExpand(bytea *flat, MemoryContext context)
-{
-	Size		len;
-	const char *payload = ParprocAggStatePayload(flat, &ParprocHistogramKind, &len);
-
-	return HistogramParse(payload, len, ERRCODE_DATA_CORRUPTED, context);
-}
-
 static bytea *
 HistogramFlatten(void *arg)
 {
@@ -334,7 +319,7 @@ HistogramFlatten(void *arg)
 }
 
 const ParprocStateKind ParprocHistogramKind = {
-	HistogramExpand, HistogramFlatten, "hst1", HistogramCheck, NULL, NULL
+	NULL, HistogramFlatten, "hst1", HistogramParse, NULL, NULL, NULL
 };
 
 /* Transition of histogram(x, lo, hi, buckets): the state object. */

@@ -564,7 +564,7 @@ HllFlatten(void *state)
 	return HllEncode((HllState *) state);
 }
 
-static const ParprocStateKind HllKind = {HllExpand, HllFlatten, NULL, NULL, NULL, NULL};
+static const ParprocStateKind HllKind = {HllExpand, HllFlatten, NULL, NULL, NULL, NULL, NULL};
 
 /* Transition of hll_agg(x [, precision]) and approx_count_distinct(x). */
 Datum

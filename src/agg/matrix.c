@@ -93,7 +93,7 @@ MatrixPayloadSize(int32 d)
 }
 
 /* Decode an encoded state into context; SQLSTATE sqlstate if it does not. */
-static MatrixState *
+static void *
 MatrixParse(const char *payload, Size len, int sqlstate, MemoryContext context)
 {
 	const uint8 *p = (const uint8 *) payload;
@@ -130,21 +130,6 @@ invalid:
 	return NULL;				/* keep compiler quiet */
 }
 
-static void
-MatrixCheck(const char *payload, Size len, int sqlstate)
-{
-	(void) MatrixParse(payload, len, sqlstate, CurrentMemoryContext);
-}
-
-static void *
-MatrixExpand(bytea *flat, MemoryContext context)
-{
-	Size		len;
-	const char *payload = ParprocAggStatePayload(flat, &ParprocMatrixKind, &len);
-
-	return MatrixParse(payload, len, ERRCODE_DATA_CORRUPTED, context);
-}
-
 static bytea *
 MatrixFlatten(void *arg)
 {
@@ -171,7 +156,7 @@ MatrixFlatten(void *arg)
 }
 
 const ParprocStateKind ParprocMatrixKind = {
-	MatrixExpand, MatrixFlatten, "cov1", MatrixCheck, NULL, NULL
+	NULL, MatrixFlatten, "cov1", MatrixParse, NULL, NULL, NULL
 };
 
 /* Transition: fold one row (an array of the d values) into the state. */

@@ -462,15 +462,13 @@ PercentileCheck(const char *payload, Size len, int sqlstate)
 }
 
 static void *
-PercentileExpand(bytea *flat, MemoryContext context)
+PercentileParseState(const char *payload, Size len, int sqlstate, MemoryContext context)
 {
-	Size		len;
-	const char *payload = ParprocAggStatePayload(flat, &ParprocPercentileKind, &len);
 	PercentileState *state = PercentileNewState(context);
 	const char *values;
 	int64		n;
 
-	PercentileParse(payload, len, ERRCODE_DATA_CORRUPTED, context, &state->f, &n, &values);
+	PercentileParse(payload, len, sqlstate, context, &state->f, &n, &values);
 	PercentileAppend(state, values, n, true);
 	return state;
 }
@@ -544,7 +542,7 @@ PercentileFlatten(void *arg)
 }
 
 const ParprocStateKind ParprocPercentileKind = {
-	PercentileExpand, PercentileFlatten, "pct1", PercentileCheck,
+	NULL, PercentileFlatten, "pct1", PercentileParseState, PercentileCheck,
 	PercentileFlatSize, PercentileFlattenInto
 };
 

@@ -584,7 +584,7 @@ QsketchFlatten(void *state)
 	return QsketchEncode((QsketchState *) state);
 }
 
-static const ParprocStateKind QsketchKind = {QsketchExpand, QsketchFlatten, NULL, NULL, NULL, NULL};
+static const ParprocStateKind QsketchKind = {QsketchExpand, QsketchFlatten, NULL, NULL, NULL, NULL, NULL};
 
 /* Transition of qsketch_agg(x [, accuracy]); NULLs skipped. */
 Datum
@@ -649,19 +649,11 @@ parproc_qsketch_final(PG_FUNCTION_ARGS)
  * approx_percentile's state as a parproc.agg_state (0.2): the fraction(s)
  * and the sketch, encoded as serialfn does.
  */
-static void
-ApproxPercentileCheck(const char *payload, Size len, int sqlstate)
-{
-	QsketchFree(ApproxPercentileParse(payload, len, sqlstate, CurrentMemoryContext, true));
-}
-
+/* approx_percentile's parse: fractions required when there are values. */
 static void *
-ApproxPercentileExpand(bytea *flat, MemoryContext context)
+ApproxPercentileParseState(const char *payload, Size len, int sqlstate, MemoryContext context)
 {
-	Size		len;
-	const char *payload = ParprocAggStatePayload(flat, &ParprocApproxPercentileKind, &len);
-
-	return ApproxPercentileParse(payload, len, ERRCODE_DATA_CORRUPTED, context, true);
+	return ApproxPercentileParse(payload, len, sqlstate, context, true);
 }
 
 static bytea *
@@ -675,7 +667,7 @@ ApproxPercentileFlatten(void *arg)
 }
 
 const ParprocStateKind ParprocApproxPercentileKind = {
-	ApproxPercentileExpand, ApproxPercentileFlatten, "apx1", ApproxPercentileCheck, NULL, NULL
+	NULL, ApproxPercentileFlatten, "apx1", ApproxPercentileParseState, NULL, NULL, NULL
 };
 
 /* Transition of approx_percentile (0.2): the state object. */

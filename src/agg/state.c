@@ -170,7 +170,7 @@ ParprocStateUnion(FunctionCallInfo fcinfo, const ParprocStateKind *kind,
 	{
 		decoded = AllocSetContextCreate(CurrentMemoryContext, "parproc state to merge",
 										ALLOCSET_DEFAULT_SIZES);
-		other = kind->expand((bytea *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1)), decoded);
+		other = ParprocStateExpand(kind, (bytea *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1)), decoded);
 	}
 	s = ParprocStateForUpdate(fcinfo, 0, kind);
 	if (s == NULL)
@@ -179,6 +179,22 @@ ParprocStateUnion(FunctionCallInfo fcinfo, const ParprocStateKind *kind,
 	if (decoded != NULL)
 		MemoryContextDelete(decoded);
 	PG_RETURN_DATUM(ParprocStateDatum(s));
+}
+
+/*
+ * Decode a stored value of kind into a state in context: with the kind's
+ * expand, or, for an agg_state kind, by parsing the bytes after its mark.
+ */
+void *
+ParprocStateExpand(const ParprocStateKind *kind, bytea *flat, MemoryContext context)
+{
+	Size		len;
+	const char *payload;
+
+	if (kind->magic == NULL)
+		return kind->expand(flat, context);
+	payload = ParprocAggStatePayload(flat, kind, &len);
+	return kind->parse(payload, len, ERRCODE_DATA_CORRUPTED, context);
 }
 
 /* The state of d when d is a state object of kind; NULL for a flat value. */
@@ -205,8 +221,8 @@ ParprocStateArg(FunctionCallInfo fcinfo, int argno, const ParprocStateKind *kind
 	void	   *state = ParprocStateOf(PG_GETARG_DATUM(argno), kind);
 
 	if (state == NULL)
-		state = kind->expand((bytea *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno)),
-							 CurrentMemoryContext);
+		state = ParprocStateExpand(kind, (bytea *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno)),
+								   CurrentMemoryContext);
 	return state;
 }
 
@@ -219,8 +235,8 @@ ParprocStateCopyArg(FunctionCallInfo fcinfo, int argno, const ParprocStateKind *
 {
 	ParprocState *s = ParprocStateNew(fcinfo, kind);
 
-	s->state = kind->expand((bytea *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno)),
-							s->hdr.eoh_context);
+	s->state = ParprocStateExpand(kind, (bytea *) PG_DETOAST_DATUM(PG_GETARG_DATUM(argno)),
+								  s->hdr.eoh_context);
 	return s;
 }
 
@@ -303,7 +319,19 @@ AggStateCheck(bytea *flat, int sqlstate)
 
 		if (size >= MAGIC_LEN && memcmp(VARDATA_ANY(flat), kind->magic, MAGIC_LEN) == 0)
 		{
-			kind->check(VARDATA_ANY(flat) + MAGIC_LEN, size - MAGIC_LEN, sqlstate);
+			const char *payload = VARDATA_ANY(flat) + MAGIC_LEN;
+
+			if (kind->check != NULL)
+				kind->check(payload, size - MAGIC_LEN, sqlstate);
+			else
+			{
+				MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext,
+														  "parproc state to check",
+														  ALLOCSET_DEFAULT_SIZES);
+
+				(void) kind->parse(payload, size - MAGIC_LEN, sqlstate, cxt);
+				MemoryContextDelete(cxt);
+			}
 			return;
 		}
 	}
@@ -378,18 +406,11 @@ parproc_agg_state_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(result);
 }
 
-/* Binary input: the bytes. */
+/* Binary input: the bytes, checked as the text input does. */
 Datum
 parproc_agg_state_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			len = buf->len - buf->cursor;
-	bytea	   *result = palloc(VARHDRSZ + len);
-
-	SET_VARSIZE(result, VARHDRSZ + len);
-	pq_copymsgbytes(buf, VARDATA(result), len);
-	AggStateCheck(result, ERRCODE_INVALID_BINARY_REPRESENTATION);
-	PG_RETURN_BYTEA_P(result);
+	return ParprocSketchRecv(fcinfo, AggStateCheck);
 }
 
 /* Binary output: the bytes. */

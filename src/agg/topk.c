@@ -478,7 +478,7 @@ TopkFlatten(void *state)
 	return TopkEncode((TopkState *) state);
 }
 
-static const ParprocStateKind TopkKind = {TopkExpand, TopkFlatten, NULL, NULL, NULL, NULL};
+static const ParprocStateKind TopkKind = {TopkExpand, TopkFlatten, NULL, NULL, NULL, NULL, NULL};
 
 /* Transition of topk_agg(x, k) over a concrete type; NULLs skipped. */
 Datum

@@ -402,7 +402,7 @@ parproc_vec_avg_finalfn(PG_FUNCTION_ARGS)
 #define VEC_MAX_LEN ((int32) ((MaxAllocSize - 64) / (3 * sizeof(int64))))
 
 /* Decode an encoded state into context; SQLSTATE sqlstate if it does not. */
-static VecState *
+static void *
 VecParse(const char *payload, Size len, int sqlstate, MemoryContext context)
 {
 	const uint8 *p = (const uint8 *) payload;
@@ -440,21 +440,6 @@ invalid:
 	return NULL;				/* keep compiler quiet */
 }
 
-static void
-VecCheck(const char *payload, Size len, int sqlstate)
-{
-	(void) VecParse(payload, len, sqlstate, CurrentMemoryContext);
-}
-
-static void *
-VecExpand(bytea *flat, MemoryContext context)
-{
-	Size		len;
-	const char *payload = ParprocAggStatePayload(flat, &ParprocVecKind, &len);
-
-	return VecParse(payload, len, ERRCODE_DATA_CORRUPTED, context);
-}
-
 static bytea *
 VecFlatten(void *arg)
 {
@@ -479,7 +464,7 @@ VecFlatten(void *arg)
 }
 
 const ParprocStateKind ParprocVecKind = {
-	VecExpand, VecFlatten, "vec1", VecCheck, NULL, NULL
+	NULL, VecFlatten, "vec1", VecParse, NULL, NULL, NULL
 };
 
 /* Transition of the 0.2 aggregates: the state object, made on the first array. */
