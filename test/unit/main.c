@@ -38,6 +38,7 @@ main(void)
 	test_timestamptz_hour_memo();
 	test_textfn();
 	test_comoments();
+	test_linreg();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
