@@ -91,6 +91,12 @@ FROM requests;
 SELECT parproc.corr_matrix(ARRAY[latency_ms, ln(latency_ms), service]) AS corr_matrix,
        corr(latency_ms, service) AS core_corr_1_3, corr(ln(latency_ms), service) AS core_corr_2_3
 FROM requests;
+-- least squares with an intercept (the constant column), t statistics and
+-- p-values, against core's regr_slope for one predictor
+SELECT (r).coef, (r).std_err, (r).p_value, (r).r2, (r).n
+FROM (SELECT parproc.linreg(ln(latency_ms), ARRAY[1, service]) r FROM requests) s;
+SELECT regr_intercept(ln(latency_ms), service), regr_slope(ln(latency_ms), service), regr_r2(ln(latency_ms), service)
+FROM requests;
 
 \echo
 \echo '-- 7. Approximate percentiles from a mergeable quantile sketch, against the exact ones'

@@ -602,3 +602,39 @@ COMMENT ON AGGREGATE parproc.cov_matrix(double precision[]) IS
 'sample covariance matrix (d x d) of the columns of x; rows with a NULL are left out, as covar_samp does';
 COMMENT ON AGGREGATE parproc.corr_matrix(double precision[]) IS
 'Pearson correlation matrix (d x d) of the columns of x; rows with a NULL are left out, as corr does';
+
+-- least squares (issue 18): y on the columns of x, from the co-moments of
+-- (x..., y), in one pass, parallel and on Citus's shards
+CREATE TYPE parproc.linreg_result AS (
+	coef double precision[],
+	std_err double precision[],
+	t_stat double precision[],
+	p_value double precision[],
+	r2 double precision,
+	adj_r2 double precision,
+	rmse double precision,
+	n bigint,
+	condition_number double precision
+);
+COMMENT ON TYPE parproc.linreg_result IS
+'result of parproc.linreg: per column of x the coefficient, its standard error, t statistic and two-sided p-value (NULL for a column dropped as collinear); R², adjusted R², root mean square residual, rows, condition number of XᵀX';
+
+CREATE FUNCTION parproc.linreg_accum(parproc.agg_state, double precision, double precision[])
+	RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_linreg_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.linreg_union(parproc.agg_state, parproc.agg_state) RETURNS parproc.agg_state
+	AS 'MODULE_PATHNAME', 'parproc_linreg_union' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION parproc.linreg_final(parproc.agg_state) RETURNS parproc.linreg_result
+	AS 'MODULE_PATHNAME', 'parproc_linreg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE parproc.linreg(y double precision, x double precision[]) (
+	SFUNC = parproc.linreg_accum, STYPE = parproc.agg_state, SSPACE = 1024,
+	FINALFUNC = parproc.linreg_final, COMBINEFUNC = parproc.linreg_union, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE parproc.linreg(double precision, double precision[]) IS
+'ordinary least squares of y on the columns of x (an intercept is a constant column, e.g. ARRAY[1, x1, x2]); rows with a NULL are left out, as regr_slope does';
+
+CREATE FUNCTION parproc.linreg_predict(coef double precision[], x double precision[])
+	RETURNS double precision
+	AS 'MODULE_PATHNAME', 'parproc_linreg_predict' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION parproc.linreg_predict(double precision[], double precision[]) IS
+'the prediction sum(coef[i] * x[i]) of a linreg fit; a NULL coefficient (a dropped column) counts as 0';

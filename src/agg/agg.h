@@ -96,6 +96,7 @@ extern PGDLLIMPORT const ParprocStateKind ParprocApproxPercentileKind;
 extern PGDLLIMPORT const ParprocStateKind ParprocHistogramKind;
 extern PGDLLIMPORT const ParprocStateKind ParprocVecKind;
 extern PGDLLIMPORT const ParprocStateKind ParprocMatrixKind;
+extern PGDLLIMPORT const ParprocStateKind ParprocLinregKind;
 
 /*
  * Argument argno as a state of kind that the caller may change: the

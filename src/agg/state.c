@@ -256,7 +256,8 @@ static const ParprocStateKind *const AggStateKinds[] = {
 	&ParprocApproxPercentileKind,
 	&ParprocHistogramKind,
 	&ParprocVecKind,
-	&ParprocMatrixKind
+	&ParprocMatrixKind,
+	&ParprocLinregKind
 };
 
 /*

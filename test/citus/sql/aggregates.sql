@@ -121,6 +121,16 @@ FROM (SELECT parproc.cov_matrix(ARRAY[x, id, g]) d FROM dist) x, (SELECT parproc
 SELECT count(DISTINCT g) AS groups, bool_and(abs(a - b) < 1e-12) AS corr_matrix_close
 FROM (SELECT g, parproc.corr_matrix(ARRAY[x, id]) d FROM dist GROUP BY g) x
 JOIN (SELECT g, parproc.corr_matrix(ARRAY[x, id]) l FROM loc GROUP BY g) y USING (g), unnest(d, l) u(a, b);
+-- linreg: coefficients and standard errors the same to 1e-9 (of each, or
+-- of its standard error), also per group
+SELECT bool_and(abs(a - b) < 1e-9 * greatest(abs(b), s)) AS linreg_coef_close,
+	   bool_and(reldiff(c, e) < 1e-9) AS linreg_std_err_close, bool_and((d).n = (l).n) AS n
+FROM (SELECT parproc.linreg(x, ARRAY[1, id, g]) d FROM dist) x, (SELECT parproc.linreg(x, ARRAY[1, id, g]) l FROM loc) y,
+	 unnest((d).coef, (l).coef, (l).std_err, (d).std_err, (l).std_err) u(a, b, s, c, e);
+SELECT count(DISTINCT g) AS groups, bool_and(abs(a - b) < 1e-9 * greatest(abs(b), s)) AS linreg_close
+FROM (SELECT g, parproc.linreg(x, ARRAY[1, id]) d FROM dist GROUP BY g) x
+JOIN (SELECT g, parproc.linreg(x, ARRAY[1, id]) l FROM loc GROUP BY g) y USING (g),
+	 unnest((d).coef, (l).coef, (l).std_err) u(a, b, s);
 -- approx_percentile and quantile of qsketch_agg: rank error inside the
 -- README's 0.5% bound
 CREATE TEMP TABLE est AS
@@ -180,6 +190,7 @@ SELECT task_query('SELECT parproc.histogram(x, -20, 80, 13) FROM dist');
 SELECT task_query('SELECT parproc.vec_sum(v) FROM dist');
 SELECT task_query('SELECT g, parproc.vec_avg(v), parproc.vec_min(v), parproc.vec_max(v) FROM dist GROUP BY g');
 SELECT task_query('SELECT g, parproc.corr_matrix(ARRAY[x, id]) FROM dist GROUP BY g');
+SELECT task_query('SELECT parproc.linreg(x, ARRAY[1, id, g]) FROM dist');
 SELECT task_query('SELECT parproc.approx_count_distinct(k) FROM dist');
 SELECT task_query('SELECT g, parproc.hll_agg(id, 12) FROM dist GROUP BY g');
 SELECT task_query('SELECT parproc.merge_agg(s) FROM sk');
