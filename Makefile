@@ -57,7 +57,7 @@ OBJS = \
 DATA = sql/parproc--0.1.sql sql/parproc--0.1--0.2.sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
-REGRESS = stats percentile histogram vec matrix linreg hll topk qsketch agg_state graph pipeline pipeline_write vectorize \
+REGRESS = stats percentile histogram vec matrix linreg hll topk qsketch agg_state catalog graph pipeline pipeline_write vectorize \
 	pipeline_resume pipeline_source pipeline_security
 ISOLATION = snapshot graph_refresh pipeline_concurrency
 REGRESS_OPTS = --inputdir=test

@@ -638,3 +638,105 @@ CREATE FUNCTION parproc.linreg_predict(coef double precision[], x double precisi
 	AS 'MODULE_PATHNAME', 'parproc_linreg_predict' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION parproc.linreg_predict(double precision[], double precision[]) IS
 'the prediction sum(coef[i] * x[i]) of a linreg fit; a NULL coefficient (a dropped column) counts as 0';
+
+-- Every object of the extension says what it is in \df+, \dT+, \dv+
+-- (test/sql/catalog.sql checks that none is left without a comment)
+COMMENT ON FUNCTION parproc.cardinality(parproc.hll) IS
+'estimated number of distinct values of an hll sketch';
+COMMENT ON FUNCTION parproc.merge(parproc.hll, parproc.hll) IS
+'union of two hll sketches of one precision';
+COMMENT ON AGGREGATE parproc.hll_agg(anyelement, integer) IS
+'HyperLogLog sketch of the distinct non-NULL values at the given precision p, 4 to 18 (standard error 1.04 / sqrt(2^p))';
+DO $$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['smallint', 'integer', 'bigint', 'text', 'uuid'] LOOP
+		EXECUTE format('COMMENT ON AGGREGATE parproc.hll_agg(%s, integer) IS %L', t,
+			'HyperLogLog sketch of the distinct non-NULL values at the given precision p, 4 to 18 (standard error 1.04 / sqrt(2^p))');
+	END LOOP;
+END $$;
+COMMENT ON FUNCTION parproc._graph_cache() IS
+'the graphs loaded in this server''s cache (behind the parproc.graphs view)';
+COMMENT ON FUNCTION parproc._graph_defs_changed() IS
+'trigger: tells every session that graph definitions changed';
+COMMENT ON FUNCTION parproc._graph_defs_generation() IS
+'trigger: gives a graph definition a fresh generation on every write';
+COMMENT ON FUNCTION parproc._graph_load(text) IS
+'loads a graph into the cache (used by create_graph and refresh_graph; checks the caller owns it)';
+COMMENT ON FUNCTION parproc._graph_unload(text) IS
+'drops a graph from the cache (used by drop_graph and refresh_graph; checks the caller owns it)';
+COMMENT ON FUNCTION parproc._live_runs() IS
+'the pipeline runs in progress, from shared memory (behind the parproc.runs and run_progress views)';
+COMMENT ON FUNCTION parproc._live_stages() IS
+'the stage counters of pipeline runs in progress, from shared memory (behind the parproc.stage_stats view)';
+COMMENT ON FUNCTION parproc._live_workers() IS
+'the worker counters of pipeline runs in progress, from shared memory (behind the parproc.worker_stats view)';
+COMMENT ON FUNCTION parproc._may_read(regrole) IS
+'whether the current user may see the rows of runs made by this role (a member of it, or of pg_read_all_stats)';
+COMMENT ON FUNCTION parproc._may_read_rows(regrole, regclass) IS
+'whether the current user may see the failed rows a run by this role captured from this source (may read the source, or, without one or with row-level security, is a member of the role)';
+COMMENT ON SEQUENCE parproc.graph_generation IS
+'generations of graph definitions (never reused, even for a graph dropped and created again)';
+COMMENT ON SEQUENCE parproc.run_id_seq IS
+'pipeline run ids';
+COMMENT ON TABLE parproc.error_rows IS
+'rows pipeline runs with on_error => ''skip'' could not process (read through the parproc.errors view)';
+COMMENT ON TABLE parproc.pipeline_defs IS
+'pipeline definitions (read through the parproc.pipelines view)';
+COMMENT ON TABLE parproc.run_chunks IS
+'the chunks of each pipeline run committed so far, with their counts (what resume skips)';
+COMMENT ON TABLE parproc.run_history IS
+'every pipeline run: its definition as run, settings, state, counts, timing and error (read through the parproc.runs view)';
+COMMENT ON TABLE parproc.run_stages IS
+'per-stage counters of finished pipeline runs (read through the parproc.stage_stats view)';
+COMMENT ON TABLE parproc.run_workers IS
+'per-worker counters of finished pipeline runs (read through the parproc.worker_stats view)';
+COMMENT ON VIEW parproc.errors IS
+'rows pipeline runs skipped with on_error => ''skip'': stage, source row, SQLSTATE and message (those of runs you may read)';
+COMMENT ON VIEW parproc.pipelines IS
+'pipeline definitions with their runs and rows read, written and failed';
+COMMENT ON VIEW parproc.run_progress IS
+'pipeline runs in progress: chunks done of total, rows, percent, rows per second and ETA';
+COMMENT ON VIEW parproc.runs IS
+'pipeline runs, live and finished: state, rows read, written and failed, rows per second, workers, error';
+COMMENT ON VIEW parproc.stage_stats IS
+'per-stage counters of pipeline runs: rows in, out and failed, time, values computed by kernels and by the evaluator';
+COMMENT ON VIEW parproc.worker_stats IS
+'per-worker counters of pipeline runs: chunks, rows, time busy, waiting, reading, evaluating and writing, WAL bytes';
+
+-- the support functions of the aggregates and of the types, by their role
+DO $$
+DECLARE
+	r record;
+BEGIN
+	FOR r IN
+		SELECT f.oid::regprocedure AS fn,
+			   string_agg(DISTINCT v.role, ' and ') AS roles,
+			   string_agg(DISTINCT a.aggfnoid::regproc::text, ', ') AS aggs
+		FROM pg_aggregate a
+		CROSS JOIN LATERAL (VALUES (a.aggtransfn, 'transition'), (a.aggfinalfn, 'final'),
+								   (a.aggcombinefn, 'combine'), (a.aggserialfn, 'serialization'),
+								   (a.aggdeserialfn, 'deserialization')) v(f, role)
+		JOIN pg_proc f ON f.oid = v.f
+		WHERE f.pronamespace = 'parproc'::regnamespace
+		  AND obj_description(f.oid, 'pg_proc') IS NULL
+		GROUP BY f.oid
+	LOOP
+		EXECUTE format('COMMENT ON FUNCTION %s IS %L', r.fn,
+					   format('%s function of %s (not to be called directly)', r.roles, r.aggs));
+	END LOOP;
+	FOR r IN
+		SELECT f.oid::regprocedure AS fn, string_agg(DISTINCT v.role, ' and ') AS roles,
+			   string_agg(DISTINCT t.oid::regtype::text, ', ') AS types
+		FROM pg_type t
+		CROSS JOIN LATERAL (VALUES (t.typinput, 'input'), (t.typoutput, 'output'),
+								   (t.typreceive, 'binary input'), (t.typsend, 'binary output')) v(f, role)
+		JOIN pg_proc f ON f.oid = v.f
+		WHERE t.typnamespace = 'parproc'::regnamespace AND f.pronamespace = 'parproc'::regnamespace
+		  AND obj_description(f.oid, 'pg_proc') IS NULL
+		GROUP BY f.oid
+	LOOP
+		EXECUTE format('COMMENT ON FUNCTION %s IS %L', r.fn, format('%s function of type %s', r.roles, r.types));
+	END LOOP;
+END $$;
