@@ -23,6 +23,9 @@ else
 	ensure_packages "${BUILD_PACKAGES[@]}"
 fi
 
+say "META.json (PGXN metadata) against the meta spec and parproc.control"
+perl scripts/check-meta.pl
+
 say "unit tests of src/kernels"
 make -s unittest UNIT_CFLAGS="$WERROR_CFLAGS"
 
