@@ -279,49 +279,50 @@ pp_linreg_fit(const PpComoments *s, double tol, PpLinregFit *fit, double *work, 
 }
 
 /*
- * The continued fraction of I_x(a, b) (DLMF 8.17.22), by the modified Lentz
- * method; it converges fast for x < (a + 1) / (a + b + 2).
+ * One step of the modified Lentz method for a continued fraction with
+ * partial numerator num and denominator 1: updates its running D and C and
+ * returns the factor the value is multiplied by.
+ */
+static double
+lentz_step(double num, double *dd, double *c)
+{
+	const double tiny = 1e-300;
+
+	*dd = 1.0 + num * *dd;
+	if (fabs(*dd) < tiny)
+		*dd = tiny;
+	*c = 1.0 + num / *c;
+	if (fabs(*c) < tiny)
+		*c = tiny;
+	*dd = 1.0 / *dd;
+	return *dd * *c;
+}
+
+/*
+ * The continued fraction of I_x(a, b) (DLMF 8.17.22); it converges fast
+ * for x < (a + 1) / (a + b + 2).
  */
 static double
 beta_fraction(double a, double b, double x)
 {
-	const double tiny = 1e-300;
-	double		f,
-				c,
-				dd;
+	double		c = 1.0,
+				dd,
+				f;
 	int			k;
 
-	c = 1.0;
+	/* 1 / (1 + d_1 / ...): D and the value start at 1 / (1 + d_1), C at 1 */
 	dd = 1.0 - (a + b) * x / (a + 1.0);
-	if (fabs(dd) < tiny)
-		dd = tiny;
+	if (fabs(dd) < 1e-300)
+		dd = 1e-300;
 	dd = 1.0 / dd;
 	f = dd;
 	for (k = 1; k < 100000; k++)
 	{
-		double		num,
-					delta;
+		double		delta;
 
-		/* even term d_2k */
-		num = k * (b - k) * x / ((a + 2 * k - 1) * (a + 2 * k));
-		dd = 1.0 + num * dd;
-		if (fabs(dd) < tiny)
-			dd = tiny;
-		c = 1.0 + num / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		dd = 1.0 / dd;
-		f *= dd * c;
-		/* odd term d_2k+1 */
-		num = -(a + k) * (a + b + k) * x / ((a + 2 * k) * (a + 2 * k + 1));
-		dd = 1.0 + num * dd;
-		if (fabs(dd) < tiny)
-			dd = tiny;
-		c = 1.0 + num / c;
-		if (fabs(c) < tiny)
-			c = tiny;
-		dd = 1.0 / dd;
-		delta = dd * c;
+		/* the even term d_2k, then the odd d_2k+1 */
+		f *= lentz_step(k * (b - k) * x / ((a + 2 * k - 1) * (a + 2 * k)), &dd, &c);
+		delta = lentz_step(-(a + k) * (a + b + k) * x / ((a + 2 * k) * (a + 2 * k + 1)), &dd, &c);
 		f *= delta;
 		if (fabs(delta - 1.0) < 1e-16)
 			break;
