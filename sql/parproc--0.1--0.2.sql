@@ -138,9 +138,9 @@ GROUP BY d.name;
 -- parproc.stats keeps its state in a real type, parproc.stats_state, rather
 -- than internal: Citus computes the aggregate of such a type on the shards
 -- and combines the partial states on the coordinator, moving them as text.
--- An aggregate's state type cannot be altered, so stats is made again (an
--- object of yours that depends on it makes this update fail with a message
--- naming it: drop it, update, create it again).
+-- CREATE OR REPLACE AGGREGATE gives stats (and below the other aggregates
+-- whose state changes type) its new state in place, so that views and
+-- functions of yours that use them survive the update.
 
 CREATE TYPE parproc.stats_state;
 
@@ -174,14 +174,8 @@ CREATE FUNCTION parproc.stats_merge(parproc.stats_state, parproc.stats_state) RE
 CREATE FUNCTION parproc.stats_final(parproc.stats_state) RETURNS parproc.stats_result
 	AS 'MODULE_PATHNAME', 'parproc_stats_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-DROP AGGREGATE parproc.stats(double precision);
-DROP FUNCTION parproc.stats_transfn(internal, double precision);
-DROP FUNCTION parproc.stats_combinefn(internal, internal);
-DROP FUNCTION parproc.stats_serialfn(internal);
-DROP FUNCTION parproc.stats_deserialfn(bytea, internal);
-DROP FUNCTION parproc.stats_finalfn(internal);
 
-CREATE AGGREGATE parproc.stats(double precision) (
+CREATE OR REPLACE AGGREGATE parproc.stats(double precision) (
 	SFUNC = parproc.stats_accum,
 	STYPE = parproc.stats_state,
 	SSPACE = 112,
@@ -189,6 +183,12 @@ CREATE AGGREGATE parproc.stats(double precision) (
 	COMBINEFUNC = parproc.stats_merge,
 	PARALLEL = SAFE
 );
+-- the 0.1 functions, no longer used
+DROP FUNCTION parproc.stats_transfn(internal, double precision);
+DROP FUNCTION parproc.stats_combinefn(internal, internal);
+DROP FUNCTION parproc.stats_serialfn(internal);
+DROP FUNCTION parproc.stats_deserialfn(bytea, internal);
+DROP FUNCTION parproc.stats_finalfn(internal);
 
 COMMENT ON AGGREGATE parproc.stats(double precision) IS
 'n, sum, mean, sample and population variance and standard deviation, skewness (G1), excess kurtosis (G2), min and max in one pass';
@@ -240,12 +240,12 @@ BEGIN
 	END LOOP;
 END $$;
 
-DROP AGGREGATE parproc.merge_agg(parproc.hll);
-DROP FUNCTION parproc.hll_merge_transfn(internal, parproc.hll);
-CREATE AGGREGATE parproc.merge_agg(parproc.hll) (
+CREATE OR REPLACE AGGREGATE parproc.merge_agg(parproc.hll) (
 	SFUNC = parproc.hll_union, STYPE = parproc.hll, SSPACE = 262144,
 	FINALFUNC = parproc.hll_final, COMBINEFUNC = parproc.hll_union, PARALLEL = SAFE
 );
+-- the 0.1 functions, no longer used
+DROP FUNCTION parproc.hll_merge_transfn(internal, parproc.hll);
 COMMENT ON AGGREGATE parproc.merge_agg(parproc.hll) IS
 'union of stored hll sketches of one precision';
 
@@ -263,29 +263,27 @@ CREATE FUNCTION parproc.qsketch_union(parproc.qsketch, parproc.qsketch) RETURNS 
 CREATE FUNCTION parproc.qsketch_final(parproc.qsketch) RETURNS parproc.qsketch
 	AS 'MODULE_PATHNAME', 'parproc_qsketch_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-DROP AGGREGATE parproc.qsketch_agg(double precision);
-DROP AGGREGATE parproc.qsketch_agg(double precision, integer);
-DROP AGGREGATE parproc.merge_agg(parproc.qsketch);
-DROP FUNCTION parproc.qsketch_transfn(internal, double precision);
-DROP FUNCTION parproc.qsketch_transfn(internal, double precision, integer);
-DROP FUNCTION parproc.qsketch_merge_transfn(internal, parproc.qsketch);
-DROP FUNCTION parproc.qsketch_finalfn(internal);
 
 -- SSPACE: a state that has seen many rows holds a 32 kB buffer and room
 -- for its centroids plus one buffer (about 90 kB at the default accuracy);
 -- a group of few rows stays far smaller.
-CREATE AGGREGATE parproc.qsketch_agg(x double precision) (
+CREATE OR REPLACE AGGREGATE parproc.qsketch_agg(x double precision) (
 	SFUNC = parproc.qsketch_accum, STYPE = parproc.qsketch, SSPACE = 131072,
 	FINALFUNC = parproc.qsketch_final, COMBINEFUNC = parproc.qsketch_union, PARALLEL = SAFE
 );
-CREATE AGGREGATE parproc.qsketch_agg(x double precision, accuracy integer) (
+CREATE OR REPLACE AGGREGATE parproc.qsketch_agg(x double precision, accuracy integer) (
 	SFUNC = parproc.qsketch_accum, STYPE = parproc.qsketch, SSPACE = 131072,
 	FINALFUNC = parproc.qsketch_final, COMBINEFUNC = parproc.qsketch_union, PARALLEL = SAFE
 );
-CREATE AGGREGATE parproc.merge_agg(parproc.qsketch) (
+CREATE OR REPLACE AGGREGATE parproc.merge_agg(parproc.qsketch) (
 	SFUNC = parproc.qsketch_union, STYPE = parproc.qsketch, SSPACE = 131072,
 	FINALFUNC = parproc.qsketch_final, COMBINEFUNC = parproc.qsketch_union, PARALLEL = SAFE
 );
+-- the 0.1 functions, no longer used
+DROP FUNCTION parproc.qsketch_transfn(internal, double precision);
+DROP FUNCTION parproc.qsketch_transfn(internal, double precision, integer);
+DROP FUNCTION parproc.qsketch_merge_transfn(internal, parproc.qsketch);
+DROP FUNCTION parproc.qsketch_finalfn(internal);
 
 COMMENT ON AGGREGATE parproc.qsketch_agg(double precision) IS
 'quantile sketch of the non-NULL values at accuracy 200: normalized rank error about 0.01% at the median, 0.001% at p99; exact below 400 values';
@@ -341,11 +339,40 @@ CREATE FUNCTION parproc.percentile_cont_multi_final(parproc.agg_state) RETURNS d
 CREATE FUNCTION parproc.percentile_disc_multi_final(parproc.agg_state) RETURNS double precision[]
 	AS 'MODULE_PATHNAME', 'parproc_percentile_disc_multi_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-DROP AGGREGATE parproc.percentile_cont(double precision, double precision);
-DROP AGGREGATE parproc.percentile_cont(double precision, double precision[]);
-DROP AGGREGATE parproc.percentile_disc(double precision, double precision);
-DROP AGGREGATE parproc.percentile_disc(double precision, double precision[]);
-DROP AGGREGATE parproc.median(double precision);
+
+-- The final functions reorder the values in place, which keeps the state
+-- equivalent: a percentile_cont and a percentile_disc over the same rows
+-- share one state.  An exact percentile keeps 8 bytes per row, so a hash
+-- table of many groups holds the whole input and PostgreSQL cannot spill
+-- groups it already has; SSPACE (8192 rows per group) steers the planner to
+-- sorted grouping, which keeps one group in memory at a time, unless there
+-- are few groups.
+CREATE OR REPLACE AGGREGATE parproc.percentile_cont(x double precision, fraction double precision) (
+	SFUNC = parproc.percentile_accum, STYPE = parproc.agg_state, SSPACE = 65536,
+	FINALFUNC = parproc.percentile_cont_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE parproc.percentile_cont(x double precision, fractions double precision[]) (
+	SFUNC = parproc.percentile_accum, STYPE = parproc.agg_state, SSPACE = 65536,
+	FINALFUNC = parproc.percentile_cont_multi_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE parproc.percentile_disc(x double precision, fraction double precision) (
+	SFUNC = parproc.percentile_accum, STYPE = parproc.agg_state, SSPACE = 65536,
+	FINALFUNC = parproc.percentile_disc_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE parproc.percentile_disc(x double precision, fractions double precision[]) (
+	SFUNC = parproc.percentile_accum, STYPE = parproc.agg_state, SSPACE = 65536,
+	FINALFUNC = parproc.percentile_disc_multi_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE parproc.median(x double precision) (
+	SFUNC = parproc.median_accum, STYPE = parproc.agg_state, SSPACE = 65536,
+	FINALFUNC = parproc.percentile_cont_final, FINALFUNC_MODIFY = SHAREABLE,
+	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
+);
+-- the 0.1 functions, no longer used
 DROP FUNCTION parproc.percentile_transfn(internal, double precision, double precision);
 DROP FUNCTION parproc.percentile_multi_transfn(internal, double precision, double precision[]);
 DROP FUNCTION parproc.median_transfn(internal, double precision);
@@ -356,39 +383,6 @@ DROP FUNCTION parproc.percentile_cont_finalfn(internal);
 DROP FUNCTION parproc.percentile_disc_finalfn(internal);
 DROP FUNCTION parproc.percentile_cont_multi_finalfn(internal);
 DROP FUNCTION parproc.percentile_disc_multi_finalfn(internal);
-
--- The final functions reorder the values in place, which keeps the state
--- equivalent: a percentile_cont and a percentile_disc over the same rows
--- share one state.  An exact percentile keeps 8 bytes per row, so a hash
--- table of many groups holds the whole input and PostgreSQL cannot spill
--- groups it already has; SSPACE (8192 rows per group) steers the planner to
--- sorted grouping, which keeps one group in memory at a time, unless there
--- are few groups.
-CREATE AGGREGATE parproc.percentile_cont(x double precision, fraction double precision) (
-	SFUNC = parproc.percentile_accum, STYPE = parproc.agg_state, SSPACE = 65536,
-	FINALFUNC = parproc.percentile_cont_final, FINALFUNC_MODIFY = SHAREABLE,
-	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
-);
-CREATE AGGREGATE parproc.percentile_cont(x double precision, fractions double precision[]) (
-	SFUNC = parproc.percentile_accum, STYPE = parproc.agg_state, SSPACE = 65536,
-	FINALFUNC = parproc.percentile_cont_multi_final, FINALFUNC_MODIFY = SHAREABLE,
-	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
-);
-CREATE AGGREGATE parproc.percentile_disc(x double precision, fraction double precision) (
-	SFUNC = parproc.percentile_accum, STYPE = parproc.agg_state, SSPACE = 65536,
-	FINALFUNC = parproc.percentile_disc_final, FINALFUNC_MODIFY = SHAREABLE,
-	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
-);
-CREATE AGGREGATE parproc.percentile_disc(x double precision, fractions double precision[]) (
-	SFUNC = parproc.percentile_accum, STYPE = parproc.agg_state, SSPACE = 65536,
-	FINALFUNC = parproc.percentile_disc_multi_final, FINALFUNC_MODIFY = SHAREABLE,
-	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
-);
-CREATE AGGREGATE parproc.median(x double precision) (
-	SFUNC = parproc.median_accum, STYPE = parproc.agg_state, SSPACE = 65536,
-	FINALFUNC = parproc.percentile_cont_final, FINALFUNC_MODIFY = SHAREABLE,
-	COMBINEFUNC = parproc.percentile_union, PARALLEL = SAFE
-);
 
 COMMENT ON AGGREGATE parproc.percentile_cont(double precision, double precision) IS
 'exact continuous percentile, identical to percentile_cont(fraction) WITHIN GROUP (ORDER BY x), parallel safe';
@@ -413,8 +407,18 @@ CREATE FUNCTION parproc.approx_percentile_final(parproc.agg_state) RETURNS doubl
 CREATE FUNCTION parproc.approx_percentile_multi_final(parproc.agg_state) RETURNS double precision[]
 	AS 'MODULE_PATHNAME', 'parproc_approx_percentile_multi_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-DROP AGGREGATE parproc.approx_percentile(double precision, double precision);
-DROP AGGREGATE parproc.approx_percentile(double precision, double precision[]);
+
+CREATE OR REPLACE AGGREGATE parproc.approx_percentile(x double precision, fraction double precision) (
+	SFUNC = parproc.approx_percentile_accum, STYPE = parproc.agg_state, SSPACE = 131072,
+	FINALFUNC = parproc.approx_percentile_final,
+	COMBINEFUNC = parproc.approx_percentile_union, PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE parproc.approx_percentile(x double precision, fractions double precision[]) (
+	SFUNC = parproc.approx_percentile_accum, STYPE = parproc.agg_state, SSPACE = 131072,
+	FINALFUNC = parproc.approx_percentile_multi_final,
+	COMBINEFUNC = parproc.approx_percentile_union, PARALLEL = SAFE
+);
+-- the 0.1 functions, no longer used
 DROP FUNCTION parproc.approx_percentile_transfn(internal, double precision, double precision);
 DROP FUNCTION parproc.approx_percentile_multi_transfn(internal, double precision, double precision[]);
 DROP FUNCTION parproc.approx_percentile_finalfn(internal);
@@ -422,17 +426,6 @@ DROP FUNCTION parproc.approx_percentile_multi_finalfn(internal);
 DROP FUNCTION parproc.qsketch_combinefn(internal, internal);
 DROP FUNCTION parproc.qsketch_serialfn(internal);
 DROP FUNCTION parproc.qsketch_deserialfn(bytea, internal);
-
-CREATE AGGREGATE parproc.approx_percentile(x double precision, fraction double precision) (
-	SFUNC = parproc.approx_percentile_accum, STYPE = parproc.agg_state, SSPACE = 131072,
-	FINALFUNC = parproc.approx_percentile_final,
-	COMBINEFUNC = parproc.approx_percentile_union, PARALLEL = SAFE
-);
-CREATE AGGREGATE parproc.approx_percentile(x double precision, fractions double precision[]) (
-	SFUNC = parproc.approx_percentile_accum, STYPE = parproc.agg_state, SSPACE = 131072,
-	FINALFUNC = parproc.approx_percentile_multi_final,
-	COMBINEFUNC = parproc.approx_percentile_union, PARALLEL = SAFE
-);
 
 COMMENT ON AGGREGATE parproc.approx_percentile(double precision, double precision) IS
 'approximate percentile_cont from a quantile sketch at the default accuracy';
@@ -447,18 +440,18 @@ CREATE FUNCTION parproc.histogram_union(parproc.agg_state, parproc.agg_state) RE
 CREATE FUNCTION parproc.histogram_final(parproc.agg_state) RETURNS bigint[]
 	AS 'MODULE_PATHNAME', 'parproc_histogram_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-DROP AGGREGATE parproc.histogram(double precision, double precision, double precision, integer);
+
+CREATE OR REPLACE AGGREGATE parproc.histogram(x double precision, lo double precision, hi double precision, buckets integer) (
+	SFUNC = parproc.histogram_accum, STYPE = parproc.agg_state, SSPACE = 256,
+	FINALFUNC = parproc.histogram_final,
+	COMBINEFUNC = parproc.histogram_union, PARALLEL = SAFE
+);
+-- the 0.1 functions, no longer used
 DROP FUNCTION parproc.histogram_transfn(internal, double precision, double precision, double precision, integer);
 DROP FUNCTION parproc.histogram_combinefn(internal, internal);
 DROP FUNCTION parproc.histogram_serialfn(internal);
 DROP FUNCTION parproc.histogram_deserialfn(bytea, internal);
 DROP FUNCTION parproc.histogram_finalfn(internal);
-
-CREATE AGGREGATE parproc.histogram(x double precision, lo double precision, hi double precision, buckets integer) (
-	SFUNC = parproc.histogram_accum, STYPE = parproc.agg_state, SSPACE = 256,
-	FINALFUNC = parproc.histogram_final,
-	COMBINEFUNC = parproc.histogram_union, PARALLEL = SAFE
-);
 
 COMMENT ON AGGREGATE parproc.histogram(double precision, double precision, double precision, integer) IS
 'counts per width_bucket(x, lo, hi, buckets) bucket: element 1 counts x < lo, element buckets+2 counts x >= hi';
@@ -477,10 +470,24 @@ CREATE FUNCTION parproc.vec_final(parproc.agg_state) RETURNS double precision[]
 CREATE FUNCTION parproc.vec_avg_final(parproc.agg_state) RETURNS double precision[]
 	AS 'MODULE_PATHNAME', 'parproc_vec_avg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-DROP AGGREGATE parproc.vec_sum(double precision[]);
-DROP AGGREGATE parproc.vec_avg(double precision[]);
-DROP AGGREGATE parproc.vec_min(double precision[]);
-DROP AGGREGATE parproc.vec_max(double precision[]);
+
+CREATE OR REPLACE AGGREGATE parproc.vec_sum(double precision[]) (
+	SFUNC = parproc.vec_sum_accum, STYPE = parproc.agg_state, SSPACE = 512,
+	FINALFUNC = parproc.vec_final, COMBINEFUNC = parproc.vec_union, PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE parproc.vec_avg(double precision[]) (
+	SFUNC = parproc.vec_sum_accum, STYPE = parproc.agg_state, SSPACE = 512,
+	FINALFUNC = parproc.vec_avg_final, COMBINEFUNC = parproc.vec_union, PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE parproc.vec_min(double precision[]) (
+	SFUNC = parproc.vec_min_accum, STYPE = parproc.agg_state, SSPACE = 384,
+	FINALFUNC = parproc.vec_final, COMBINEFUNC = parproc.vec_union, PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE parproc.vec_max(double precision[]) (
+	SFUNC = parproc.vec_max_accum, STYPE = parproc.agg_state, SSPACE = 384,
+	FINALFUNC = parproc.vec_final, COMBINEFUNC = parproc.vec_union, PARALLEL = SAFE
+);
+-- the 0.1 functions, no longer used
 DROP FUNCTION parproc.vec_sum_transfn(internal, double precision[]);
 DROP FUNCTION parproc.vec_min_transfn(internal, double precision[]);
 DROP FUNCTION parproc.vec_max_transfn(internal, double precision[]);
@@ -489,23 +496,6 @@ DROP FUNCTION parproc.vec_serialfn(internal);
 DROP FUNCTION parproc.vec_deserialfn(bytea, internal);
 DROP FUNCTION parproc.vec_finalfn(internal);
 DROP FUNCTION parproc.vec_avg_finalfn(internal);
-
-CREATE AGGREGATE parproc.vec_sum(double precision[]) (
-	SFUNC = parproc.vec_sum_accum, STYPE = parproc.agg_state, SSPACE = 512,
-	FINALFUNC = parproc.vec_final, COMBINEFUNC = parproc.vec_union, PARALLEL = SAFE
-);
-CREATE AGGREGATE parproc.vec_avg(double precision[]) (
-	SFUNC = parproc.vec_sum_accum, STYPE = parproc.agg_state, SSPACE = 512,
-	FINALFUNC = parproc.vec_avg_final, COMBINEFUNC = parproc.vec_union, PARALLEL = SAFE
-);
-CREATE AGGREGATE parproc.vec_min(double precision[]) (
-	SFUNC = parproc.vec_min_accum, STYPE = parproc.agg_state, SSPACE = 384,
-	FINALFUNC = parproc.vec_final, COMBINEFUNC = parproc.vec_union, PARALLEL = SAFE
-);
-CREATE AGGREGATE parproc.vec_max(double precision[]) (
-	SFUNC = parproc.vec_max_accum, STYPE = parproc.agg_state, SSPACE = 384,
-	FINALFUNC = parproc.vec_final, COMBINEFUNC = parproc.vec_union, PARALLEL = SAFE
-);
 
 COMMENT ON AGGREGATE parproc.vec_sum(double precision[]) IS
 'element-wise sum of equal-length arrays; NULL elements skipped per position';
@@ -542,12 +532,12 @@ BEGIN
 	END LOOP;
 END $$;
 
-DROP AGGREGATE parproc.merge_agg(parproc.topk);
-DROP FUNCTION parproc.topk_merge_transfn(internal, parproc.topk);
-CREATE AGGREGATE parproc.merge_agg(parproc.topk) (
+CREATE OR REPLACE AGGREGATE parproc.merge_agg(parproc.topk) (
 	SFUNC = parproc.topk_union, STYPE = parproc.topk, SSPACE = 16384,
 	FINALFUNC = parproc.topk_final, COMBINEFUNC = parproc.topk_union, PARALLEL = SAFE
 );
+-- the 0.1 functions, no longer used
+DROP FUNCTION parproc.topk_merge_transfn(internal, parproc.topk);
 COMMENT ON AGGREGATE parproc.merge_agg(parproc.topk) IS
 'merge of stored topk summaries of one k; the guarantee holds for the union';
 

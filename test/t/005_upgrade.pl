@@ -1,7 +1,11 @@
-# ALTER EXTENSION parproc UPDATE from 0.1: runs recorded by 0.1 resume with
-# the definition they ran (when the pipeline has not been re-created since)
-# or are refused, and a 0.2 library refuses to run pipelines before the
-# update instead of failing half-way.
+# ALTER EXTENSION parproc UPDATE from 0.1: the updated extension's catalog
+# equals a fresh install's; objects of the user's that depend on it (views
+# over aggregates whose state changes type, stored sketches, pipelines and
+# their run history, graphs) survive and keep working; runs recorded by 0.1
+# resume with the definition they ran (when the pipeline has not been
+# re-created since) or are refused; a 0.2 library refuses to run pipelines
+# before the update instead of failing half-way; sketch values stored in
+# format version 1 are still read.
 use strict;
 use warnings;
 
@@ -21,7 +25,32 @@ $node->safe_psql('postgres', q{
 	CREATE TABLE dst (id int, k2 int);
 	SELECT parproc.create_pipeline('p', 'src', 'dst', '[{"name": "m", "map": "id, k * 2 AS k2"}]');
 	SELECT parproc.create_pipeline('q', 'src', 'dst', '[{"name": "m", "map": "id, k AS k2"}]');
+	-- a view over aggregates whose state type the update changes, and
+	-- stored sketches
+	CREATE VIEW summary AS
+	SELECT parproc.stats(id::float8) AS st, parproc.median(id::float8) AS med,
+		   parproc.percentile_disc(id::float8, ARRAY[0.1, 0.9]) AS pd, parproc.approx_percentile(id::float8, 0.5) AS ap,
+		   parproc.histogram(k::float8, 0, 10, 5) AS hist, parproc.vec_sum(ARRAY[id, k]::float8[]) AS vs,
+		   parproc.qsketch_agg(id::float8) AS qs
+	FROM src;
+	CREATE TABLE sketches AS
+	SELECT k, parproc.hll_agg(id) AS h, parproc.qsketch_agg(id::float8) AS q, parproc.topk_agg(id % 7, 3) AS t
+	FROM src GROUP BY k;
+	CREATE TABLE edges AS SELECT g AS a, g + 1 AS b FROM generate_series(1, 100) g;
+	SELECT parproc.create_graph('chain', 'edges', 'a', 'b');
 });
+my $summary_sql = q{
+	SELECT (st).n, (st).mean, med, pd, round(ap), hist, vs, round(parproc.quantile(qs, 0.5)) FROM summary};
+my $summary_before = $node->safe_psql('postgres', $summary_sql);
+my $sketches_sql = q{
+	SELECT parproc.cardinality(parproc.merge_agg(h)), round(parproc.quantile(parproc.merge_agg(q), 0.25)),
+		   (SELECT string_agg(value || ':' || count, ',' ORDER BY value) FROM parproc.topk_items(parproc.merge_agg(t)))
+	FROM sketches};
+my $sketches_before = $node->safe_psql('postgres', $sketches_sql);
+my $graph_sql = q{
+	SELECT count(*), round(sum(activation)::numeric, 9)
+	FROM parproc.spread_activation('chain', ARRAY[1]::bigint[], max_iterations => 5)};
+my $graph_before = $node->safe_psql('postgres', $graph_sql);
 is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'parproc'"),
 	'0.1', 'installed as 0.1');
 
@@ -49,6 +78,74 @@ $node->safe_psql('postgres', q{
 $node->safe_psql('postgres', 'ALTER EXTENSION parproc UPDATE');
 is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'parproc'"),
 	'0.2', 'updated to 0.2');
+
+# The catalog of the extension's objects (each with its comment and its
+# definition: functions and aggregates, tables with their columns,
+# indexes, constraints, triggers and policies, views, types), updated and
+# installed afresh.
+my $catalog_sql = <<'SQL';
+WITH m AS (
+	SELECT d.classid, d.objid FROM pg_depend d
+	WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+	  AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'parproc'))
+SELECT pg_describe_object(m.classid, m.objid, 0) || ' | ' ||
+	   coalesce(obj_description(m.objid, m.classid::regclass::name), '-') || ' | ' ||
+	   coalesce(CASE m.classid
+		   WHEN 'pg_proc'::regclass THEN
+			   (SELECT concat_ws(' ', p.prokind, p.prorettype::regtype, p.provolatile, p.proparallel,
+								 p.proisstrict, p.prosecdef, p.proconfig, p.proacl, p.prosrc,
+								 (SELECT concat_ws(' ', a.aggtransfn, a.aggfinalfn, a.aggcombinefn, a.aggserialfn,
+												   a.aggdeserialfn, a.aggtranstype::regtype, a.aggtransspace,
+												   a.agginitval, a.aggfinalmodify)
+								  FROM pg_aggregate a WHERE a.aggfnoid = p.oid))
+				FROM pg_proc p WHERE p.oid = m.objid)
+		   WHEN 'pg_class'::regclass THEN
+			   (SELECT concat_ws(' ', c.relkind, c.relacl, c.relrowsecurity, c.reloptions,
+								 CASE WHEN c.relkind = 'v' THEN pg_get_viewdef(c.oid) END,
+								 (SELECT string_agg(concat_ws(' ', a.attname, format_type(a.atttypid, a.atttypmod),
+															  a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid)), ', ' ORDER BY a.attnum)
+								  FROM pg_attribute a LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+								  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+								 (SELECT string_agg(pg_get_indexdef(i.indexrelid), ', ' ORDER BY 1) FROM pg_index i WHERE i.indrelid = c.oid),
+								 (SELECT string_agg(pg_get_constraintdef(k.oid), ', ' ORDER BY 1) FROM pg_constraint k WHERE k.conrelid = c.oid),
+								 (SELECT string_agg(pg_get_triggerdef(t.oid), ', ' ORDER BY 1) FROM pg_trigger t WHERE t.tgrelid = c.oid),
+								 (SELECT string_agg(concat_ws(' ', po.polname, po.polcmd, po.polroles, pg_get_expr(po.polqual, po.polrelid),
+															  pg_get_expr(po.polwithcheck, po.polrelid)), ', ' ORDER BY 1)
+								  FROM pg_policy po WHERE po.polrelid = c.oid))
+				FROM pg_class c WHERE c.oid = m.objid)
+		   WHEN 'pg_type'::regclass THEN
+			   (SELECT concat_ws(' ', t.typtype, t.typlen, t.typalign, t.typstorage, t.typinput, t.typoutput,
+								 t.typreceive, t.typsend,
+								 (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
+								  FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped))
+				FROM pg_type t WHERE t.oid = m.objid)
+	   END, '')
+FROM m ORDER BY 1;
+SQL
+$node->safe_psql('postgres', 'CREATE DATABASE fresh');
+$node->safe_psql('fresh', 'CREATE EXTENSION parproc');
+my $updated = $node->safe_psql('postgres', $catalog_sql);
+my $fresh = $node->safe_psql('fresh', $catalog_sql);
+cmp_ok(scalar(split /\n/, $fresh), '>', 300, 'the catalog query sees the extension\'s objects');
+is($updated, $fresh, 'the updated catalog equals a fresh install of 0.2');
+
+is($node->safe_psql('postgres', $summary_sql), $summary_before,
+	'a view over aggregates whose state changed type survives and answers the same');
+is($node->safe_psql('postgres', $sketches_sql), $sketches_before,
+	'sketches stored under 0.1 still read and merge');
+is($node->safe_psql('postgres', $graph_sql), $graph_before, 'a graph defined under 0.1 still answers');
+
+# Values stored in format version 1 (this release's, and 0.1's): an hll of
+# 1..10, a qsketch of 1..5, a topk of (i % 4)::text over 1..20 with k 3 (its
+# counts include their over-estimates).  A later format must keep reading
+# them.
+is( $node->safe_psql(
+		'postgres', q{
+	SELECT parproc.cardinality('\x011000000a000000f610a4cbb4129c36d94a5effd3aca83d4c9ecea28bedc85ccc18678eed5b4b76df87d6fd7fd7257a5f391774200dfa8ec79f76d9c55abda65d2e1dea2fa0d4cc9f76525c801c30d94edc28949d9274f8'::parproc.hll),
+		   parproc.quantile('\x01000000c80000000500000000000000000000000000000000000000000000000000000000000000000000000000f03f0000000000001440000000000000f03f010000000000000000000000000000400100000000000000000000000000084001000000000000000000000000001040010000000000000000000000000014400100000000000000'::parproc.qsketch, 0.5),
+		   (SELECT string_agg(value || ':' || count, ',' ORDER BY value)
+			FROM parproc.topk_items('\x0100000003000000030000001400000000000000070000000000000005000000000000000100000030070000000000000006000000000000000100000033060000000000000004000000000000000100000031'::parproc.topk))}),
+	'10|3|0:7,1:6,3:7', 'sketch values in format version 1 are read');
 is( $node->safe_psql('postgres',
 		"SELECT run_id, stages IS NOT NULL, source FROM parproc.run_history ORDER BY run_id"),
 	"1001|t|src\n1002|f|", 'the definition of a run is kept when its pipeline is older than the run');
