@@ -97,7 +97,7 @@ UNIT_SRCS = test/unit/main.c $(wildcard test/unit/test_*.c)
 test/unit/test_kernels: $(UNIT_SRCS) test/unit/unit.h $(KERNEL_SRCS) $(wildcard src/kernels/*.h)
 	$(or $(CC),cc) -O2 -g $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(KERNEL_SRCS) -lm
 
-.PHONY: unittest fuzz test test-pg test-citus demo bench bench-kernels indent
+.PHONY: unittest fuzz test test-pg test-citus demo bench bench-kernels indent deb
 unittest: test/unit/test_kernels
 	test/unit/test_kernels
 
@@ -129,6 +129,10 @@ test-citus:
 
 demo:
 	scripts/demo.sh
+
+# postgresql-<v>-parproc_<version>_<arch>.deb in tmp/deb/ (pg_buildext)
+deb:
+	scripts/deb.sh
 
 # pgindent's layout (pg_bsd_indent), in place.
 indent:

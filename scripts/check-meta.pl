@@ -2,7 +2,7 @@
 # scripts/check-meta.pl: checks META.json, the PGXN distribution metadata,
 # against the PGXN meta spec 1.0.0's required keys and against the
 # extension: its version is the control file's default_version (as
-# major.minor.patch), every file it names exists.  Exits 1 with the
+# major.minor.patch) and the Debian package's, every file it names exists.  Exits 1 with the
 # problems listed.
 use strict;
 use warnings;
@@ -31,6 +31,18 @@ die "parproc.control has no default_version\n" unless defined $default;
 my $expected = $default =~ /^\d+\.\d+$/ ? "$default.0" : $default;
 push @problems, "version $meta->{version} is not the control file's default_version $default"
   unless ($meta->{version} // '') eq $expected;
+
+# the Debian package's version (debian/changelog's first line)
+if (open my $cl, '<', "$dir/debian/changelog")
+{
+	my ($deb) = <$cl> =~ /^\S+ \(([^)]+)\)/;
+	push @problems, "debian/changelog's version $deb is not $meta->{version}"
+	  unless defined $deb && $deb eq ($meta->{version} // '');
+}
+else
+{
+	push @problems, "debian/changelog: $!";
+}
 
 my $provides = $meta->{provides} // {};
 push @problems, "provides does not name the extension parproc" unless $provides->{parproc};

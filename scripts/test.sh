@@ -81,6 +81,11 @@ elif [ -n "${CITUS_SRC:-}" ] || [ -f "$("$PG_CONFIG" --sharedir)/extension/citus
 else
 	echo "note: not tested on Citus: make test CITUS_SRC=/path/to/citus-13.2.2.tar.gz builds it (README, Scale-out)"
 fi
+if [ "$(id -u)" -eq 0 ]; then
+	scripts/deb.sh --check
+else
+	echo "note: the Debian package is built, installed and tested as root (scripts/deb.sh --check)"
+fi
 echo "all tests passed on PostgreSQL $PG_MAJOR"
 
 for v in $TEST_PG_VERSIONS; do
