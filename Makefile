@@ -97,7 +97,7 @@ UNIT_SRCS = test/unit/main.c $(wildcard test/unit/test_*.c)
 test/unit/test_kernels: $(UNIT_SRCS) test/unit/unit.h $(KERNEL_SRCS) $(wildcard src/kernels/*.h)
 	$(or $(CC),cc) -O2 -g $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(KERNEL_SRCS) -lm
 
-.PHONY: unittest fuzz test test-pg test-citus demo bench bench-kernels indent deb
+.PHONY: unittest fuzz test test-pg test-citus demo bench bench-report bench-kernels indent deb
 unittest: test/unit/test_kernels
 	test/unit/test_kernels
 
@@ -147,6 +147,7 @@ bench-kernels: bench/kernels
 bench:
 	bench/run
 	bench/vec
+	bench/matrix
 	bench/qsketch
 	bench/hll
 	bench/topk
@@ -154,3 +155,7 @@ bench:
 	bench/pipeline
 	bench/vectorize
 	bench/state
+
+# bench/out/report.md: every bench's tables and plots (BENCH_QUICK=1: in minutes)
+bench-report:
+	bench/report

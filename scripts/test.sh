@@ -86,6 +86,11 @@ if [ "$(id -u)" -eq 0 ]; then
 else
 	echo "note: the Debian package is built, installed and tested as root (scripts/deb.sh --check)"
 fi
+if [ -z "${PARPROC_ROOT:-}" ]; then
+	say "the benchmark report in quick mode: every bench on small inputs, tables and plots"
+	env -u PGHOST -u PGPORT -u PGUSER BENCH_QUICK=1 bench/report >"$run_dir/report.log" 2>&1 || { tail -n 40 "$run_dir/report.log"; die "bench/report failed"; }
+	tail -n 1 "$run_dir/report.log"
+fi
 echo "all tests passed on PostgreSQL $PG_MAJOR"
 
 for v in $TEST_PG_VERSIONS; do
