@@ -65,14 +65,6 @@ dir=$(work_dir "$out/cluster")
 trap 'cluster_stop "$dir"; rm -rf "$tree"' EXIT
 say "pg_regress and isolation tests against the installed package (as postgres)"
 cluster_start "$dir"
-status=0
-as_pg env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
-	make -C "$tree/src-tree" -s installcheck PG_CONFIG="$PG_CONFIG" TAP_TESTS= || status=$?
-if [ $status -ne 0 ]; then
-	for f in "$tree/src-tree/regression.diffs" "$tree/src-tree/output_iso/regression.diffs"; do
-		[ -f "$f" ] && { echo "--- $f"; cat "$f"; }
-	done
-	die "the suite failed against the package"
-fi
+installcheck_in "$tree/src-tree" TAP_TESTS= || die "the suite failed against the package"
 DEBIAN_FRONTEND=noninteractive apt-get remove -y -q "$pkg" >/dev/null
 echo "the package built, installed and passed the suite; removed again"

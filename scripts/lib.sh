@@ -59,6 +59,25 @@ install_extension() {
 	fi
 }
 
+# make installcheck in tree $1 (owned by the PostgreSQL user) against the
+# server in PGHOST, as that user, with make arguments $2...; on failure
+# prints the regression diffs and the TAP logs and returns make's status.
+installcheck_in() {
+	local tree=$1 status=0 f
+	shift
+	as_pg env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
+		make -C "$tree" -s installcheck PG_CONFIG="$PG_CONFIG" "$@" || status=$?
+	if [ $status -ne 0 ]; then
+		for f in "$tree/regression.diffs" "$tree/output_iso/regression.diffs"; do
+			[ -f "$f" ] && { echo "--- $f"; cat "$f"; }
+		done
+		for f in "$tree"/tmp_check/log/*; do
+			[ -f "$f" ] && { echo "--- $f"; tail -n 50 "$f"; }
+		done
+	fi
+	return $status
+}
+
 # A directory the PostgreSQL user can write: ./tmp when it can reach it and
 # the server's socket path fits there (about 100 bytes), else a fresh
 # directory under /tmp.

@@ -57,15 +57,8 @@ trap 'cluster_stop "$run_dir"' EXIT
 say "pg_regress, isolation and TAP tests (as $(pg_user))"
 cluster_start "$run_dir"
 status=0
-as_pg env PGHOST="$PGHOST" PGPORT="$PGPORT" PGUSER="$PGUSER" \
-	make -C "$tree" -s installcheck PG_CONFIG="$PG_CONFIG" || status=$?
+installcheck_in "$tree" || status=$?
 if [ $status -ne 0 ]; then
-	for f in "$tree/regression.diffs" "$tree/output_iso/regression.diffs"; do
-		[ -f "$f" ] && { echo "--- $f"; cat "$f"; }
-	done
-	for f in "$tree"/tmp_check/log/*; do
-		[ -f "$f" ] && { echo "--- $f"; tail -n 50 "$f"; }
-	done
 	echo "test files and logs are kept in $tree"
 	exit $status
 fi
