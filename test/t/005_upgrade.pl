@@ -25,27 +25,34 @@ $node->safe_psql('postgres', q{
 	CREATE TABLE dst (id int, k2 int);
 	SELECT parproc.create_pipeline('p', 'src', 'dst', '[{"name": "m", "map": "id, k * 2 AS k2"}]');
 	SELECT parproc.create_pipeline('q', 'src', 'dst', '[{"name": "m", "map": "id, k AS k2"}]');
-	-- a view over aggregates whose state type the update changes, and
+	-- views over every aggregate whose state type the update changes, and
 	-- stored sketches
 	CREATE VIEW summary AS
 	SELECT parproc.stats(id::float8) AS st, parproc.median(id::float8) AS med,
-		   parproc.percentile_disc(id::float8, ARRAY[0.1, 0.9]) AS pd, parproc.approx_percentile(id::float8, 0.5) AS ap,
+		   parproc.percentile_cont(id::float8, 0.3) AS pc, parproc.percentile_cont(id::float8, ARRAY[0.2]) AS pcs,
+		   parproc.percentile_disc(id::float8, 0.7) AS pd, parproc.percentile_disc(id::float8, ARRAY[0.1, 0.9]) AS pds,
+		   parproc.approx_percentile(id::float8, 0.5) AS ap, parproc.approx_percentile(id::float8, ARRAY[0.5]) AS aps,
 		   parproc.histogram(k::float8, 0, 10, 5) AS hist, parproc.vec_sum(ARRAY[id, k]::float8[]) AS vs,
-		   parproc.qsketch_agg(id::float8) AS qs
+		   parproc.vec_avg(ARRAY[id, k]::float8[]) AS va, parproc.vec_min(ARRAY[id, k]::float8[]) AS vmin,
+		   parproc.vec_max(ARRAY[id, k]::float8[]) AS vmax,
+		   parproc.qsketch_agg(id::float8) AS qs, parproc.qsketch_agg(id::float8, 100) AS qs100
 	FROM src;
 	CREATE TABLE sketches AS
 	SELECT k, parproc.hll_agg(id) AS h, parproc.qsketch_agg(id::float8) AS q, parproc.topk_agg(id % 7, 3) AS t
 	FROM src GROUP BY k;
+	CREATE VIEW merged AS
+	SELECT parproc.merge_agg(h) AS h, parproc.merge_agg(q) AS q, parproc.merge_agg(t) AS t FROM sketches;
 	CREATE TABLE edges AS SELECT g AS a, g + 1 AS b FROM generate_series(1, 100) g;
 	SELECT parproc.create_graph('chain', 'edges', 'a', 'b');
 });
 my $summary_sql = q{
-	SELECT (st).n, (st).mean, med, pd, round(ap), hist, vs, round(parproc.quantile(qs, 0.5)) FROM summary};
+	SELECT (st).n, (st).mean, med, pc, pcs, pd, pds, round(ap), round(aps[1]), hist, vs, va, vmin, vmax,
+		   round(parproc.quantile(qs, 0.5)), round(parproc.quantile(qs100, 0.5)) FROM summary};
 my $summary_before = $node->safe_psql('postgres', $summary_sql);
 my $sketches_sql = q{
-	SELECT parproc.cardinality(parproc.merge_agg(h)), round(parproc.quantile(parproc.merge_agg(q), 0.25)),
-		   (SELECT string_agg(value || ':' || count, ',' ORDER BY value) FROM parproc.topk_items(parproc.merge_agg(t)))
-	FROM sketches};
+	SELECT parproc.cardinality(h), round(parproc.quantile(q, 0.25)),
+		   (SELECT string_agg(value || ':' || count, ',' ORDER BY value) FROM parproc.topk_items(t))
+	FROM merged};
 my $sketches_before = $node->safe_psql('postgres', $sketches_sql);
 my $graph_sql = q{
 	SELECT count(*), round(sum(activation)::numeric, 9)
@@ -130,9 +137,9 @@ cmp_ok(scalar(split /\n/, $fresh), '>', 300, 'the catalog query sees the extensi
 is($updated, $fresh, 'the updated catalog equals a fresh install of 0.2');
 
 is($node->safe_psql('postgres', $summary_sql), $summary_before,
-	'a view over aggregates whose state changed type survives and answers the same');
+	'a view over the aggregates whose state changed type survives and answers the same');
 is($node->safe_psql('postgres', $sketches_sql), $sketches_before,
-	'sketches stored under 0.1 still read and merge');
+	'sketches stored under 0.1 still read and merge, through a view over merge_agg');
 is($node->safe_psql('postgres', $graph_sql), $graph_before, 'a graph defined under 0.1 still answers');
 
 # Values stored in format version 1 (this release's, and 0.1's): an hll of
