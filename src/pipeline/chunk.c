@@ -11,14 +11,16 @@
  * same results, errors and order); otherwise row by row with PostgreSQL's
  * evaluator, column by column within a map stage.
  *
- * on_error => 'skip': the stages of a batch are evaluated in a
- * subtransaction (no writes happen in it, so it takes no transaction id);
- * if it fails, the batch is evaluated again row by row, each row in its own
- * subtransaction, and the rows that fail go to parproc.error_rows with the
- * stage that raised the error.  Errors of the write itself (unique
+ * on_error => 'skip': each stage of a batch runs in a subtransaction (no
+ * writes happen in it, so it takes no transaction id); when a row raises an
+ * error, the subtransaction is rolled back, the row is dropped with its
+ * error and the stage goes on from the next row in a new one.  So the
+ * kernels still compute the batch's good rows, and the rows that fail go
+ * to parproc.error_rows with the stage that raised the error, as if each
+ * row had been evaluated alone.  Errors of the write itself (unique
  * violations, a row no partition accepts, errors of triggers and foreign
- * keys) still stop the run: catching them would need a subtransaction with a
- * transaction id per batch.
+ * keys) still stop the run: catching them would need a subtransaction with
+ * a transaction id per batch.
  *
  * Writing follows INSERT: a partitioned target routes each row to its leaf
  * partition (PostgreSQL's own tuple routing), BEFORE ROW triggers run on the
@@ -69,6 +71,7 @@ typedef struct ChunkExec
 	AttrNumber	sinkmax;
 	bool		sinkdirect;		/* the last map writes the sink slots itself */
 	bool		dry;			/* evaluate only: no writes, no done mark */
+	bool		raw_ok;			/* cur[r] are the scanned rows (raw) */
 	Relation	source;			/* the part read */
 	Relation	runrel;			/* the run's source (source itself, or its
 								 * parent) */
@@ -90,6 +93,10 @@ typedef struct ChunkExec
 	TupleTableSlot **sink;		/* rows in the target's shape */
 	bool	   *alive;
 	int			row_stage;		/* the stage a row evaluated alone reached */
+	int			pos;			/* the row being evaluated (EvalStep); -1:
+								 * the kernels */
+	ErrorData **rowerr;			/* on_error => 'skip': each row's error, */
+	int		   *rowerr_stage;	/* and the stage that raised it */
 	uint64	   *stage_in;		/* counts of the batch being evaluated */
 	uint64	   *stage_out;
 	uint64	   *stage_failed;
@@ -211,47 +218,153 @@ checks:
 	x->sink_ops->check(x->sinkstate, t);
 }
 
-/* Evaluate the whole batch stage by stage; counts go to the stage_* arrays. */
+/*
+ * Run fn(x, r) in a subtransaction (it writes nothing, so it takes no
+ * transaction id); returns the error it raised, or NULL.  A cancel is
+ * raised again.
+ */
+static ErrorData *
+TrySubtransaction(void (*fn) (ChunkExec *, int), ChunkExec *x, int r)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		fn(x, r);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+	}
+	PG_END_TRY();
+	return edata;
+}
+
+/* How many rows of the batch are still in. */
+static int
+CountAlive(ChunkExec *x)
+{
+	int			n = 0;
+
+	for (int r = 0; r < x->n; r++)
+		n += x->alive[r];
+	return n;
+}
+
+/*
+ * Step k of a batch's evaluation: stage k, or the target's projection for
+ * k == nstages, over the rows from x->pos on; from the kernels, if the
+ * stage has them, when x->pos is -1.  x->pos is the row being evaluated,
+ * so an error raised by PostgreSQL's evaluator is that row's (see
+ * EvalStepCatching).
+ */
 static void
-EvalBatch(ChunkExec *x)
+EvalStep(ChunkExec *x, int k)
+{
+	PpStage    *st = k < x->plan->nstages ? &x->plan->stages[k] : NULL;
+
+	if (x->pos < 0)
+	{
+		if (st && x->vec[k])
+			PpVecKernels(x->vec[k], x->econtext, x->cur, x->raw_ok ? x->raw : NULL,
+						 x->alive, x->n, &x->stage_vec[k]);
+		x->pos = 0;
+	}
+	if (st && x->vec[k])
+		PpVecFinish(x->vec[k], st, x->econtext, x->cur, x->alive, x->n, x->out[k],
+					&x->stage_vec[k], &x->pos);
+	else
+		for (; x->pos < x->n; x->pos++)
+			if (x->alive[x->pos])
+			{
+				if (st)
+					EvalStage(x, k, x->pos);
+				else
+					EvalSink(x, x->pos);
+			}
+}
+
+/*
+ * on_error => 'skip': EvalStep in a subtransaction; when a row raises an
+ * error, drop that row (its error is kept for RecordFailures) and go on
+ * from the next, in a new subtransaction.  So a batch with a bad row is
+ * still evaluated once, by the kernels where they can, and the rows and
+ * errors are those of evaluating each row alone.  False if an error was
+ * not a row's (raised by reading the kernels' columns, say).
+ */
+static bool
+EvalStepCatching(ChunkExec *x, int k)
+{
+	for (;;)
+	{
+		ErrorData  *edata = TrySubtransaction(EvalStep, x, k);
+
+		if (edata == NULL)
+			return true;
+		if (x->pos < 0 || x->pos >= x->n)
+		{
+			FreeErrorData(edata);
+			return false;
+		}
+		x->alive[x->pos] = false;
+		x->rowerr[x->pos] = edata;
+		x->rowerr_stage[x->pos] = k;
+		x->pos++;
+	}
+}
+
+/*
+ * Evaluate the whole batch stage by stage, then the target's projection;
+ * counts go to the stage_* arrays.  With catching (on_error => 'skip'),
+ * rows that fail are dropped with their errors in rowerr; false if an
+ * error was not a row's.
+ */
+static bool
+EvalBatch(ChunkExec *x, bool catching)
 {
 	instr_time	t0,
 				t1;
-	bool		raw = true;		/* cur[r] are the scanned rows */
-	int			nalive = x->n;
+	int			nstages = x->plan->nstages;
 
+	x->raw_ok = true;			/* cur[r] are the scanned rows */
 	for (int r = 0; r < x->n; r++)
 	{
 		x->alive[r] = true;
 		x->cur[r] = x->in[r];
 	}
-	for (int k = 0; k < x->plan->nstages; k++)
+	for (int k = 0; k <= nstages; k++)
 	{
 		INSTR_TIME_SET_CURRENT(t0);
-		x->stage_in[k] += nalive;
-		if (x->vec[k])
-			nalive = PpVecEval(x->vec[k], &x->plan->stages[k], x->econtext, x->cur,
-							   raw ? x->raw : NULL, x->alive, x->n, x->out[k],
-							   &x->stage_vec[k]);
-		else
-		{
-			nalive = 0;
-			for (int r = 0; r < x->n; r++)
-				if (x->alive[r])
-				{
-					EvalStage(x, k, r);
-					nalive += x->alive[r];
-				}
-		}
-		x->stage_out[k] += nalive;
+		if (k < nstages)
+			x->stage_in[k] += CountAlive(x);
+		x->pos = -1;
+		if (!catching)
+			EvalStep(x, k);
+		else if (!EvalStepCatching(x, k))
+			return false;
+		if (k == nstages)
+			break;
+		x->stage_out[k] += CountAlive(x);
 		INSTR_TIME_SET_CURRENT(t1);
 		INSTR_TIME_SUBTRACT(t1, t0);
 		x->stage_us[k] += INSTR_TIME_GET_MICROSEC(t1);
-		raw &= x->plan->stages[k].is_filter;
+		x->raw_ok &= x->plan->stages[k].is_filter;
 	}
-	for (int r = 0; r < x->n; r++)
-		if (x->alive[r])
-			EvalSink(x, r);
+	return true;
 }
 
 /* Write a failed row to parproc.error_rows, in the chunk's transaction. */
@@ -294,42 +407,6 @@ RecordFailure(ChunkExec *x, int r, const char *stage, ErrorData *edata)
 						 "then resume the run.")));
 }
 
-/*
- * Run fn(x, r) in a subtransaction (it writes nothing, so it takes no
- * transaction id); returns the error it raised, or NULL.  A cancel is
- * raised again.
- */
-static ErrorData *
-TrySubtransaction(void (*fn) (ChunkExec *, int), ChunkExec *x, int r)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *volatile edata = NULL;
-
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		fn(x, r);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
-			ReThrowError(edata);
-	}
-	PG_END_TRY();
-	return edata;
-}
-
 /* Row r alone through every stage and the target's projection. */
 static void
 EvalRow(ChunkExec *x, int r)
@@ -346,40 +423,55 @@ EvalRow(ChunkExec *x, int r)
 		EvalSink(x, r);
 }
 
-/* EvalBatch with the signature TrySubtransaction takes. */
+/* Record the batch's failed rows (rowerr), in row order. */
 static void
-EvalBatchFn(ChunkExec *x, int unused)
+RecordFailures(ChunkExec *x)
 {
-	EvalBatch(x);
-}
-
-/* on_error => 'skip': the batch in a subtransaction, row by row if it fails. */
-static void
-EvalBatchCatching(ChunkExec *x)
-{
-	ErrorData  *edata = TrySubtransaction(EvalBatchFn, x, 0);
 	int			nstages = x->plan->nstages;
 
-	if (edata == NULL)
-		return;
-	FreeErrorData(edata);
-	memset(x->stage_in, 0, sizeof(uint64) * nstages);
-	memset(x->stage_out, 0, sizeof(uint64) * nstages);
-	memset(x->stage_vec, 0, sizeof(PpVecCounters) * nstages);
 	for (int r = 0; r < x->n; r++)
-	{
-		ExecClearTuple(x->sink[r]);
-		edata = TrySubtransaction(EvalRow, x, r);
-		if (edata)
+		if (x->rowerr[r])
 		{
-			int			k = x->row_stage;
+			int			k = x->rowerr_stage[r];
 
-			x->alive[r] = false;
 			if (k < nstages)
 				x->stage_failed[k]++;
-			RecordFailure(x, r, k < nstages ? x->plan->stages[k].name : "target", edata);
+			RecordFailure(x, r, k < nstages ? x->plan->stages[k].name : "target",
+						  x->rowerr[r]);
+			FreeErrorData(x->rowerr[r]);
+			x->rowerr[r] = NULL;
+		}
+}
+
+/*
+ * on_error => 'skip': the batch with its failing rows dropped.  When an
+ * error was not a row's, the batch is evaluated again row by row, each row
+ * alone through every stage in its own subtransaction.  Subtransactions
+ * here write nothing, so they take no transaction id: the failures are
+ * written after, in the chunk's transaction.
+ */
+static void
+EvalBatchSkipping(ChunkExec *x)
+{
+	int			nstages = x->plan->nstages;
+
+	if (!EvalBatch(x, true))
+	{
+		memset(x->stage_in, 0, sizeof(uint64) * nstages);
+		memset(x->stage_out, 0, sizeof(uint64) * nstages);
+		memset(x->stage_vec, 0, sizeof(PpVecCounters) * nstages);
+		for (int r = 0; r < x->n; r++)
+		{
+			if (x->rowerr[r])
+				FreeErrorData(x->rowerr[r]);
+			ExecClearTuple(x->sink[r]);
+			x->rowerr[r] = TrySubtransaction(EvalRow, x, r);
+			x->rowerr_stage[r] = x->row_stage;
+			if (x->rowerr[r])
+				x->alive[r] = false;
 		}
 	}
+	RecordFailures(x);
 }
 
 /* Write the survivors of the batch and publish its counts. */
@@ -539,6 +631,8 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 			x->out[k] = PpMakeSlots(nb, x->plan->stages[k].outdesc, &TTSOpsVirtual);
 	x->cur = palloc(sizeof(TupleTableSlot *) * nb);
 	x->alive = palloc(sizeof(bool) * nb);
+	x->rowerr = palloc0(sizeof(ErrorData *) * nb);
+	x->rowerr_stage = palloc(sizeof(int) * nb);
 	x->stage_in = palloc0(sizeof(uint64) * Max(nstages, 1));
 	x->stage_out = palloc0(sizeof(uint64) * Max(nstages, 1));
 	x->stage_failed = palloc0(sizeof(uint64) * Max(nstages, 1));
@@ -617,9 +711,9 @@ ProcessBlocks(ChunkExec *x, BlockNumber first, BlockNumber last)
 		{
 			INSTR_TIME_SET_CURRENT(t_eval);
 			if (x->spec->on_error == PP_ON_ERROR_SKIP)
-				EvalBatchCatching(x);
+				EvalBatchSkipping(x);
 			else
-				EvalBatch(x);
+				EvalBatch(x, false);
 			INSTR_TIME_SET_CURRENT(t_write);
 			FlushBatch(x);
 			INSTR_TIME_SET_CURRENT(t_end);

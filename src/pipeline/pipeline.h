@@ -377,9 +377,12 @@ typedef struct PpVecCounters
 	uint64		kernel_us;		/* running the kernels */
 } PpVecCounters;
 
-extern int	PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext,
-					  TupleTableSlot **cur, HeapTuple *raw, bool *alive, int n,
-					  TupleTableSlot **out, PpVecCounters *counters);
+extern void PpVecKernels(PpVecStage *vs, ExprContext *econtext, TupleTableSlot **cur,
+						 HeapTuple *raw, const bool *alive, int n,
+						 PpVecCounters *counters);
+extern void PpVecFinish(PpVecStage *vs, PpStage *st, ExprContext *econtext,
+						TupleTableSlot **cur, bool *alive, int n, TupleTableSlot **out,
+						PpVecCounters *counters, int *pos);
 
 /* spec.c */
 extern List *PpSpecStageDefs(PpRunSpec *spec);

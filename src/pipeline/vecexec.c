@@ -457,26 +457,19 @@ RegDatum(VReg *reg, int r)
 }
 
 /*
- * Evaluate stage st over the n rows of a batch: cur[r] are the rows'
+ * Run stage st's kernels over the n rows of a batch: cur[r] are the rows'
  * inputs, alive[r] whether row r is still in; raw, if not NULL, has for
  * each row the heap tuple in its slot, if any, to deform without the
- * slot.  A filter clears alive[r] of the rows it drops; a map stores its
- * output in out[r] and points cur[r] at it.  Runs in econtext's per-tuple
- * memory.  Adds to counters the expression values taken from kernels and
- * those PostgreSQL's evaluator computed (fallback expressions and flagged
- * rows; plain input columns count in neither), and the time spent reading
- * the kernels' columns and running the kernels.  Returns how many rows are
- * still in.
+ * slot.  Adds to counters the time spent reading the kernels' columns and
+ * running the kernels.  Kernels raise no errors on the values they are
+ * given (they flag the rows they cannot compute); PpVecFinish then
+ * finishes the rows.
  */
-int
-PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **cur,
-		  HeapTuple *raw, bool *alive, int n, TupleTableSlot **out,
-		  PpVecCounters *counters)
+void
+PpVecKernels(PpVecStage *vs, ExprContext *econtext, TupleTableSlot **cur,
+			 HeapTuple *raw, const bool *alive, int n, PpVecCounters *counters)
 {
 	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
-	uint64		nkernel = 0,
-				nevaluator = 0;
-	int			nalive = 0;
 	instr_time	t0,
 				t1,
 				t2;
@@ -492,42 +485,58 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 	INSTR_TIME_SUBTRACT(t1, t0);
 	counters->deform_us += INSTR_TIME_GET_MICROSEC(t1);
 	counters->kernel_us += INSTR_TIME_GET_MICROSEC(t2);
+}
+
+/*
+ * Finish rows *pos..n-1 of a batch whose kernels ran (PpVecKernels), in
+ * row order, with *pos the row being finished: so when PostgreSQL's
+ * evaluator raises an error, *pos is the row that raised it, and a caller
+ * that catches it can drop that row and go on from the next.  A filter
+ * clears alive[r] of the rows it drops; a map stores its output in out[r]
+ * and points cur[r] at it.  Runs in econtext's per-tuple memory.  Adds to
+ * counters, row by row, the expression values taken from kernels and
+ * those the evaluator computed (fallback expressions and flagged rows;
+ * plain input columns count in neither).
+ */
+void
+PpVecFinish(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **cur,
+			bool *alive, int n, TupleTableSlot **out, PpVecCounters *counters, int *pos)
+{
+	MemoryContext old;
 
 	if (st->is_filter)
 	{
 		VExpr	   *ve = &vs->exprs[0];
 		PpCol	   *res = ve->reg >= 0 ? &vs->regs[ve->reg].col : NULL;
 
-		for (int r = 0; r < n; r++)
+		for (int r; (r = *pos) < n; (*pos)++)
 		{
 			if (!alive[r])
 				continue;
 			if (res && !res->status[r])
 			{
 				alive[r] = !res->null[r] && res->i[r] != 0;
-				nkernel++;
+				counters->kernel_values++;
 			}
 			else
 			{
 				econtext->ecxt_scantuple = cur[r];
-				nevaluator++;
+				counters->evaluator_values++;
 				alive[r] = ExecQual(st->qualstate, econtext);
 			}
-			nalive += alive[r];
 		}
-		counters->kernel_values += nkernel;
-		counters->evaluator_values += nevaluator;
-		return nalive;
+		return;
 	}
 
 	/* text results are copied into per-tuple memory, with the batch */
 	old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
-	for (int r = 0; r < n; r++)
+	for (int r; (r = *pos) < n; (*pos)++)
 	{
 		TupleTableSlot *o = out[r];
 		Datum	   *ov;
 		bool	   *on;
 		bool		evaluate = vs->fallback;
+		uint64		nkernel = 0;
 
 		if (!alive[r])
 			continue;
@@ -559,6 +568,7 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 			ov[c] = on[c] ? (Datum) 0 : RegDatum(reg, r);
 			nkernel++;
 		}
+		counters->kernel_values += nkernel;
 
 		/*
 		 * then, in PostgreSQL's order, fallback expressions and flagged
@@ -573,18 +583,14 @@ PpVecEval(PpVecStage *vs, PpStage *st, ExprContext *econtext, TupleTableSlot **c
 
 				if (ve->copy > 0 || (ve->reg >= 0 && !vs->regs[ve->reg].col.status[r]))
 					continue;
-				nevaluator++;
+				counters->evaluator_values++;
 				ov[c] = ExecEvalExpr(st->colstates[c], econtext, &on[c]);
 			}
 		}
 		ExecStoreVirtualTuple(o);
 		cur[r] = o;
-		nalive++;
 	}
 	MemoryContextSwitchTo(old);
-	counters->kernel_values += nkernel;
-	counters->evaluator_values += nevaluator;
-	return nalive;
 }
 
 /* Time zone offsets for the kernels: DetermineTimeZoneOffset at both ends of an hour. */
