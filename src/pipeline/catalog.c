@@ -57,11 +57,13 @@ PpCatalogOwner(void)
 /*
  * Run one statement of parproc's own over its tables, as their owner, inside
  * the caller's SPI connection; through snapshot snap when it is given, as
- * SPI would otherwise.  Returns SPI's result code.
+ * SPI would otherwise; with the plan kept in *kept, if given, for the life
+ * of the process (the plan cache replans it when the tables change).
+ * Returns SPI's result code.
  */
-int
-PpCatalogExecSnapshot(const char *sql, int nargs, Oid *types, Datum *values,
-					  const char *nulls, bool read_only, Snapshot snap)
+static int
+CatalogExec(const char *sql, SPIPlanPtr *kept, int nargs, Oid *types, Datum *values,
+			const char *nulls, bool read_only, Snapshot snap)
 {
 	Oid			save_user;
 	int			save_sec;
@@ -75,12 +77,19 @@ PpCatalogExecSnapshot(const char *sql, int nargs, Oid *types, Datum *values,
 	nest = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	if (snap != InvalidSnapshot)
+	if (snap != InvalidSnapshot || kept != NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+		SPIPlanPtr	plan = kept ? *kept : NULL;
 
 		if (plan == NULL)
+			plan = SPI_prepare(sql, nargs, types);
+		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+		if (kept && *kept == NULL)
+		{
+			SPI_keepplan(plan);
+			*kept = plan;
+		}
 		ret = SPI_execute_snapshot(plan, values, nulls, snap, InvalidSnapshot,
 								   read_only, false, 0);
 	}
@@ -91,6 +100,25 @@ PpCatalogExecSnapshot(const char *sql, int nargs, Oid *types, Datum *values,
 	AtEOXact_GUC(true, nest);
 	SetUserIdAndSecContext(save_user, save_sec);
 	return ret;
+}
+
+/* CatalogExec through snapshot snap. */
+int
+PpCatalogExecSnapshot(const char *sql, int nargs, Oid *types, Datum *values,
+					  const char *nulls, bool read_only, Snapshot snap)
+{
+	return CatalogExec(sql, NULL, nargs, types, values, nulls, read_only, snap);
+}
+
+/*
+ * CatalogExec of a statement run per chunk or per failed row, its plan kept
+ * in *kept: parsing and planning it each time cost more than running it.
+ */
+int
+PpCatalogExecKept(SPIPlanPtr *kept, const char *sql, int nargs, Oid *types, Datum *values,
+				  const char *nulls)
+{
+	return CatalogExec(sql, kept, nargs, types, values, nulls, false, InvalidSnapshot);
 }
 
 /*
@@ -124,8 +152,7 @@ int
 PpCatalogExec(const char *sql, int nargs, Oid *types, Datum *values,
 			  const char *nulls, bool read_only)
 {
-	return PpCatalogExecSnapshot(sql, nargs, types, values, nulls, read_only,
-								 InvalidSnapshot);
+	return CatalogExec(sql, NULL, nargs, types, values, nulls, read_only, InvalidSnapshot);
 }
 
 /*

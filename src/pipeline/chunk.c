@@ -48,6 +48,7 @@
 #include "portability/instr_time.h"
 #include "storage/bufmgr.h"
 #include "utils/acl.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/json.h"
@@ -93,9 +94,11 @@ typedef struct ChunkExec
 	TupleTableSlot **sink;		/* rows in the target's shape */
 	bool	   *alive;
 	int			row_stage;		/* the stage a row evaluated alone reached */
-	int			pos;			/* the row being evaluated (EvalStep); -1:
-								 * the kernels */
+	int			pos;			/* the row being evaluated (EvalStep); -1: the
+								 * kernels */
 	ErrorData **rowerr;			/* on_error => 'skip': each row's error, */
+	ArrayBuildState *errcols[5];	/* failed rows not yet written */
+	int			nerr;
 	int		   *rowerr_stage;	/* and the stage that raised it */
 	uint64	   *stage_in;		/* counts of the batch being evaluated */
 	uint64	   *stage_out;
@@ -367,17 +370,48 @@ EvalBatch(ChunkExec *x, bool catching)
 	return true;
 }
 
-/* Write a failed row to parproc.error_rows, in the chunk's transaction. */
+/*
+ * Write the failed rows kept by RecordFailure to parproc.error_rows, in
+ * the chunk's transaction: one statement for many rows, whose planning
+ * and execution would otherwise cost more than the rows' evaluation.
+ */
+static void
+FlushFailures(ChunkExec *x)
+{
+	static SPIPlanPtr plan = NULL;
+	Oid			types[7] = {INT8OID, OIDOID, TEXTARRAYOID, TIDARRAYOID, TEXTARRAYOID,
+	TEXTARRAYOID, TEXTARRAYOID};
+	Datum		values[7];
+
+	if (x->nerr == 0)
+		return;
+	values[0] = Int64GetDatum(x->spec->run_id);
+	values[1] = ObjectIdGetDatum(RelationGetRelid(x->source));
+	for (int i = 0; i < 5; i++)
+	{
+		values[2 + i] = makeArrayResult(x->errcols[i], CurrentMemoryContext);
+		x->errcols[i] = NULL;
+	}
+	PpCatalogExecKept(&plan, "INSERT INTO parproc.error_rows"
+					  " (run_id, stage, source, source_ctid, row, sqlstate, message)"
+					  " SELECT $1, u.stage, $2, u.ctid, u.row::jsonb, u.sqlstate, u.message"
+					  " FROM unnest($3, $4, $5, $6, $7) AS u(stage, ctid, row, sqlstate, message)",
+					  7, types, values, NULL);
+	x->nerr = 0;
+}
+
+/*
+ * Keep failed row r for parproc.error_rows (FlushFailures writes them, at
+ * the latest when the chunk ends), with the stage that raised edata.
+ */
 static void
 RecordFailure(ChunkExec *x, int r, const char *stage, ErrorData *edata)
 {
-	Oid			types[7] = {INT8OID, TEXTOID, OIDOID, TIDOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[7];
-	char		nulls[7];
 	ItemPointer tid = palloc(sizeof(ItemPointerData));
 	Datum		row;
+	Datum		cols[5];
+	Oid			coltypes[5] = {TEXTOID, TIDOID, TEXTOID, TEXTOID, TEXTOID};
 
-	memset(nulls, ' ', sizeof(nulls));
 	*tid = x->in[r]->tts_tid;
 	/* the row as SELECT from the run's source shows it */
 	if (x->rowmap)
@@ -386,18 +420,17 @@ RecordFailure(ChunkExec *x, int r, const char *stage, ErrorData *edata)
 									   RelationGetDescr(x->runrel));
 	else
 		row = ExecFetchSlotHeapTupleDatum(x->in[r]);
-	values[0] = Int64GetDatum(x->spec->run_id);
-	values[1] = CStringGetTextDatum(stage);
-	values[2] = ObjectIdGetDatum(RelationGetRelid(x->source));
-	values[3] = PointerGetDatum(tid);
-	values[4] = DirectFunctionCall1(row_to_json, row);
-	values[5] = CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode));
-	values[6] = CStringGetTextDatum(edata->message ? edata->message : "");
-	PpCatalogExec("INSERT INTO parproc.error_rows"
-				  " (run_id, stage, source, source_ctid, row, sqlstate, message)"
-				  " VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
-				  7, types, values, nulls, false);
+	cols[0] = CStringGetTextDatum(stage);
+	cols[1] = PointerGetDatum(tid);
+	cols[2] = DirectFunctionCall1(row_to_json, row);
+	cols[3] = CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode));
+	cols[4] = CStringGetTextDatum(edata->message ? edata->message : "");
+	for (int i = 0; i < 5; i++)
+		x->errcols[i] = accumArrayResult(x->errcols[i], cols[i], false, coltypes[i],
+										 CurrentMemoryContext);
 	x->failed++;
+	if (++x->nerr >= 1000)
+		FlushFailures(x);
 	if (pg_atomic_add_fetch_u64(&x->slot->rows_failed, 1) > (uint64) parproc_max_error_rows)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -666,6 +699,7 @@ ChunkExecEnd(ChunkExec *x)
 static void
 MarkDone(ChunkExec *x, const PpChunkRef *ref, int worker)
 {
+	static SPIPlanPtr plan = NULL;
 	Oid			types[7] = {INT8OID, INT4OID, INT4OID, INT4OID, INT8OID, INT8OID, INT8OID};
 	Datum		values[7];
 
@@ -676,9 +710,9 @@ MarkDone(ChunkExec *x, const PpChunkRef *ref, int worker)
 	values[4] = Int64GetDatum(x->read);
 	values[5] = Int64GetDatum(x->written);
 	values[6] = Int64GetDatum(x->failed);
-	PpCatalogExec("INSERT INTO parproc.run_chunks"
-				  " (run_id, part, chunk, worker, rows_read, rows_written, rows_failed)"
-				  " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, types, values, NULL, false);
+	PpCatalogExecKept(&plan, "INSERT INTO parproc.run_chunks"
+					  " (run_id, part, chunk, worker, rows_read, rows_written, rows_failed)"
+					  " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, types, values, NULL);
 }
 
 /*
@@ -750,6 +784,7 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 	ChunkExecInit(&x, spec, slot, pt, PpSpecStageDefs(spec), PpSpecResolved(spec));
 	ProcessBlocks(&x, first, last);
 	ChunkExecEnd(&x);
+	FlushFailures(&x);
 	MarkDone(&x, ref, worker);
 	SPI_finish();
 	pg_atomic_add_fetch_u64(&slot->chunks_done, 1);

@@ -313,6 +313,9 @@ extern int	PpCatalogExec(const char *sql, int nargs, Oid *types, Datum *values,
 extern int	PpCatalogExecSnapshot(const char *sql, int nargs, Oid *types, Datum *values,
 								  const char *nulls, bool read_only,
 								  struct SnapshotData *snap);
+struct _SPI_plan;
+extern int	PpCatalogExecKept(struct _SPI_plan **kept, const char *sql, int nargs,
+							  Oid *types, Datum *values, const char *nulls);
 extern void PpRequireCatalogVersion(void);
 extern List *PpParseStages(Datum stages);
 extern char *PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target,
