@@ -59,7 +59,7 @@ PG_CPPFLAGS = -I$(srcdir)/src
 
 REGRESS = stats percentile histogram vec matrix linreg hll topk qsketch agg_state catalog graph pipeline pipeline_write vectorize \
 	pipeline_resume pipeline_source pipeline_security
-ISOLATION = snapshot graph_refresh pipeline_concurrency
+ISOLATION = snapshot graph_refresh pipeline_concurrency pipeline_retry
 REGRESS_OPTS = --inputdir=test
 ISOLATION_OPTS = --inputdir=test
 TAP_TESTS = 1

@@ -70,7 +70,15 @@ ALTER TABLE parproc.run_history
 	ADD COLUMN target regclass,
 	ADD COLUMN stages jsonb,
 	ADD COLUMN resolved text,
-	ADD COLUMN settings text[];
+	ADD COLUMN settings text[],
+	ADD COLUMN chunk_retries bigint NOT NULL DEFAULT 0;
+-- chunks retried after transient errors (deadlocks, lock timeouts,
+-- serialization failures), per worker; runs in progress from shared memory
+ALTER TABLE parproc.run_workers ADD COLUMN retries bigint NOT NULL DEFAULT 0;
+CREATE FUNCTION parproc._live_retries(
+	OUT run_id bigint, OUT attempt integer, OUT worker integer, OUT retries bigint)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'parproc_live_retries' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
 UPDATE parproc.run_history h SET source = d.source, target = d.target, stages = d.stages
 FROM parproc.pipeline_defs d
 WHERE d.name = h.pipeline AND d.created_at <= h.started_at;
@@ -119,8 +127,21 @@ SELECT h.run_id, h.pipeline, h.role,
 		   coalesce(h.error, CASE WHEN h.state IN ('queued', 'running') AND l.run_id IS NULL THEN
 			   'the run was interrupted (server restart or coordinator exit)' END)
 	   END AS error,
-	   h.sqlstate
-FROM parproc.run_history h LEFT JOIN parproc._live_runs() l ON l.run_id = h.run_id;
+	   h.sqlstate,
+	   h.chunk_retries + coalesce(lr.retries, 0) AS chunk_retries
+FROM parproc.run_history h LEFT JOIN parproc._live_runs() l ON l.run_id = h.run_id
+	 LEFT JOIN (SELECT r.run_id, sum(r.retries) AS retries FROM parproc._live_retries() r
+				GROUP BY r.run_id) lr ON lr.run_id = h.run_id;
+
+CREATE OR REPLACE VIEW parproc.worker_stats AS
+SELECT w.run_id, w.attempt, w.worker, w.pid, w.chunks, w.rows, w.busy_ms, w.wait_ms,
+	   w.read_ms, w.eval_ms, w.write_ms, w.wal_bytes, w.retries
+FROM parproc.run_workers w
+UNION ALL
+SELECT l.run_id, l.attempt, l.worker, l.pid, l.chunks, l.rows, l.busy_ms, l.wait_ms,
+	   l.read_ms, l.eval_ms, l.write_ms, l.wal_bytes, coalesce(r.retries, 0)
+FROM parproc._live_workers() l
+	 LEFT JOIN parproc._live_retries() r USING (run_id, attempt, worker);
 
 CREATE OR REPLACE VIEW parproc.pipelines WITH (security_barrier) AS
 SELECT d.name, d.owner, d.source, d.target,
@@ -658,6 +679,8 @@ COMMENT ON FUNCTION parproc._graph_unload(text) IS
 'drops a graph from the cache (used by drop_graph and refresh_graph; checks the caller owns it)';
 COMMENT ON FUNCTION parproc._live_runs() IS
 'the pipeline runs in progress, from shared memory (behind the parproc.runs and run_progress views)';
+COMMENT ON FUNCTION parproc._live_retries() IS
+'the chunks retried per worker of pipeline runs in progress, from shared memory (behind the parproc.runs and worker_stats views)';
 COMMENT ON FUNCTION parproc._live_stages() IS
 'the stage counters of pipeline runs in progress, from shared memory (behind the parproc.stage_stats view)';
 COMMENT ON FUNCTION parproc._live_workers() IS
@@ -689,11 +712,11 @@ COMMENT ON VIEW parproc.pipelines IS
 COMMENT ON VIEW parproc.run_progress IS
 'pipeline runs in progress: chunks done of total, rows, percent, rows per second and ETA';
 COMMENT ON VIEW parproc.runs IS
-'pipeline runs, live and finished: state, rows read, written and failed, rows per second, workers, error';
+'pipeline runs, live and finished: state, rows read, written and failed, rows per second, workers, error, chunks retried';
 COMMENT ON VIEW parproc.stage_stats IS
 'per-stage counters of pipeline runs: rows in, out and failed, time, values computed by kernels and by the evaluator';
 COMMENT ON VIEW parproc.worker_stats IS
-'per-worker counters of pipeline runs: chunks, rows, time busy, waiting, reading, evaluating and writing, WAL bytes';
+'per-worker counters of pipeline runs: chunks, rows, time busy, waiting, reading, evaluating and writing, WAL bytes, chunks retried';
 
 -- the support functions of the aggregates and of the types, by their role
 DO $$

@@ -17,6 +17,7 @@ int			parproc_max_workers_per_run = 4;
 int			parproc_chunk_size = 1024;
 int			parproc_batch_size = 1024;
 int			parproc_max_error_rows = 1000;
+int			parproc_chunk_retries = 5;
 bool		parproc_vectorize = true;
 
 /* Register every parproc.* setting and reserve the prefix. */
@@ -98,6 +99,16 @@ DefineGucs(void)
 							"A run with more failed rows stops with an error.",
 							&parproc_max_error_rows,
 							1000, 0, INT_MAX,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("parproc.chunk_retries",
+							"Sets how many times a pipeline chunk that failed with a transient error is retried.",
+							"A chunk that fails with a deadlock (40P01), a serialization failure "
+							"(40001) or a lock timeout (55P03) is rolled back and run again after a "
+							"growing pause, this many times at most, before the run fails.",
+							&parproc_chunk_retries,
+							5, 0, 1000,
 							PGC_USERSET, 0,
 							NULL, NULL, NULL);
 

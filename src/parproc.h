@@ -17,6 +17,7 @@ extern int	parproc_max_workers_per_run;
 extern int	parproc_chunk_size; /* blocks */
 extern int	parproc_batch_size; /* rows */
 extern int	parproc_max_error_rows;
+extern int	parproc_chunk_retries;
 extern bool parproc_vectorize;
 
 /* Whether the library was loaded through shared_preload_libraries. */

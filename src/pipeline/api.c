@@ -400,7 +400,7 @@ RunInline(RunRequest *rq, int slotno, uint64 generation)
 		PpSlotSetState(slot, PP_STATE_RUNNING);
 		spec = PpPlanChunks(req, slot, relids, palloc0);
 		for (int64 g = 0; g < spec->nchunks; g++)
-			PpProcessTimed(spec, slot, g, 0);
+			PpProcessRetrying(spec, slot, g, 0, false);
 		PpFinishRun(spec, slot, PP_STATE_DONE, NULL, started);
 		PpSlotSetState(slot, PP_STATE_DONE);
 		PpActAsEnd(&owner);

@@ -104,6 +104,8 @@ typedef struct ChunkExec
 	uint64	   *stage_out;
 	uint64	   *stage_failed;
 	uint64	   *stage_us;
+	uint64	   *published;		/* per stage: rows in, out, failed published
+								 * (3 each), taken back if the chunk fails */
 	PpVecCounters *stage_vec;	/* values by kernels and by the evaluator */
 	uint64		read_us;		/* the chunk's time reading the source, */
 	uint64		eval_us;		/* evaluating, */
@@ -535,6 +537,9 @@ FlushBatch(ChunkExec *x)
 		pg_atomic_add_fetch_u64(&slot->stages[k].kernel_values, x->stage_vec[k].kernel_values);
 		pg_atomic_add_fetch_u64(&slot->stages[k].evaluator_values,
 								x->stage_vec[k].evaluator_values);
+		x->published[3 * k] += x->stage_in[k];
+		x->published[3 * k + 1] += x->stage_out[k];
+		x->published[3 * k + 2] += x->stage_failed[k];
 		x->stage_in[k] = x->stage_out[k] = x->stage_failed[k] = x->stage_us[k] = 0;
 		memset(&x->stage_vec[k], 0, sizeof(PpVecCounters));
 	}
@@ -670,6 +675,7 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	x->stage_out = palloc0(sizeof(uint64) * Max(nstages, 1));
 	x->stage_failed = palloc0(sizeof(uint64) * Max(nstages, 1));
 	x->stage_us = palloc0(sizeof(uint64) * Max(nstages, 1));
+	x->published = palloc0(sizeof(uint64) * 3 * Max(nstages, 1));
 	x->stage_vec = palloc0(sizeof(PpVecCounters) * Max(nstages, 1));
 }
 
@@ -763,6 +769,27 @@ ProcessBlocks(ChunkExec *x, BlockNumber first, BlockNumber last)
 }
 
 /*
+ * Take back the counts a failed chunk published as it went (the live
+ * counters and the stages' rows): its work is rolled back, and a retry
+ * counts its rows again.
+ */
+static void
+Unpublish(ChunkExec *x)
+{
+	PpRunSlot  *slot = x->slot;
+
+	pg_atomic_sub_fetch_u64(&slot->rows_read, x->read);
+	pg_atomic_sub_fetch_u64(&slot->rows_written, x->written);
+	pg_atomic_sub_fetch_u64(&slot->rows_failed, x->failed);
+	for (int k = 0; x->published && k < x->plan->nstages; k++)
+	{
+		pg_atomic_sub_fetch_u64(&slot->stages[k].rows_in, x->published[3 * k]);
+		pg_atomic_sub_fetch_u64(&slot->stages[k].rows_out, x->published[3 * k + 1]);
+		pg_atomic_sub_fetch_u64(&slot->stages[k].rows_failed, x->published[3 * k + 2]);
+	}
+}
+
+/*
  * Process chunk g of the run's chunk list in the current transaction, through
  * the active snapshot, as participant worker (0: the coordinator).
  */
@@ -781,11 +808,20 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 	int64		wal_before = pgWalUsage.wal_bytes;
 
 	SPI_connect();
-	ChunkExecInit(&x, spec, slot, pt, PpSpecStageDefs(spec), PpSpecResolved(spec));
-	ProcessBlocks(&x, first, last);
-	ChunkExecEnd(&x);
-	FlushFailures(&x);
-	MarkDone(&x, ref, worker);
+	PG_TRY();
+	{
+		ChunkExecInit(&x, spec, slot, pt, PpSpecStageDefs(spec), PpSpecResolved(spec));
+		ProcessBlocks(&x, first, last);
+		ChunkExecEnd(&x);
+		FlushFailures(&x);
+		MarkDone(&x, ref, worker);
+	}
+	PG_CATCH();
+	{
+		Unpublish(&x);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	SPI_finish();
 	pg_atomic_add_fetch_u64(&slot->chunks_done, 1);
 	pg_atomic_add_fetch_u64(&ws->chunks, 1);

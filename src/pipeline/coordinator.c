@@ -29,6 +29,7 @@
 #include "access/parallel.h"
 #include "access/xact.h"
 #include "commands/dbcommands.h"
+#include "common/pg_prng.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -44,6 +45,7 @@
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
+#include "parproc.h"
 #include "pipeline/pipeline.h"
 
 /* Workers the coordinator took from parproc.max_workers, for its exit. */
@@ -81,8 +83,8 @@ BecomeCaller(PpRunSpec *spec, bool settings)
 }
 
 /* Process chunk g as participant worker, timing it. */
-void
-PpProcessTimed(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
+static void
+ProcessTimed(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 {
 	TimestampTz t0 = GetCurrentTimestamp();
 
@@ -93,6 +95,119 @@ PpProcessTimed(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 									PpSpecChunks(spec)[g].part));
 	PpProcessChunk(spec, slot, g, worker);
 	pg_atomic_add_fetch_u64(&slot->workers[worker].busy_us, GetCurrentTimestamp() - t0);
+}
+
+/*
+ * Errors after which a chunk is run again: another transaction held what
+ * it needed (a deadlock, a lock not granted within lock_timeout or with
+ * NOWAIT in a trigger, a serialization failure of concurrent writers), so
+ * the same work can succeed once that transaction is gone.
+ */
+static bool
+TransientError(int sqlerrcode)
+{
+	return sqlerrcode == ERRCODE_T_R_DEADLOCK_DETECTED ||
+		sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE ||
+		sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE;
+}
+
+/*
+ * Wait before retry number n (from 0): 10 ms doubling up to 1 s, times a
+ * random factor in [0.5, 1.5) so that workers that deadlocked do not meet
+ * again in step; a cancel of the run ends it.
+ */
+static void
+RetryPause(PpRunSpec *spec, PpRunSlot *slot, int n)
+{
+	long		ms = (long) (Min(1000, 10L << Min(n, 7)) * (0.5 + pg_prng_double(&pg_global_prng_state)));
+
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, ms,
+					 PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+	if (pg_atomic_read_u32(&slot->cancel))
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("run %lld was cancelled", (long long) spec->run_id)));
+}
+
+/*
+ * Process chunk g as participant worker: in a transaction of its own that
+ * imports the run's snapshot (own_transaction: a worker's chunks), or in a
+ * subtransaction of the current one (the coordinator's, and a run in the
+ * calling session).  After a transient error the chunk's work is rolled
+ * back and done again, at most parproc.chunk_retries times, each counted
+ * in the participant's retries; any other error, or the last, is raised.
+ */
+void
+PpProcessRetrying(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker, bool own_transaction)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	for (volatile int n = 0;; n++)
+	{
+		ErrorData  *volatile edata = NULL;
+
+		if (own_transaction)
+		{
+			SetCurrentStatementStartTimestamp();
+			StartTransactionCommand();
+			XactIsoLevel = XACT_REPEATABLE_READ;
+			ImportSnapshot(spec->snapshot_id);
+			PushActiveSnapshot(GetTransactionSnapshot());
+		}
+		else
+			BeginInternalSubTransaction(NULL);
+		/* the chunk's memory is the (sub)transaction's, gone if it fails */
+		PG_TRY();
+		{
+			ProcessTimed(spec, slot, g, worker);
+			if (own_transaction)
+			{
+				PopActiveSnapshot();
+				CommitTransactionCommand();
+			}
+			else
+				ReleaseCurrentSubTransaction();
+		}
+		PG_CATCH();
+		{
+			bool		retry;
+
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			retry = TransientError(edata->sqlerrcode) && n < parproc_chunk_retries &&
+				!pg_atomic_read_u32(&slot->cancel) && !pg_atomic_read_u32(&slot->failed);
+			if (own_transaction && !retry)
+				PG_RE_THROW();	/* the caller's handler aborts the chunk's */
+			FlushErrorState();
+			if (own_transaction)
+				AbortCurrentTransaction();
+			else
+			{
+				/* an error past here must find the caller's level */
+				RollbackAndReleaseCurrentSubTransaction();
+				MemoryContextSwitchTo(cxt);
+				CurrentResourceOwner = owner;
+				if (!retry)
+					ReThrowError(edata);
+			}
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata == NULL)
+			return;
+		pg_atomic_add_fetch_u64(&slot->workers[worker].retries, 1);
+		ereport(LOG,
+				(errmsg("parproc run %lld: chunk %lld of part %d is retried (%d of %d) after: %s",
+						(long long) spec->run_id, (long long) PpSpecChunks(spec)[g].chunk,
+						PpSpecChunks(spec)[g].part, n + 1, parproc_chunk_retries,
+						edata->message)));
+		FreeErrorData(edata);
+		RetryPause(spec, slot, n);
+	}
 }
 
 /* Raise the error a participant left in slot. */
@@ -323,7 +438,7 @@ RunChunks(List *relids)
 	done = PpChunksDone(co.spec, GetLatestSnapshot());
 	for (int64 g = 0; g < co.spec->nchunks; g++)
 		if (!done[g])
-			PpProcessTimed(co.spec, slot, g, 0);
+			PpProcessRetrying(co.spec, slot, g, 0, false);
 	EndStep();
 }
 
@@ -500,14 +615,7 @@ PpWorkerMain(Datum arg)
 			g = pg_atomic_fetch_add_u64(&spec->next_chunk, 1);
 			if (g >= (uint64) spec->nchunks)
 				break;
-			SetCurrentStatementStartTimestamp();
-			StartTransactionCommand();
-			XactIsoLevel = XACT_REPEATABLE_READ;
-			ImportSnapshot(spec->snapshot_id);
-			PushActiveSnapshot(GetTransactionSnapshot());
-			PpProcessTimed(spec, slot, g, args.index);
-			PopActiveSnapshot();
-			CommitTransactionCommand();
+			PpProcessRetrying(spec, slot, g, args.index, true);
 		}
 	}
 	PG_CATCH();

@@ -368,12 +368,15 @@ void
 PpFinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state, ErrorData *edata,
 			TimestampTz started)
 {
-	Oid			types[12];
-	Datum		values[12];
+	Oid			types[13];
+	Datum		values[13];
 	char		nulls[9];
 	TimestampTz now = GetCurrentTimestamp();
+	uint64		retries = 0;
 
 	memset(nulls, ' ', sizeof(nulls));
+	for (int w = 0; w <= slot->nworkers; w++)
+		retries += pg_atomic_read_u64(&slot->workers[w].retries);
 	SPI_connect();
 	RUN_ARG(0, INT8OID, Int64GetDatum(spec->run_id));
 	RUN_ARG(1, TEXTOID, CStringGetTextDatum(PpStateName(state)));
@@ -383,6 +386,7 @@ PpFinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state, ErrorData *edata
 	RUN_ARG(5, TEXTOID, CStringGetTextDatum(edata && edata->message ? edata->message : ""));
 	RUN_ARG(6, TEXTOID, CStringGetTextDatum(edata && edata->detail ? edata->detail : ""));
 	RUN_ARG(7, TEXTOID, CStringGetTextDatum(edata ? unpack_sql_state(edata->sqlerrcode) : ""));
+	RUN_ARG(8, INT8OID, Int64GetDatum(retries));
 	if (edata == NULL)
 		nulls[5] = nulls[6] = nulls[7] = 'n';
 	else if (edata->detail == NULL)
@@ -390,10 +394,11 @@ PpFinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state, ErrorData *edata
 	PpCatalogExec("UPDATE parproc.run_history h SET state = $2, finished_at = now(),"
 				  " elapsed_ms = coalesce(h.elapsed_ms, 0) + $3, workers_used = $4,"
 				  " chunks_total = $5, error = $6, error_detail = $7, sqlstate = $8,"
-				  " rows_read = c.r, rows_written = c.w, rows_failed = c.f"
+				  " rows_read = c.r, rows_written = c.w, rows_failed = c.f,"
+				  " chunk_retries = h.chunk_retries + $9"
 				  " FROM (SELECT coalesce(sum(rows_read), 0) r, coalesce(sum(rows_written), 0) w,"
 				  "  coalesce(sum(rows_failed), 0) f FROM parproc.run_chunks WHERE run_id = $1) c"
-				  " WHERE h.run_id = $1", 8, types, values, nulls, false);
+				  " WHERE h.run_id = $1", 9, types, values, nulls, false);
 	for (int k = 0; k < slot->nstages; k++)
 	{
 		PpStageSlot *st = &slot->stages[k];
@@ -440,11 +445,12 @@ PpFinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state, ErrorData *edata
 		RUN_ARG(9, FLOAT8OID, PP_MS_DATUM(ws->eval_us));
 		RUN_ARG(10, FLOAT8OID, PP_MS_DATUM(ws->write_us));
 		RUN_ARG(11, INT8OID, Int64GetDatum(pg_atomic_read_u64(&ws->wal_bytes)));
+		RUN_ARG(12, INT8OID, Int64GetDatum(pg_atomic_read_u64(&ws->retries)));
 		PpCatalogExec("INSERT INTO parproc.run_workers"
 					  " (run_id, attempt, worker, pid, chunks, rows, busy_ms, wait_ms,"
-					  "  read_ms, eval_ms, write_ms, wal_bytes)"
-					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-					  12, types, values, NULL, false);
+					  "  read_ms, eval_ms, write_ms, wal_bytes, retries)"
+					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+					  13, types, values, NULL, false);
 	}
 	SPI_finish();
 }

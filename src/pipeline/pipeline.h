@@ -215,6 +215,7 @@ typedef struct PpWorkerSlot
 	pg_atomic_uint64 eval_us;	/* stages and the target's shape */
 	pg_atomic_uint64 write_us;	/* inserting (heap, WAL, indexes, triggers) */
 	pg_atomic_uint64 wal_bytes;
+	pg_atomic_uint64 retries;	/* chunks retried after transient errors */
 } PpWorkerSlot;
 
 /* A counter of microseconds as a float8 Datum of milliseconds. */
@@ -414,6 +415,7 @@ typedef struct PpWorkerArgs
 
 extern PGDLLEXPORT void PpCoordinatorMain(Datum arg);
 extern PGDLLEXPORT void PpWorkerMain(Datum arg);
-extern void PpProcessTimed(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker);
+extern void PpProcessRetrying(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker,
+							  bool own_transaction);
 
 #endif							/* PARPROC_PIPELINE_H */

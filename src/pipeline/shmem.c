@@ -25,6 +25,7 @@
 PG_FUNCTION_INFO_V1(parproc_live_runs);
 PG_FUNCTION_INFO_V1(parproc_live_stages);
 PG_FUNCTION_INFO_V1(parproc_live_workers);
+PG_FUNCTION_INFO_V1(parproc_live_retries);
 
 PpSharedState *PpShared = NULL;
 
@@ -108,6 +109,7 @@ PpSlotInit(PpRunSlot *s)
 		pg_atomic_init_u64(&s->workers[w].read_us, 0);
 		pg_atomic_init_u64(&s->workers[w].eval_us, 0);
 		pg_atomic_init_u64(&s->workers[w].write_us, 0);
+		pg_atomic_init_u64(&s->workers[w].retries, 0);
 		pg_atomic_init_u64(&s->workers[w].wal_bytes, 0);
 	}
 	s->err_code = 0;
@@ -434,6 +436,38 @@ parproc_live_workers(PG_FUNCTION_ARGS)
 			v[9] = PP_MS_DATUM(ws->eval_us);
 			v[10] = PP_MS_DATUM(ws->write_us);
 			v[11] = U64(ws->wal_bytes);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
+		}
+	return (Datum) 0;
+}
+
+/*
+ * parproc._live_retries(): the chunks each participant of a run in
+ * progress retried (a function apart from _live_workers, whose result
+ * type 0.1 fixed: views of users may depend on it).
+ */
+Datum
+parproc_live_retries(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PpRunSlot  *runs;
+	int			n;
+
+	InitMaterializedSRF(fcinfo, 0);
+	n = SnapshotSlots(&runs);
+	for (int i = 0; i < n; i++)
+		for (int w = 0; w <= runs[i].nworkers; w++)
+		{
+			PpWorkerSlot *ws = &runs[i].workers[w];
+			Datum		v[4];
+			bool		nulls[4] = {0};
+
+			if (ws->started_at == 0)
+				continue;
+			v[0] = Int64GetDatum(runs[i].run_id);
+			v[1] = Int32GetDatum(runs[i].attempt);
+			v[2] = Int32GetDatum(w);
+			v[3] = U64(ws->retries);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
 		}
 	return (Datum) 0;
