@@ -30,6 +30,7 @@ OBJS = \
 	src/pipeline/chunk.o \
 	src/pipeline/source_heap.o \
 	src/pipeline/sink_insert.o \
+	src/pipeline/sink_upsert.o \
 	src/pipeline/spec.o \
 	src/pipeline/history.o \
 	src/pipeline/coordinator.o \
@@ -57,7 +58,7 @@ OBJS = \
 DATA = sql/parproc--0.1.sql sql/parproc--0.1--0.2.sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
-REGRESS = stats percentile histogram vec matrix linreg hll topk qsketch agg_state catalog graph pipeline pipeline_write vectorize \
+REGRESS = stats percentile histogram vec matrix linreg hll topk qsketch agg_state catalog graph pipeline pipeline_write pipeline_upsert vectorize \
 	pipeline_resume pipeline_source pipeline_security
 ISOLATION = snapshot graph_refresh pipeline_concurrency pipeline_retry
 REGRESS_OPTS = --inputdir=test

@@ -71,7 +71,8 @@ ALTER TABLE parproc.run_history
 	ADD COLUMN stages jsonb,
 	ADD COLUMN resolved text,
 	ADD COLUMN settings text[],
-	ADD COLUMN chunk_retries bigint NOT NULL DEFAULT 0;
+	ADD COLUMN chunk_retries bigint NOT NULL DEFAULT 0,
+	ADD COLUMN on_conflict text;
 -- chunks retried after transient errors (deadlocks, lock timeouts,
 -- serialization failures), per worker; runs in progress from shared memory
 ALTER TABLE parproc.run_workers ADD COLUMN retries bigint NOT NULL DEFAULT 0;
@@ -143,6 +144,17 @@ SELECT l.run_id, l.attempt, l.worker, l.pid, l.chunks, l.rows, l.busy_ms, l.wait
 FROM parproc._live_workers() l
 	 LEFT JOIN parproc._live_retries() r USING (run_id, attempt, worker);
 
+-- Upsert targets: what follows ON CONFLICT in the INSERT that writes a
+-- pipeline's rows (NULL: a plain INSERT), kept by the definition and by each
+-- run as it began.
+ALTER TABLE parproc.pipeline_defs ADD COLUMN on_conflict text;
+DROP FUNCTION parproc.create_pipeline(text, regclass, text, jsonb, boolean);
+CREATE FUNCTION parproc.create_pipeline(name text, source regclass, target text, stages jsonb,
+										create_target boolean DEFAULT false,
+										on_conflict text DEFAULT NULL)
+RETURNS void
+	AS 'MODULE_PATHNAME', 'parproc_create_pipeline' LANGUAGE C PARALLEL UNSAFE;
+
 CREATE OR REPLACE VIEW parproc.pipelines WITH (security_barrier) AS
 SELECT d.name, d.owner, d.source, d.target,
 	   CASE WHEN parproc._may_read(d.owner) THEN d.stages END AS stages,
@@ -150,7 +162,8 @@ SELECT d.name, d.owner, d.source, d.target,
 	   coalesce(sum(h.rows_read), 0) AS rows_read,
 	   coalesce(sum(h.rows_written), 0) AS rows_written,
 	   coalesce(sum(h.rows_failed), 0) AS rows_failed,
-	   max(h.started_at) AS last_run
+	   max(h.started_at) AS last_run,
+	   CASE WHEN parproc._may_read(d.owner) THEN d.on_conflict END AS on_conflict
 FROM parproc.pipeline_defs d LEFT JOIN parproc.run_history h ON h.pipeline = d.name
 GROUP BY d.name;
 
@@ -679,6 +692,8 @@ COMMENT ON FUNCTION parproc._graph_unload(text) IS
 'drops a graph from the cache (used by drop_graph and refresh_graph; checks the caller owns it)';
 COMMENT ON FUNCTION parproc._live_runs() IS
 'the pipeline runs in progress, from shared memory (behind the parproc.runs and run_progress views)';
+COMMENT ON FUNCTION parproc.create_pipeline(text, regclass, text, jsonb, boolean, text) IS
+'define a chain of filter/map stages from a source table to a target table, written by INSERT or by INSERT ... ON CONFLICT';
 COMMENT ON FUNCTION parproc._live_retries() IS
 'the chunks retried per worker of pipeline runs in progress, from shared memory (behind the parproc.runs and worker_stats views)';
 COMMENT ON FUNCTION parproc._live_stages() IS

@@ -55,6 +55,8 @@ typedef struct RunRequest
 	Oid			role;			/* the run's identity: the pipeline's owner */
 	int			chunk_size;
 	char	   *resolved;		/* the stages resolved (resume: as they were) */
+	char	   *on_conflict;	/* an upsert target's ON CONFLICT clause, or
+								 * NULL */
 	bool		recheck;		/* resume: check they still resolve alike */
 	bool		run_settings;	/* resume: the run's settings are stored */
 } RunRequest;
@@ -164,7 +166,7 @@ PrepareRun(RunRequest *rq)
 
 		PpRequireCatalogVersion();	/* resume() checked it first */
 		rq->role = PpLookupOwnedPipeline(rq->pipeline, "run", &rq->source, &rq->target,
-										 &stages);
+										 &stages, &rq->on_conflict);
 		rq->defs = PpParseStages(stages);
 		rq->chunk_size = parproc_chunk_size;
 	}
@@ -193,6 +195,8 @@ PrepareRun(RunRequest *rq)
 		rq->resolved = PpResolveStages(rq->defs, RelationGetDescr(source));
 	(void) PpCompile(rq->defs, rq->resolved, RelationGetDescr(source), source, target);
 	CheckParts(rq->defs, rq->resolved, source, target);
+	if (rq->on_conflict)
+		PpCheckOnConflict(target, rq->on_conflict);
 	PpActAsEnd(&owner);
 	table_close(source, NoLock);
 	table_close(target, NoLock);
@@ -236,6 +240,9 @@ RequestSpec(RunRequest *rq, int slotno)
 		appendStringInfoChar(&stages, def->is_filter ? 'f' : 'm');
 		appendBinaryStringInfo(&stages, def->expr, strlen(def->expr) + 1);
 	}
+	head.upsert = rq->on_conflict != NULL;
+	if (head.upsert)
+		appendBinaryStringInfo(&stages, rq->on_conflict, strlen(rq->on_conflict) + 1);
 	return PpBuildSpec(&head, stages.data, stages.len, rq->resolved, NULL, 0, 0, 0, palloc0);
 }
 
@@ -673,7 +680,7 @@ parproc_resume(PG_FUNCTION_ARGS)
 	values[0] = Int64GetDatum(rq.run_id);
 	SPI_connect();
 	PpCatalogExec("SELECT pipeline, state, role, on_error, attempts + 1, chunk_size, source,"
-				  " target, stages, resolved, settings IS NOT NULL"
+				  " target, stages, resolved, settings IS NOT NULL, on_conflict"
 				  " FROM parproc.run_history WHERE run_id = $1", 1, types, values, NULL, true);
 	if (SPI_processed != 1)
 		ereport(ERROR,
@@ -710,6 +717,7 @@ parproc_resume(PG_FUNCTION_ARGS)
 	rq.recheck = rq.resolved != NULL;	/* NULL: recorded by 0.1, resolved
 										 * anew */
 	rq.run_settings = DatumGetBool(SPI_getbinval(tup, desc, 11, &isnull));
+	rq.on_conflict = SPI_getvalue(tup, desc, 12);
 	SPI_finish();
 	if (strcmp(state, "done") == 0)
 		ereport(ERROR,

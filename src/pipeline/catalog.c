@@ -275,15 +275,18 @@ PpParseStages(Datum stages)
  * document is copied into the current memory context.
  */
 char *
-PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target, Datum *stages)
+PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target, Datum *stages,
+				 char **on_conflict)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(name)};
 	char	   *found = NULL;
 
 	SPI_connect();
-	PpCatalogExec("SELECT owner, source, target, stages FROM parproc.pipeline_defs"
-				  " WHERE name = $1", 1, types, values, NULL, true);
+	/* on_conflict through the row: the column is 0.2's */
+	PpCatalogExec("SELECT owner, source, target, stages, to_jsonb(d)->>'on_conflict'"
+				  " FROM parproc.pipeline_defs d WHERE name = $1",
+				  1, types, values, NULL, true);
 	if (SPI_processed == 1)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[0];
@@ -294,6 +297,14 @@ PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target, Datum *
 		*source = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
 		*target = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
 		*stages = SPI_datumTransfer(SPI_getbinval(tup, desc, 4, &isnull), false, -1);
+		*on_conflict = SPI_getvalue(tup, desc, 5);
+		if (*on_conflict)
+		{
+			char	   *copy = SPI_palloc(strlen(*on_conflict) + 1);
+
+			strcpy(copy, *on_conflict);
+			*on_conflict = copy;
+		}
 		found = SPI_palloc(strlen(name) + 1);
 		strcpy(found, name);
 	}
@@ -308,11 +319,11 @@ PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target, Datum *
  */
 Oid
 PpLookupOwnedPipeline(const char *name, const char *verb, Oid *source, Oid *target,
-					  Datum *stages)
+					  Datum *stages, char **on_conflict)
 {
 	Oid			owner;
 
-	if (!PpLookupPipeline(name, &owner, source, target, stages))
+	if (!PpLookupPipeline(name, &owner, source, target, stages, on_conflict))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("pipeline \"%s\" does not exist", name)));
@@ -333,7 +344,7 @@ CheckTablePrivilege(Oid relid, AclMode mode)
 					   get_rel_name(relid));
 }
 
-/* create_pipeline(name, source, target, stages, create_target) */
+/* create_pipeline(name, source, target, stages, create_target, on_conflict) */
 Datum
 parproc_create_pipeline(PG_FUNCTION_ARGS)
 {
@@ -344,12 +355,16 @@ parproc_create_pipeline(PG_FUNCTION_ARGS)
 	Relation	target;
 	Oid			target_id;
 	List	   *defs;
-	Oid			types[5] = {TEXTOID, OIDOID, OIDOID, OIDOID, JSONBOID};
-	Datum		values[5];
+	Oid			types[6] = {TEXTOID, OIDOID, OIDOID, OIDOID, JSONBOID, TEXTOID};
+	Datum		values[6];
+	char		nulls[6] = "      ";
 	Oid			owner,
 				o1,
 				o2;
 	Datum		d;
+	char	   *on_conflict = PG_NARGS() < 6 || PG_ARGISNULL(5) ? NULL :
+	text_to_cstring(PG_GETARG_TEXT_PP(5));
+	char	   *c;
 
 	for (int i = 0; i < 5; i++)
 		if (PG_ARGISNULL(i))
@@ -362,7 +377,7 @@ parproc_create_pipeline(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
 				 errmsg("pipeline name must be 1 to %d bytes long", NAMEDATALEN - 1)));
-	if (PpLookupPipeline(name, &o1, &o2, &o2, &d))
+	if (PpLookupPipeline(name, &o1, &o2, &o2, &d, &c))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("pipeline \"%s\" already exists", name)));
@@ -395,6 +410,8 @@ parproc_create_pipeline(PG_FUNCTION_ARGS)
 	target = table_open(target_id, AccessShareLock);
 	PpCheckTarget(target);
 	(void) PpCompile(defs, NULL, RelationGetDescr(source), source, target);
+	if (on_conflict)
+		PpCheckOnConflict(target, on_conflict);
 	table_close(target, NoLock);
 	table_close(source, NoLock);
 
@@ -404,9 +421,17 @@ parproc_create_pipeline(PG_FUNCTION_ARGS)
 	values[2] = ObjectIdGetDatum(source_id);
 	values[3] = ObjectIdGetDatum(target_id);
 	values[4] = PG_GETARG_DATUM(3);
+	values[5] = on_conflict ? CStringGetTextDatum(on_conflict) : (Datum) 0;
+	nulls[5] = on_conflict ? ' ' : 'n';
 	SPI_connect();
-	PpCatalogExec("INSERT INTO parproc.pipeline_defs (name, owner, source, target, stages)"
-				  " VALUES ($1, $2, $3, $4, $5)", 5, types, values, NULL, false);
+	/* (0.1's create_pipeline has five arguments, its table no on_conflict) */
+	PpCatalogExec(PG_NARGS() < 6 ?
+				  "INSERT INTO parproc.pipeline_defs (name, owner, source, target, stages)"
+				  " VALUES ($1, $2, $3, $4, $5)" :
+				  "INSERT INTO parproc.pipeline_defs"
+				  " (name, owner, source, target, stages, on_conflict)"
+				  " VALUES ($1, $2, $3, $4, $5, $6)",
+				  PG_NARGS() < 6 ? 5 : 6, types, values, nulls, false);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -421,8 +446,9 @@ parproc_drop_pipeline(PG_FUNCTION_ARGS)
 	Oid			source,
 				target;
 	Datum		stages;
+	char	   *on_conflict;
 
-	(void) PpLookupOwnedPipeline(name, "drop", &source, &target, &stages);
+	(void) PpLookupOwnedPipeline(name, "drop", &source, &target, &stages, &on_conflict);
 	SPI_connect();
 	PpCatalogExec("DELETE FROM parproc.pipeline_defs WHERE name = $1", 1, types, values,
 				  NULL, false);

@@ -648,7 +648,7 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 		x->plan->stages[nstages - 1].ncols == x->plan->natts;
 	for (int a = 0; x->sinkdirect && a < x->plan->natts; a++)
 		x->sinkdirect = x->sinkcopy[a] == a + 1;
-	x->sinkstate = x->sink_ops->begin(x->target, x->estate, nb, spec->run_id);
+	x->sinkstate = x->sink_ops->begin(spec, x->target, x->estate, nb);
 
 	/*
 	 * Batch rows point into pinned pages, with one pin per page rather than

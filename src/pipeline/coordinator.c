@@ -156,6 +156,9 @@ PpProcessRetrying(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker, bool ow
 			XactIsoLevel = XACT_REPEATABLE_READ;
 			ImportSnapshot(spec->snapshot_id);
 			PushActiveSnapshot(GetTransactionSnapshot());
+			/* the source is read through the active snapshot, the run's */
+			if (PpRunSink(spec)->read_committed)
+				XactIsoLevel = XACT_READ_COMMITTED;
 		}
 		else
 			BeginInternalSubTransaction(NULL);
@@ -436,6 +439,9 @@ RunChunks(List *relids)
 		RethrowSlotError(slot);
 
 	done = PpChunksDone(co.spec, GetLatestSnapshot());
+	/* as in a worker's chunk: the source through the active snapshot */
+	if (PpRunSink(co.spec)->read_committed)
+		XactIsoLevel = XACT_READ_COMMITTED;
 	for (int64 g = 0; g < co.spec->nchunks; g++)
 		if (!done[g])
 			PpProcessRetrying(co.spec, slot, g, 0, false);

@@ -150,8 +150,9 @@ PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 	int			n = list_length(relids);
 	Datum	   *oids = palloc(sizeof(Datum) * n);
 	Datum	   *nodes = palloc(sizeof(Datum) * n);
-	Oid			types[13];
-	Datum		values[13];
+	Oid			types[14];
+	Datum		values[14];
+	char		nulls[15] = "              ";
 	ListCell   *lc;
 	int			i = 0;
 	ArrayType  *relarr,
@@ -223,11 +224,13 @@ PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 		RUN_ARG(10, TEXTOID, CStringGetTextDatum(PpSpecStagesJson(spec)));
 		RUN_ARG(11, TEXTOID, CStringGetTextDatum(PpSpecResolved(spec)));
 		RUN_ARG(12, TEXTARRAYOID, PointerGetDatum(RunSettings()));
+		RUN_ARG(13, TEXTOID, spec->upsert ? CStringGetTextDatum(PpSpecOnConflict(spec)) : 0);
+		nulls[13] = spec->upsert ? ' ' : 'n';
 		PpCatalogExec("INSERT INTO parproc.run_history (run_id, relids, filenodes, pipeline,"
 					  " role, on_error, workers_requested, chunk_size, source, target, stages,"
-					  " resolved, settings, state, started_at)"
+					  " resolved, settings, on_conflict, state, started_at)"
 					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13,"
-					  " 'running', now())", 13, types, values, NULL, false);
+					  " $14, 'running', now())", 14, types, values, nulls, false);
 	}
 	/* totals of earlier attempts, so the live counters continue from them */
 	PpCatalogExec("SELECT count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_written), 0),"

@@ -116,7 +116,8 @@ typedef struct PpChunkRef
  * resume the run's stored settings (history.c), applied by the coordinator
  * before it serializes the state its workers restore.
  */
-typedef struct PpRunSpec
+typedef struct PpRunSpec PpRunSpec;
+struct PpRunSpec
 {
 	Size		total_size;
 	int64		run_id;
@@ -140,7 +141,9 @@ typedef struct PpRunSpec
 	char		pipeline[NAMEDATALEN];
 	char		snapshot_id[64];	/* exported by the coordinator */
 	int			nstages;
-	Size		stages_off;		/* name \0 kind expr \0, per stage */
+	Size		stages_off;		/* name \0 kind expr \0, per stage; then
+								 * on_conflict \0 if upsert */
+	bool		upsert;			/* written by INSERT ... ON CONFLICT */
 	Size		resolved_off;	/* the stages resolved, as text
 								 * (PpResolveStages) */
 	Size		guc_off;
@@ -155,13 +158,14 @@ typedef struct PpRunSpec
 	int			refusal_code;	/* PP_ANSWER_REFUSED: the error */
 	char		refusal_message[PP_ERRMSG_LEN];
 	char		refusal_detail[PP_ERRMSG_LEN];
-} PpRunSpec;
+};
 
 #define PP_ANSWER_PENDING 0
 #define PP_ANSWER_BEGUN 1		/* the run is recorded (transaction A) */
 #define PP_ANSWER_REFUSED 2
 
 #define PpSpecResolved(spec) ((char *) (spec) + (spec)->resolved_off)
+extern const char *PpSpecOnConflict(const PpRunSpec *spec);
 #define PpSpecParts(spec) ((PpPart *) ((char *) (spec) + (spec)->parts_off))
 #define PpSpecChunks(spec) ((PpChunkRef *) ((char *) (spec) + (spec)->chunks_off))
 
@@ -196,11 +200,20 @@ typedef struct PpSink PpSink;
 
 typedef struct PpSinkOps
 {
-	PpSink	   *(*begin) (Relation target, EState *estate, int batch_size, int64 run_id);
+	PpSink	   *(*begin) (const struct PpRunSpec *spec, Relation target, EState *estate,
+						  int batch_size);
 	void		(*check) (PpSink * sink, TupleTableSlot *row);
 	void		(*put) (PpSink * sink, TupleTableSlot *row);
 	int			(*flush) (PpSink * sink);
 	void		(*end) (PpSink * sink);
+
+	/*
+	 * The sink's writes must see rows committed since the run's snapshot (ON
+	 * CONFLICT: a row another chunk committed is one to update, not a
+	 * serialization failure): the chunk's transaction reads the source
+	 * through the run's snapshot and writes at READ COMMITTED.
+	 */
+	bool		read_committed;
 }			PpSinkOps;
 
 /* Live counters of one participant (0 = coordinator). */
@@ -320,9 +333,9 @@ extern int	PpCatalogExecKept(struct _SPI_plan **kept, const char *sql, int nargs
 extern void PpRequireCatalogVersion(void);
 extern List *PpParseStages(Datum stages);
 extern char *PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target,
-							  Datum *stages);
+							  Datum *stages, char **on_conflict);
 extern Oid	PpLookupOwnedPipeline(const char *name, const char *verb, Oid *source,
-								  Oid *target, Datum *stages);
+								  Oid *target, Datum *stages, char **on_conflict);
 
 /* stages.c */
 extern char *PpResolveStages(List *defs, TupleDesc srcdesc);
@@ -340,6 +353,10 @@ extern const PpSinkOps *PpRunSink(const PpRunSpec *spec);
 
 /* sink_insert.c: rows written as INSERT writes them */
 extern const PpSinkOps PpInsertSink;
+
+/* sink_upsert.c: rows written as INSERT ... ON CONFLICT writes them */
+extern const PpSinkOps PpUpsertSink;
+extern void PpCheckOnConflict(Relation target, const char *on_conflict);
 
 /*
  * Slots for every row of a batch (chunk.c, sink_insert.c).  A slot pins a

@@ -203,7 +203,7 @@ InsertSinkFlush(PpSink * x)
  * of its AFTER triggers for the chunk.
  */
 static PpSink *
-InsertSinkBegin(Relation target, EState *estate, int batch_size, int64 run_id)
+InsertSinkBegin(const PpRunSpec *spec, Relation target, EState *estate, int batch_size)
 {
 	PpSink	   *x = palloc0(sizeof(PpSink));
 	TriggerDesc *trig;
@@ -212,7 +212,7 @@ InsertSinkBegin(Relation target, EState *estate, int batch_size, int64 run_id)
 	x->target = target;
 	x->estate = estate;
 	x->batch_size = batch_size;
-	x->run_id = run_id;
+	x->run_id = spec->run_id;
 	x->cid = GetCurrentCommandId(true);
 	estate->es_output_cid = x->cid;
 	x->touched = palloc(sizeof(PpDest *) * batch_size);
@@ -277,5 +277,6 @@ const		PpSinkOps PpInsertSink = {
 	InsertSinkCheck,
 	InsertSinkPut,
 	InsertSinkFlush,
-	InsertSinkEnd
+	InsertSinkEnd,
+	false
 };

@@ -103,9 +103,9 @@ PpRunSource(const PpRunSpec *spec)
 	return &PpHeapSource;
 }
 
-/* The sink a run writes (one kind today). */
+/* The sink a run writes: INSERT, or INSERT ... ON CONFLICT. */
 const		PpSinkOps *
 PpRunSink(const PpRunSpec *spec)
 {
-	return &PpInsertSink;
+	return spec->upsert ? &PpUpsertSink : &PpInsertSink;
 }

@@ -33,6 +33,22 @@ PpSpecStageDefs(PpRunSpec *spec)
 	return defs;
 }
 
+/* The on_conflict text of spec's upsert target, after its stages; or NULL. */
+const char *
+PpSpecOnConflict(const PpRunSpec *spec)
+{
+	const char *p = (const char *) spec + spec->stages_off;
+
+	if (!spec->upsert)
+		return NULL;
+	for (int k = 0; k < spec->nstages; k++)
+	{
+		p += strlen(p) + 2;		/* the name, its \0 and the kind */
+		p += strlen(p) + 1;
+	}
+	return p;
+}
+
 /*
  * A new spec: head's fields, then its sections: the stage definitions
  * (stages_len bytes), their resolved trees, the GUC state (guc, or this
