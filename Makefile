@@ -155,6 +155,7 @@ bench:
 	bench/graph
 	bench/pipeline
 	bench/vectorize
+	bench/upsert
 	bench/state
 
 # bench/out/report.md: every bench's tables and plots (BENCH_QUICK=1: in minutes)

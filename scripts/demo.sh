@@ -22,11 +22,11 @@ say "loading $ROWS sample rows: request latencies of 20 services"
 psql -X -q -v ON_ERROR_STOP=1 <<SQL
 SET client_min_messages = warning;
 CREATE EXTENSION parproc;
-CREATE TABLE requests (service int, latency_ms float8);
+CREATE TABLE requests (id bigint, service int, latency_ms float8);
 SELECT setseed(0.5) \\g /dev/null
 -- log-normal latencies, slower for higher service numbers
 INSERT INTO requests
-SELECT 1 + (i % 20), exp(2 + 0.1 * (i % 20) + 0.8 * sqrt(-2 * ln(random())) * cos(2 * pi() * random()))
+SELECT i, 1 + (i % 20), exp(2 + 0.1 * (i % 20) + 0.8 * sqrt(-2 * ln(random())) * cos(2 * pi() * random()))
 FROM generate_series(1, $ROWS) i;
 VACUUM ANALYZE requests;
 SQL
@@ -137,5 +137,20 @@ SELECT worker, chunks, rows, round(busy_ms) AS busy_ms, round(read_ms) AS read_m
        round(eval_ms) AS eval_ms, round(write_ms) AS write_ms,
        pg_size_pretty(wal_bytes) AS wal
 FROM parproc.worker_stats;
+
+\echo
+\echo '-- 10. An upsert pipeline: a backfill that can run again, merging into the rows already there'
+CREATE TABLE request_flags (id bigint PRIMARY KEY, slow boolean, runs int NOT NULL DEFAULT 1);
+SELECT parproc.create_pipeline('flags', 'requests', 'request_flags',
+  '[{"name": "m", "map": "id, latency_ms > 100 AS slow"}]',
+  on_conflict => '(id) DO UPDATE SET slow = excluded.slow, runs = request_flags.runs + 1');
+SELECT state, rows_read, rows_written FROM parproc.run('flags', workers => 2);
+-- again: every row updated in place, none duplicated
+SELECT state, rows_read, rows_written FROM parproc.run('flags', workers => 2);
+SELECT count(*) AS rows, min(runs), max(runs),
+       count(*) = (SELECT count(*) FROM requests) AS one_row_per_request,
+       count(*) FILTER (WHERE slow) = (SELECT count(*) FROM requests WHERE latency_ms > 100) AS slow_as_select
+FROM request_flags;
+SELECT run_id, state, rows_written, chunk_retries FROM parproc.runs WHERE pipeline = 'flags';
 SQL
 say "done; the cluster is stopped and $run_dir can be removed"
