@@ -12,7 +12,7 @@
  * run through SPI with the batch's rows as an array of the target's row
  * type, so PostgreSQL's own executor does everything ON CONFLICT does
  * (arbiter indexes, the excluded row, DO UPDATE's WHERE, row locks,
- * triggers, partition routing, RLS).  Its columns are the target's
+ * row triggers, partition routing).  Its columns are the target's
  * non-generated ones, with the values the run computed (the stages', or
  * the columns' defaults, identity columns' among them: hence OVERRIDING
  * SYSTEM VALUE); generated columns are computed by the INSERT.
@@ -29,6 +29,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
 #include "nodes/parsenodes.h"
@@ -109,6 +110,17 @@ PpCheckOnConflict(Relation target, const char *on_conflict)
 				 errmsg("on_conflict must be what follows ON CONFLICT in an INSERT: "
 						"DO NOTHING, or a conflict target and DO UPDATE SET ..."),
 				 errdetail("The pipeline's rows are written by: %s", sql)));
+	/* as PpCheckTarget refuses statement-level insert triggers */
+	if (ins->onConflictClause->action == ONCONFLICT_UPDATE && target->trigdesc &&
+		(target->trigdesc->trig_update_before_statement ||
+		 target->trigdesc->trig_update_after_statement ||
+		 target->trigdesc->trig_update_old_table || target->trigdesc->trig_update_new_table))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("target \"%s\" has statement-level update triggers or an update "
+						"trigger with transition tables", RelationGetRelationName(target)),
+				 errdetail("A pipeline run is many transactions, not one INSERT ... ON CONFLICT "
+						   "DO UPDATE statement.")));
 	SPI_connect();
 	if (SPI_execute_with_args(psprintf("EXPLAIN (COSTS OFF) %s", sql), 1, &argtype, &arg, "n",
 							  false, 0) != SPI_OK_UTILITY)

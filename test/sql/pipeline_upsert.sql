@@ -110,6 +110,17 @@ SELECT parproc.create_pipeline('bad', 'up_src', 'up_tgt', '[{"name": "m", "map":
 	on_conflict => '(k) DO UPDATE SET nosuch = 1');
 SELECT parproc.create_pipeline('bad', 'up_src', 'up_tgt', '[{"name": "m", "map": "k, 1::bigint AS n"}]',
 	on_conflict => 'DO SOMETHING');
+-- statement-level update triggers would fire per batch: refused for DO
+-- UPDATE (DO NOTHING updates nothing)
+CREATE FUNCTION up_stmt() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NULL; END$$;
+CREATE TRIGGER up_stmt AFTER UPDATE ON up_tgt FOR EACH STATEMENT EXECUTE FUNCTION up_stmt();
+SELECT parproc.create_pipeline('bad', 'up_src', 'up_tgt', '[{"name": "m", "map": "k, 1::bigint AS n"}]',
+	on_conflict => '(k) DO UPDATE SET n = 1');
+SELECT parproc.create_pipeline('up_stmt_p', 'up_src', 'up_tgt', '[{"name": "m", "map": "k, 1::bigint AS n"}]',
+	on_conflict => 'DO NOTHING');
+SELECT parproc.drop_pipeline('up_stmt_p');
+DROP TRIGGER up_stmt ON up_tgt;
+DROP FUNCTION up_stmt();
 -- DO UPDATE needs UPDATE on the target, as the INSERT would
 CREATE ROLE up_role;
 GRANT USAGE ON SCHEMA parproc TO up_role;
