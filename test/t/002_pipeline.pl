@@ -1,7 +1,8 @@
 # Pipelines under failure: a worker killed with SIGKILL (the server
 # restarts), a cancel in the middle of a run, a client that disconnects
 # after start(), and no free background worker slot.  After each, the
-# target must hold exactly the rows INSERT ... SELECT writes.
+# target must hold exactly the rows INSERT ... SELECT writes; an upsert
+# target that adds 1 per source row must have counted each row once.
 use strict;
 use warnings;
 
@@ -67,6 +68,32 @@ is( $node->safe_psql('postgres',
 is($node->safe_psql('postgres', "SELECT (parproc.wait(parproc.resume($id))).state"),
 	'done', 'resume after the crash completes');
 same_as_reference('kill -9 + resume = INSERT ... SELECT');
+
+# 1b. the same with an upsert target that adds 1 per source row to the
+# rows there (half the keys) and inserts the others: a chunk applied twice
+# or not at all would show in the sums
+$node->safe_psql('postgres', q{
+	CREATE TABLE cnt (id int PRIMARY KEY, n int NOT NULL);
+	INSERT INTO cnt SELECT g, 100 FROM generate_series(1, 4000, 2) g;
+	SELECT parproc.create_pipeline('u', 'src', 'cnt',
+		'[{"name": "m", "map": "slow(id) AS id, 1 AS n"}]',
+		on_conflict => '(id) DO UPDATE SET n = cnt.n + excluded.n');
+});
+$id = $node->safe_psql('postgres', "SELECT parproc.start('u', workers => 2)");
+wait_chunks($id, 3);
+$pid = $node->safe_psql('postgres',
+	"SELECT pid FROM parproc.worker_stats WHERE run_id = $id AND worker = 1");
+kill 'KILL', $pid;
+$node->poll_query_until('postgres',
+	"SELECT state = 'failed' FROM parproc.runs WHERE run_id = $id")
+  or die "upsert run not reported failed after the crash";
+ok($node->safe_psql('postgres', 'SELECT count(*) < 4000 FROM cnt WHERE n IN (1, 101)') eq 't',
+	'the crash stopped the upsert run before the end');
+is($node->safe_psql('postgres', "SELECT (parproc.wait(parproc.resume($id))).state"),
+	'done', 'resume of the upsert run completes');
+is( $node->safe_psql('postgres',
+		"SELECT count(*) || ' ' || sum(n) || ' ' || count(*) FILTER (WHERE n NOT IN (1, 101)) FROM cnt"),
+	'4000 204000 0', 'kill -9 + resume of an upsert run counts every source row once');
 
 # 2. cancel in the middle: whole chunks only, then resume
 $node->safe_psql('postgres', 'TRUNCATE dst');
