@@ -404,13 +404,16 @@ parproc_live_stages(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* _live_workers(): per run in progress and participant (0 = coordinator) */
-Datum
-parproc_live_workers(PG_FUNCTION_ARGS)
+/*
+ * One row per run in progress and participant (0 = coordinator) that
+ * started: the run's id, attempt and the participant's number, then the
+ * values fill sets from its counters.
+ */
+static void
+LiveWorkerRows(FunctionCallInfo fcinfo, void (*fill) (PpWorkerSlot *ws, Datum *v))
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	PpRunSlot  *runs;
-	TimestampTz now = GetCurrentTimestamp();
 	int			n;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -427,48 +430,47 @@ parproc_live_workers(PG_FUNCTION_ARGS)
 			v[0] = Int64GetDatum(runs[i].run_id);
 			v[1] = Int32GetDatum(runs[i].attempt);
 			v[2] = Int32GetDatum(w);
-			v[3] = Int32GetDatum(ws->pid);
-			v[4] = U64(ws->chunks);
-			v[5] = U64(ws->rows);
-			v[6] = PP_MS_DATUM(ws->busy_us);
-			v[7] = Float8GetDatum(PpWorkerWaitMs(ws, now));
-			v[8] = PP_MS_DATUM(ws->read_us);
-			v[9] = PP_MS_DATUM(ws->eval_us);
-			v[10] = PP_MS_DATUM(ws->write_us);
-			v[11] = U64(ws->wal_bytes);
+			fill(ws, v + 3);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
 		}
+}
+
+static void
+FillWorker(PpWorkerSlot *ws, Datum *v)
+{
+	v[0] = Int32GetDatum(ws->pid);
+	v[1] = U64(ws->chunks);
+	v[2] = U64(ws->rows);
+	v[3] = PP_MS_DATUM(ws->busy_us);
+	v[4] = Float8GetDatum(PpWorkerWaitMs(ws, GetCurrentTimestamp()));
+	v[5] = PP_MS_DATUM(ws->read_us);
+	v[6] = PP_MS_DATUM(ws->eval_us);
+	v[7] = PP_MS_DATUM(ws->write_us);
+	v[8] = U64(ws->wal_bytes);
+}
+
+static void
+FillRetries(PpWorkerSlot *ws, Datum *v)
+{
+	v[0] = U64(ws->retries);
+}
+
+/* _live_workers(): per run in progress and participant, its counters */
+Datum
+parproc_live_workers(PG_FUNCTION_ARGS)
+{
+	LiveWorkerRows(fcinfo, FillWorker);
 	return (Datum) 0;
 }
 
 /*
- * parproc._live_retries(): the chunks each participant of a run in
- * progress retried (a function apart from _live_workers, whose result
- * type 0.1 fixed: views of users may depend on it).
+ * _live_retries(): per run in progress and participant, the chunks it
+ * retried (a function apart from _live_workers, whose result type 0.1
+ * fixed: views of users may depend on it)
  */
 Datum
 parproc_live_retries(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	PpRunSlot  *runs;
-	int			n;
-
-	InitMaterializedSRF(fcinfo, 0);
-	n = SnapshotSlots(&runs);
-	for (int i = 0; i < n; i++)
-		for (int w = 0; w <= runs[i].nworkers; w++)
-		{
-			PpWorkerSlot *ws = &runs[i].workers[w];
-			Datum		v[4];
-			bool		nulls[4] = {0};
-
-			if (ws->started_at == 0)
-				continue;
-			v[0] = Int64GetDatum(runs[i].run_id);
-			v[1] = Int32GetDatum(runs[i].attempt);
-			v[2] = Int32GetDatum(w);
-			v[3] = U64(ws->retries);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
-		}
+	LiveWorkerRows(fcinfo, FillRetries);
 	return (Datum) 0;
 }
