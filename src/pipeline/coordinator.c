@@ -145,6 +145,12 @@ PpProcessRetrying(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker, bool ow
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
 
+	/* without retries, no subtransaction (each one that writes takes an xid) */
+	if (!own_transaction && parproc_chunk_retries == 0)
+	{
+		ProcessTimed(spec, slot, g, worker);
+		return;
+	}
 	for (volatile int n = 0;; n++)
 	{
 		ErrorData  *volatile edata = NULL;
