@@ -357,7 +357,7 @@ parproc_create_pipeline(PG_FUNCTION_ARGS)
 	List	   *defs;
 	Oid			types[6] = {TEXTOID, OIDOID, OIDOID, OIDOID, JSONBOID, TEXTOID};
 	Datum		values[6];
-	char		nulls[6] = "      ";
+	char		nulls[6];
 	Oid			owner,
 				o1,
 				o2;
@@ -422,6 +422,7 @@ parproc_create_pipeline(PG_FUNCTION_ARGS)
 	values[3] = ObjectIdGetDatum(target_id);
 	values[4] = PG_GETARG_DATUM(3);
 	values[5] = on_conflict ? CStringGetTextDatum(on_conflict) : (Datum) 0;
+	memset(nulls, ' ', sizeof(nulls));
 	nulls[5] = on_conflict ? ' ' : 'n';
 	SPI_connect();
 	/* (0.1's create_pipeline has five arguments, its table no on_conflict) */

@@ -152,7 +152,7 @@ PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 	Datum	   *nodes = palloc(sizeof(Datum) * n);
 	Oid			types[14];
 	Datum		values[14];
-	char		nulls[15] = "              ";
+	char		nulls[14];
 	ListCell   *lc;
 	int			i = 0;
 	ArrayType  *relarr,
@@ -225,6 +225,7 @@ PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 		RUN_ARG(11, TEXTOID, CStringGetTextDatum(PpSpecResolved(spec)));
 		RUN_ARG(12, TEXTARRAYOID, PointerGetDatum(RunSettings()));
 		RUN_ARG(13, TEXTOID, spec->upsert ? CStringGetTextDatum(PpSpecOnConflict(spec)) : 0);
+		memset(nulls, ' ', sizeof(nulls));
 		nulls[13] = spec->upsert ? ' ' : 'n';
 		PpCatalogExec("INSERT INTO parproc.run_history (run_id, relids, filenodes, pipeline,"
 					  " role, on_error, workers_requested, chunk_size, source, target, stages,"
