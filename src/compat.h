@@ -128,4 +128,11 @@ PpInitInsertRangeTable(EState *estate, Relation rel)
 #define InitMaterializedSRF(fcinfo, flags) SetSingleFuncCall(fcinfo, flags)
 #endif
 
+/* Whether an INSERT's raw parse has RETURNING (a ReturningClause in 18) */
+#if PG_VERSION_NUM >= 180000
+#define PpInsertHasReturning(ins) ((ins)->returningClause != NULL)
+#else
+#define PpInsertHasReturning(ins) ((ins)->returningList != NIL)
+#endif
+
 #endif							/* PARPROC_COMPAT_H */

@@ -40,6 +40,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "compat.h"
 #include "pipeline/pipeline.h"
 
 struct PpSink
@@ -104,7 +105,7 @@ PpCheckOnConflict(Relation target, const char *on_conflict)
 	ins = list_length(parsed) == 1 ?
 		(InsertStmt *) ((RawStmt *) linitial(parsed))->stmt : NULL;
 	if (ins == NULL || !IsA(ins, InsertStmt) || ins->onConflictClause == NULL ||
-		ins->returningList != NIL || ins->withClause != NULL)
+		PpInsertHasReturning(ins) || ins->withClause != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("on_conflict must be what follows ON CONFLICT in an INSERT: "
