@@ -146,14 +146,34 @@ FROM parproc._live_workers() l
 
 -- Upsert targets: what follows ON CONFLICT in the INSERT that writes a
 -- pipeline's rows (NULL: a plain INSERT), kept by the definition and by each
--- run as it began.
+-- run as it began.  create_pipeline gets the argument, so it is created
+-- anew; the privileges a DBA granted or revoked on it carry over.
 ALTER TABLE parproc.pipeline_defs ADD COLUMN on_conflict text;
-DROP FUNCTION parproc.create_pipeline(text, regclass, text, jsonb, boolean);
-CREATE FUNCTION parproc.create_pipeline(name text, source regclass, target text, stages jsonb,
-										create_target boolean DEFAULT false,
-										on_conflict text DEFAULT NULL)
-RETURNS void
-	AS 'MODULE_PATHNAME', 'parproc_create_pipeline' LANGUAGE C PARALLEL UNSAFE;
+DO $$
+DECLARE
+	acl aclitem[] := (SELECT proacl FROM pg_catalog.pg_proc WHERE oid =
+		'parproc.create_pipeline(text, regclass, text, jsonb, boolean)'::pg_catalog.regprocedure);
+	g record;
+BEGIN
+	DROP FUNCTION parproc.create_pipeline(text, regclass, text, jsonb, boolean);
+	CREATE FUNCTION parproc.create_pipeline(name text, source regclass, target text, stages jsonb,
+											create_target boolean DEFAULT false,
+											on_conflict text DEFAULT NULL)
+	RETURNS void
+		AS 'MODULE_PATHNAME', 'parproc_create_pipeline' LANGUAGE C PARALLEL UNSAFE;
+	COMMENT ON FUNCTION parproc.create_pipeline(text, regclass, text, jsonb, boolean, text) IS
+	'define a chain of filter/map stages from a source table to a target table, written by INSERT or by INSERT ... ON CONFLICT';
+	IF acl IS NOT NULL THEN
+		REVOKE ALL ON FUNCTION parproc.create_pipeline(text, regclass, text, jsonb, boolean, text)
+			FROM PUBLIC;
+		FOR g IN SELECT * FROM pg_catalog.aclexplode(acl) LOOP
+			EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION'
+				' parproc.create_pipeline(text, regclass, text, jsonb, boolean, text) TO %s%s',
+				CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::regrole::text END,
+				CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+		END LOOP;
+	END IF;
+END $$;
 
 CREATE OR REPLACE VIEW parproc.pipelines WITH (security_barrier) AS
 SELECT d.name, d.owner, d.source, d.target,
@@ -692,8 +712,6 @@ COMMENT ON FUNCTION parproc._graph_unload(text) IS
 'drops a graph from the cache (used by drop_graph and refresh_graph; checks the caller owns it)';
 COMMENT ON FUNCTION parproc._live_runs() IS
 'the pipeline runs in progress, from shared memory (behind the parproc.runs and run_progress views)';
-COMMENT ON FUNCTION parproc.create_pipeline(text, regclass, text, jsonb, boolean, text) IS
-'define a chain of filter/map stages from a source table to a target table, written by INSERT or by INSERT ... ON CONFLICT';
 COMMENT ON FUNCTION parproc._live_retries() IS
 'the chunks retried per worker of pipeline runs in progress, from shared memory (behind the parproc.runs and worker_stats views)';
 COMMENT ON FUNCTION parproc._live_stages() IS

@@ -174,5 +174,26 @@ $node->safe_psql('postgres', 'TRUNCATE dst');
 is($node->safe_psql('postgres', "SELECT (parproc.run('p')).state"), 'done',
 	'new runs work after the update');
 
+# create_pipeline is created anew by the update (it gets on_conflict): what
+# a DBA granted or revoked on it carries over
+$node->safe_psql('postgres', 'CREATE DATABASE acl');
+$node->safe_psql('acl', q{
+	CREATE EXTENSION parproc VERSION '0.1';
+	CREATE ROLE pipeline_admins;
+	REVOKE EXECUTE ON FUNCTION parproc.create_pipeline(text, regclass, text, jsonb, boolean)
+		FROM PUBLIC;
+	GRANT EXECUTE ON FUNCTION parproc.create_pipeline(text, regclass, text, jsonb, boolean)
+		TO pipeline_admins;
+});
+$node->safe_psql('acl', 'ALTER EXTENSION parproc UPDATE');
+is( $node->safe_psql(
+		'acl', q{
+	SELECT string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END, ',')
+	FROM pg_proc p, aclexplode(p.proacl) a
+	WHERE p.oid = 'parproc.create_pipeline(text, regclass, text, jsonb, boolean, text)'::regprocedure
+	  AND a.grantee <> p.proowner}),
+	'pipeline_admins',
+	'privileges granted and revoked on create_pipeline carry over to its new signature');
+
 $node->stop;
 done_testing();
