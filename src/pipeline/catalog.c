@@ -272,7 +272,8 @@ PpParseStages(Datum stages)
 
 /*
  * The definition of pipeline name; NULL when there is none.  The stages
- * document is copied into the current memory context.
+ * document, and the on_conflict clause if asked for (NULL: none), are
+ * copied into the current memory context.
  */
 char *
 PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target, Datum *stages,
@@ -297,13 +298,11 @@ PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target, Datum *
 		*source = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
 		*target = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
 		*stages = SPI_datumTransfer(SPI_getbinval(tup, desc, 4, &isnull), false, -1);
-		*on_conflict = SPI_getvalue(tup, desc, 5);
-		if (*on_conflict)
+		if (on_conflict)
 		{
-			char	   *copy = SPI_palloc(strlen(*on_conflict) + 1);
+			char	   *text = SPI_getvalue(tup, desc, 5);
 
-			strcpy(copy, *on_conflict);
-			*on_conflict = copy;
+			*on_conflict = text ? strcpy(SPI_palloc(strlen(text) + 1), text) : NULL;
 		}
 		found = SPI_palloc(strlen(name) + 1);
 		strcpy(found, name);
@@ -364,7 +363,6 @@ parproc_create_pipeline(PG_FUNCTION_ARGS)
 	Datum		d;
 	char	   *on_conflict = PG_NARGS() < 6 || PG_ARGISNULL(5) ? NULL :
 	text_to_cstring(PG_GETARG_TEXT_PP(5));
-	char	   *c;
 
 	for (int i = 0; i < 5; i++)
 		if (PG_ARGISNULL(i))
@@ -377,7 +375,7 @@ parproc_create_pipeline(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
 				 errmsg("pipeline name must be 1 to %d bytes long", NAMEDATALEN - 1)));
-	if (PpLookupPipeline(name, &o1, &o2, &o2, &d, &c))
+	if (PpLookupPipeline(name, &o1, &o2, &o2, &d, NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("pipeline \"%s\" already exists", name)));
@@ -447,9 +445,8 @@ parproc_drop_pipeline(PG_FUNCTION_ARGS)
 	Oid			source,
 				target;
 	Datum		stages;
-	char	   *on_conflict;
 
-	(void) PpLookupOwnedPipeline(name, "drop", &source, &target, &stages, &on_conflict);
+	(void) PpLookupOwnedPipeline(name, "drop", &source, &target, &stages, NULL);
 	SPI_connect();
 	PpCatalogExec("DELETE FROM parproc.pipeline_defs WHERE name = $1", 1, types, values,
 				  NULL, false);

@@ -97,9 +97,9 @@ typedef struct ChunkExec
 	int			pos;			/* the row being evaluated (EvalStep); -1: the
 								 * kernels */
 	ErrorData **rowerr;			/* on_error => 'skip': each row's error, */
-	ArrayBuildState *errcols[5];	/* failed rows not yet written */
-	int			nerr;
 	int		   *rowerr_stage;	/* and the stage that raised it */
+	ArrayBuildState *errcols[5];	/* failed rows not yet written, */
+	int			nerr;			/* how many */
 	uint64	   *stage_in;		/* counts of the batch being evaluated */
 	uint64	   *stage_out;
 	uint64	   *stage_failed;
@@ -399,6 +399,8 @@ FlushFailures(ChunkExec *x)
 					  " SELECT $1, u.stage, $2, u.ctid, u.row::jsonb, u.sqlstate, u.message"
 					  " FROM unnest($3, $4, $5, $6, $7) AS u(stage, ctid, row, sqlstate, message)",
 					  7, types, values, NULL);
+	for (int i = 0; i < 5; i++)
+		pfree(DatumGetPointer(values[2 + i]));
 	x->nerr = 0;
 }
 

@@ -32,9 +32,8 @@ static List *
 LookupForCaller(const char *name, Oid *source, Oid *target, Oid *owner)
 {
 	Datum		stages;
-	char	   *on_conflict;
 
-	*owner = PpLookupOwnedPipeline(name, "inspect", source, target, &stages, &on_conflict);
+	*owner = PpLookupOwnedPipeline(name, "inspect", source, target, &stages, NULL);
 	if (pg_class_aclcheck(*source, *owner, ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(*source));
 	return PpParseStages(stages);

@@ -116,8 +116,7 @@ typedef struct PpChunkRef
  * resume the run's stored settings (history.c), applied by the coordinator
  * before it serializes the state its workers restore.
  */
-typedef struct PpRunSpec PpRunSpec;
-struct PpRunSpec
+typedef struct PpRunSpec
 {
 	Size		total_size;
 	int64		run_id;
@@ -158,7 +157,7 @@ struct PpRunSpec
 	int			refusal_code;	/* PP_ANSWER_REFUSED: the error */
 	char		refusal_message[PP_ERRMSG_LEN];
 	char		refusal_detail[PP_ERRMSG_LEN];
-};
+} PpRunSpec;
 
 #define PP_ANSWER_PENDING 0
 #define PP_ANSWER_BEGUN 1		/* the run is recorded (transaction A) */
