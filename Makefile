@@ -31,6 +31,7 @@ OBJS = \
 	src/pipeline/source_heap.o \
 	src/pipeline/sink_insert.o \
 	src/pipeline/sink_upsert.o \
+	src/pipeline/aggregate.o \
 	src/pipeline/spec.o \
 	src/pipeline/history.o \
 	src/pipeline/coordinator.o \
@@ -58,7 +59,7 @@ OBJS = \
 DATA = sql/parproc--0.1.sql sql/parproc--0.1--0.2.sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
-REGRESS = stats percentile histogram vec matrix linreg hll topk qsketch agg_state catalog graph pipeline pipeline_write pipeline_upsert vectorize \
+REGRESS = stats percentile histogram vec matrix linreg hll topk qsketch agg_state catalog graph pipeline pipeline_write pipeline_upsert pipeline_aggregate vectorize \
 	pipeline_resume pipeline_source pipeline_security
 ISOLATION = snapshot graph_refresh pipeline_concurrency pipeline_retry
 REGRESS_OPTS = --inputdir=test

@@ -187,6 +187,24 @@ SELECT d.name, d.owner, d.source, d.target,
 FROM parproc.pipeline_defs d LEFT JOIN parproc.run_history h ON h.pipeline = d.name
 GROUP BY d.name;
 
+-- Aggregate stages: the partial states of each chunk's groups (the hash of
+-- the group keys, the keys and the states, in binary form), committed with
+-- the chunk's done mark.  The run's final step combines them per group,
+-- writes the target and deletes them, with a final mark in run_chunks
+-- (part -1).
+CREATE TABLE parproc.run_partials (
+	run_id bigint NOT NULL,
+	khash integer NOT NULL,
+	keys bytea NOT NULL,
+	states bytea NOT NULL
+);
+CREATE INDEX run_partials_run_id_khash ON parproc.run_partials (run_id, khash);
+SELECT pg_catalog.pg_extension_config_dump('parproc.run_partials', '');
+COMMENT ON TABLE parproc.run_partials IS
+'partial aggregate states of the committed chunks of pipeline runs with an aggregate stage, until the run''s final step combines them';
+COMMENT ON FUNCTION parproc.create_pipeline(text, regclass, text, jsonb, boolean, text) IS
+'define a chain of filter, map and aggregate stages from a source table to a target table, written by INSERT or by INSERT ... ON CONFLICT';
+
 -- scale-out (issue 14) ---------------------------------------------------------
 
 -- parproc.stats keeps its state in a real type, parproc.stats_state, rather

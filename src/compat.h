@@ -135,4 +135,33 @@ PpInitInsertRangeTable(EState *estate, Relation rel)
 #define PpInsertHasReturning(ins) ((ins)->returningList != NIL)
 #endif
 
+/* Whether role may execute function fn. */
+#if PG_VERSION_NUM >= 160000
+#define PpProcAclcheck(fn, role) object_aclcheck(ProcedureRelationId, fn, role, ACL_EXECUTE)
+#else
+#define PpProcAclcheck(fn, role) pg_proc_aclcheck(fn, role, ACL_EXECUTE)
+#endif
+
+/*
+ * A grouped query's target entry for a GROUP BY item as the expression it
+ * groups by: PostgreSQL 18's parser makes it a Var of the grouping step
+ * (an RTE_GROUP), which the planner would flatten back.
+ */
+#if PG_VERSION_NUM >= 180000
+static inline Expr *
+PpGroupExpr(Query *q, Expr *e)
+{
+	if (q->hasGroupRTE && IsA(e, Var) && ((Var *) e)->varlevelsup == 0)
+	{
+		RangeTblEntry *rte = list_nth_node(RangeTblEntry, q->rtable, ((Var *) e)->varno - 1);
+
+		if (rte->rtekind == RTE_GROUP)
+			return list_nth(rte->groupexprs, ((Var *) e)->varattno - 1);
+	}
+	return e;
+}
+#else
+#define PpGroupExpr(q, e) (e)
+#endif
+
 #endif							/* PARPROC_COMPAT_H */

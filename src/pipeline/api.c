@@ -232,17 +232,10 @@ RequestSpec(RunRequest *rq, int slotno)
 	strlcpy(head.pipeline, rq->pipeline, NAMEDATALEN);
 	head.nstages = list_length(rq->defs);
 	initStringInfo(&stages);
-	foreach(lc, rq->defs)
-	{
-		PpStageDef *def = lfirst(lc);
-
-		appendBinaryStringInfo(&stages, def->name, strlen(def->name) + 1);
-		appendStringInfoChar(&stages, def->is_filter ? 'f' : 'm');
-		appendBinaryStringInfo(&stages, def->expr, strlen(def->expr) + 1);
-	}
+	PpSpecEncodeStages(&stages, rq->defs, rq->on_conflict);
 	head.upsert = rq->on_conflict != NULL;
-	if (head.upsert)
-		appendBinaryStringInfo(&stages, rq->on_conflict, strlen(rq->on_conflict) + 1);
+	foreach(lc, rq->defs)
+		head.aggregate |= ((PpStageDef *) lfirst(lc))->group_by != NULL;
 	return PpBuildSpec(&head, stages.data, stages.len, rq->resolved, NULL, 0, 0, 0, palloc0);
 }
 
@@ -408,6 +401,8 @@ RunInline(RunRequest *rq, int slotno, uint64 generation)
 		spec = PpPlanChunks(req, slot, relids, palloc0);
 		for (int64 g = 0; g < spec->nchunks; g++)
 			PpProcessRetrying(spec, slot, g, 0, false);
+		if (spec->aggregate)
+			PpProcessRetrying(spec, slot, PP_FINAL_STEP(PP_FINAL_ALL), 0, false);
 		PpFinishRun(spec, slot, PP_STATE_DONE, NULL, started);
 		PpSlotSetState(slot, PP_STATE_DONE);
 		PpActAsEnd(&owner);

@@ -61,22 +61,33 @@ PpCatalogOwner(void)
  * of the process (the plan cache replans it when the tables change).
  * Returns SPI's result code.
  */
+static void
+ActAsCatalogOwner(PpIdentity *saved)
+{
+	GetUserIdAndSecContext(&saved->user, &saved->sec_context);
+	SetUserIdAndSecContext(PpCatalogOwner(),
+						   saved->sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	saved->nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+static void
+ActAsCatalogOwnerEnd(PpIdentity *saved)
+{
+	AtEOXact_GUC(true, saved->nest);
+	SetUserIdAndSecContext(saved->user, saved->sec_context);
+}
+
 static int
 CatalogExec(const char *sql, SPIPlanPtr *kept, int nargs, Oid *types, Datum *values,
 			const char *nulls, bool read_only, Snapshot snap)
 {
-	Oid			save_user;
-	int			save_sec;
-	int			nest;
+	PpIdentity	saved;
 	int			ret;
 
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(PpCatalogOwner(),
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
-	nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	ActAsCatalogOwner(&saved);
 	if (snap != InvalidSnapshot || kept != NULL)
 	{
 		SPIPlanPtr	plan = kept ? *kept : NULL;
@@ -97,9 +108,27 @@ CatalogExec(const char *sql, SPIPlanPtr *kept, int nargs, Oid *types, Datum *val
 		ret = SPI_execute_with_args(sql, nargs, types, values, nulls, read_only, 0);
 	if (ret < 0)
 		elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(ret));
-	AtEOXact_GUC(true, nest);
-	SetUserIdAndSecContext(save_user, save_sec);
+	ActAsCatalogOwnerEnd(&saved);
 	return ret;
+}
+
+/*
+ * A query of parproc's own over its tables as a cursor, opened (privileges
+ * checked, planned) as CatalogExec runs statements, for reading more rows
+ * than fit in memory; it sees what the transaction wrote so far.
+ */
+Portal
+PpCatalogCursor(const char *sql, int nargs, Oid *types, Datum *values)
+{
+	PpIdentity	saved;
+	Portal		portal;
+
+	ActAsCatalogOwner(&saved);
+	portal = SPI_cursor_open_with_args(NULL, sql, nargs, types, values, NULL, false, 0);
+	if (portal == NULL)
+		elog(ERROR, "SPI_cursor_open failed: %s", SPI_result_code_string(SPI_result));
+	ActAsCatalogOwnerEnd(&saved);
+	return portal;
 }
 
 /* CatalogExec through snapshot snap. */
@@ -189,7 +218,8 @@ SpiText(int row, int col)
 
 /*
  * Check a stages document and return its stages (PpStageDef, in the current
- * memory context): a JSON array of {"name": ..., "filter" | "map": ...}.
+ * memory context): a JSON array of {"name": ..., "filter" | "map": ...} or
+ * {"name": ..., "group_by": ..., "aggregates": ...}.
  */
 List *
 PpParseStages(Datum stages)
@@ -211,7 +241,9 @@ PpParseStages(Datum stages)
 				  " jsonb_typeof(e->'filter'), jsonb_typeof(e->'map'), e->>'filter', e->>'map',"
 				  " CASE WHEN jsonb_typeof(e) = 'object' THEN"
 				  "  (SELECT string_agg(quote_ident(k), ', ') FROM jsonb_object_keys(e) k"
-				  "   WHERE k NOT IN ('name', 'filter', 'map')) END"
+				  "   WHERE k NOT IN ('name', 'filter', 'map', 'aggregates', 'group_by')) END,"
+				  " jsonb_typeof(e->'aggregates'), e->>'aggregates',"
+				  " jsonb_typeof(e->'group_by'), e->>'group_by'"
 				  " FROM jsonb_array_elements($1) WITH ORDINALITY x(e, o) ORDER BY o",
 				  1, types, values, NULL, true);
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -222,6 +254,9 @@ PpParseStages(Datum stages)
 		char	   *ftype = SpiText(i, 5);
 		char	   *mtype = SpiText(i, 6);
 		char	   *unknown = SpiText(i, 9);
+		char	   *atype = SpiText(i, 10);
+		char	   *gtype = SpiText(i, 12);
+		const char *kindkey = ftype ? "filter" : mtype ? "map" : "aggregates";
 		MemoryContext old;
 		PpStageDef *def;
 		ListCell   *lc;
@@ -243,16 +278,27 @@ PpParseStages(Datum stages)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("stage \"%s\" has unknown keys: %s", name, unknown),
-					 errhint("A stage has a \"name\" and one of \"filter\" and \"map\".")));
-		if ((ftype != NULL) == (mtype != NULL))
+					 errhint("A stage has a \"name\" and one of \"filter\", \"map\" and "
+							 "\"aggregates\" (with \"group_by\").")));
+		if ((ftype != NULL) + (mtype != NULL) + (atype != NULL) != 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("stage \"%s\" must have exactly one of \"filter\" and \"map\"", name)));
-		if (strcmp(ftype ? ftype : mtype, "string") != 0)
+					 errmsg("stage \"%s\" must have exactly one of \"filter\", \"map\" and "
+							"\"aggregates\"", name)));
+		if (strcmp(ftype ? ftype : mtype ? mtype : atype, "string") != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the %s of stage \"%s\" is not a JSON string",
-							ftype ? "filter" : "map", name)));
+					 errmsg("the %s of stage \"%s\" is not a JSON string", kindkey, name)));
+		if (gtype && atype == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("stage \"%s\" has \"group_by\" without \"aggregates\"", name),
+					 errhint("An aggregate stage has \"group_by\" (its group keys, possibly \"\") "
+							 "and \"aggregates\" (its aggregate calls).")));
+		if (gtype && strcmp(gtype, "string") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the group_by of stage \"%s\" is not a JSON string", name)));
 		foreach(lc, defs)
 			if (strcmp(((PpStageDef *) lfirst(lc))->name, name) == 0)
 			ereport(ERROR,
@@ -262,7 +308,10 @@ PpParseStages(Datum stages)
 		def = palloc(sizeof(PpStageDef));
 		def->name = pstrdup(name);
 		def->is_filter = ftype != NULL;
-		def->expr = pstrdup(ftype ? SpiText(i, 7) : SpiText(i, 8));
+		def->expr = pstrdup(SpiText(i, ftype ? 7 : mtype ? 8 : 11));
+		def->group_by = NULL;
+		if (atype)
+			def->group_by = gtype ? pstrdup(SpiText(i, 13)) : pstrdup("");
 		defs = lappend(defs, def);
 		MemoryContextSwitchTo(old);
 	}

@@ -530,6 +530,9 @@ FlushBatch(ChunkExec *x)
 		m += x->sink_ops->flush(x->sinkstate);
 	for (int k = 0; k < x->plan->nstages; k++)
 	{
+		/* an aggregate stage's rows out are its groups: the final step's */
+		if (x->plan->stages[k].is_agg)
+			x->stage_out[k] = 0;
 		pg_atomic_add_fetch_u64(&slot->stages[k].rows_in, x->stage_in[k]);
 		pg_atomic_add_fetch_u64(&slot->stages[k].rows_out, x->stage_out[k]);
 		pg_atomic_add_fetch_u64(&slot->stages[k].rows_failed, x->stage_failed[k]);
@@ -563,8 +566,8 @@ FlushBatch(ChunkExec *x)
 }
 
 /* Open a relation of the run by OID, failing cleanly if it was dropped. */
-static Relation
-OpenRunRelation(PpRunSpec *spec, Oid relid, LOCKMODE mode, const char *what)
+Relation
+PpOpenRunRelation(PpRunSpec *spec, Oid relid, LOCKMODE mode, const char *what)
 {
 	Relation	rel = try_table_open(relid, mode);
 
@@ -591,10 +594,10 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	x->slot = slot;
 	x->source_ops = PpRunSource(spec);
 	x->sink_ops = PpRunSink(spec);
-	x->source = OpenRunRelation(spec, pt->relid, AccessShareLock, "source");
+	x->source = PpOpenRunRelation(spec, pt->relid, AccessShareLock, "source");
 	x->runrel = pt->relid == spec->source ? x->source :
-		OpenRunRelation(spec, spec->source, AccessShareLock, "source");
-	x->target = OpenRunRelation(spec, spec->target, RowExclusiveLock, "target");
+		PpOpenRunRelation(spec, spec->source, AccessShareLock, "source");
+	x->target = PpOpenRunRelation(spec, spec->target, RowExclusiveLock, "target");
 	if (PpRelFileNumber(x->source) != pt->filenode)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -650,7 +653,7 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 		x->plan->stages[nstages - 1].ncols == x->plan->natts;
 	for (int a = 0; x->sinkdirect && a < x->plan->natts; a++)
 		x->sinkdirect = x->sinkcopy[a] == a + 1;
-	x->sinkstate = x->sink_ops->begin(spec, x->target, x->estate, nb);
+	x->sinkstate = x->sink_ops->begin(spec, x->plan, x->target, x->estate, nb);
 
 	/*
 	 * Batch rows point into pinned pages, with one pin per page rather than
@@ -663,7 +666,8 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	x->raw = palloc(sizeof(HeapTuple) * nb);
 	x->pins = palloc(sizeof(Buffer) * nb);
 	x->out = palloc0(sizeof(TupleTableSlot **) * Max(nstages, 1));
-	x->sink = PpMakeSlots(nb, RelationGetDescr(x->target), table_slot_callbacks(x->target));
+	x->sink = PpMakeSlots(nb, x->plan->sinkdesc,
+						  x->plan->agg ? &TTSOpsVirtual : table_slot_callbacks(x->target));
 	for (int k = 0; k < nstages; k++)
 		if (x->sinkdirect && k == nstages - 1)
 			x->out[k] = x->sink;

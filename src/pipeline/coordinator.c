@@ -15,6 +15,10 @@
  *		mark commit together).  When the workers are gone, the coordinator
  *		processes every chunk that is not marked done (all of them when no
  *		worker could start, the chunk of a worker that died) inside B;
+ *		with an aggregate stage, the chunks' partial states are combined and
+ *		written in a final step after B, by hash ranges of the group keys
+ *		that workers claim, each range in a transaction of its own
+ *		(aggregate.c);
  *	C	record the outcome and the statistics.
  *
  * The coordinator holds no lock on the source or target while workers run:
@@ -82,18 +86,34 @@ BecomeCaller(PpRunSpec *spec, bool settings)
 						   spec->sec_context | SECURITY_LOCAL_USERID_CHANGE);
 }
 
-/* Process chunk g as participant worker, timing it. */
+/* What step g is, for the activity and the log. */
+static char *
+StepName(PpRunSpec *spec, int64 g)
+{
+	if (g < 0 && PP_FINAL_RANGE(g) == PP_FINAL_ALL)
+		return pstrdup("final step");
+	if (g < 0)
+		return psprintf("final step, hash range %d of %d", PP_FINAL_RANGE(g) + 1,
+						PP_FINAL_RANGES);
+	return psprintf("chunk %lld of part %d", (long long) PpSpecChunks(spec)[g].chunk,
+					PpSpecChunks(spec)[g].part);
+}
+
+/* Process chunk g (or the final step) as participant worker, timing it. */
 static void
 ProcessTimed(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 {
 	TimestampTz t0 = GetCurrentTimestamp();
 
-	pgstat_report_activity(STATE_RUNNING,
-						   psprintf("parproc run %lld: chunk %lld of part %d",
-									(long long) spec->run_id,
-									(long long) PpSpecChunks(spec)[g].chunk,
-									PpSpecChunks(spec)[g].part));
-	PpProcessChunk(spec, slot, g, worker);
+	pgstat_report_activity(STATE_RUNNING, psprintf("parproc run %lld: %s",
+												   (long long) spec->run_id,
+												   StepName(spec, g)));
+	if (g < 0 && PP_FINAL_RANGE(g) == PP_FINAL_ALL)
+		PpAggregateFinal(spec, slot, 0, PP_FINAL_RANGES - 1, worker);
+	else if (g < 0)
+		PpAggregateFinal(spec, slot, PP_FINAL_RANGE(g), PP_FINAL_RANGE(g), worker);
+	else
+		PpProcessChunk(spec, slot, g, worker);
 	pg_atomic_add_fetch_u64(&slot->workers[worker].busy_us, GetCurrentTimestamp() - t0);
 }
 
@@ -138,6 +158,9 @@ RetryPause(PpRunSpec *spec, PpRunSlot *slot, int n)
  * calling session).  After a transient error the chunk's work is rolled
  * back and done again, at most parproc.chunk_retries times, each counted
  * in the participant's retries; any other error, or the last, is raised.
+ * g = PP_FINAL_STEP(r): a hash range of an aggregate run's final step,
+ * likewise; in a transaction of its own it takes a snapshot of its own,
+ * which sees every chunk's partial states.
  */
 void
 PpProcessRetrying(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker, bool own_transaction)
@@ -159,8 +182,9 @@ PpProcessRetrying(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker, bool ow
 		{
 			SetCurrentStatementStartTimestamp();
 			StartTransactionCommand();
-			XactIsoLevel = XACT_REPEATABLE_READ;
-			ImportSnapshot(spec->snapshot_id);
+			XactIsoLevel = g < 0 ? XACT_READ_COMMITTED : XACT_REPEATABLE_READ;
+			if (g >= 0)
+				ImportSnapshot(spec->snapshot_id);
 			PushActiveSnapshot(GetTransactionSnapshot());
 			/* the source is read through the active snapshot, the run's */
 			if (PpRunSink(spec)->read_committed)
@@ -210,10 +234,9 @@ PpProcessRetrying(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker, bool ow
 			return;
 		pg_atomic_add_fetch_u64(&slot->workers[worker].retries, 1);
 		ereport(LOG,
-				(errmsg("parproc run %lld: chunk %lld of part %d is retried (%d of %d) after: %s",
-						(long long) spec->run_id, (long long) PpSpecChunks(spec)[g].chunk,
-						PpSpecChunks(spec)[g].part, n + 1, parproc_chunk_retries,
-						edata->message)));
+				(errmsg("parproc run %lld: %s is retried (%d of %d) after: %s",
+						(long long) spec->run_id, StepName(spec, g), n + 1,
+						parproc_chunk_retries, edata->message)));
 		FreeErrorData(edata);
 		RetryPause(spec, slot, n);
 	}
@@ -254,14 +277,14 @@ SignalParticipants(PpRunSlot *slot)
 /* Launch up to n workers of the run; returns their handles and count. */
 static int
 LaunchWorkers(PpRunSpec *spec, PpRunSlot *slot, dsm_handle handle, int n,
-			  BackgroundWorkerHandle **handles)
+			  BackgroundWorkerHandle **handles, bool final)
 {
 	int			launched = 0;
 
 	for (int i = 1; i <= n; i++)
 	{
 		BackgroundWorker bgw = {0};
-		PpWorkerArgs args = {handle, spec->run_id, slot->generation, i};
+		PpWorkerArgs args = {handle, spec->run_id, slot->generation, i, final};
 
 		bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION |
 			BGWORKER_CLASS_PARALLEL;
@@ -278,7 +301,8 @@ LaunchWorkers(PpRunSpec *spec, PpRunSlot *slot, dsm_handle handle, int n,
 		if (!RegisterDynamicBackgroundWorker(&bgw, &handles[launched]))
 			break;
 		launched++;
-		slot->nworkers = launched;
+		/* the final step's workers take the chunks' workers' numbers */
+		slot->nworkers = Max(slot->nworkers, launched);
 	}
 	return launched;
 }
@@ -405,33 +429,22 @@ RecordRun(void)
 }
 
 /*
- * Transaction B: the run's snapshot, its chunks, the workers; then every
- * chunk no worker committed (none started, or one died), here.
+ * Launch up to n workers of the run (final: for the final step's ranges,
+ * else for chunks) and wait until every one has exited; then raise a
+ * cancel, or the error a participant left.
  */
 static void
-RunChunks(List *relids)
+RunWorkers(int n, bool final)
 {
 	PpRunSlot  *slot = co.slot;
-	PpRunSpec  *local;
-	int			nworkers;
-	bool	   *done;
 
-	BeginStep(true);
-	local = PpPlanChunks(co.req, slot, relids, palloc0);
-	co.seg = dsm_create(local->total_size, 0);
-	dsm_pin_mapping(co.seg);
-	co.spec = dsm_segment_address(co.seg);
-	memcpy(co.spec, local, local->total_size);
-	pg_atomic_init_u64(&co.spec->next_chunk, 0);
-	strlcpy(co.spec->snapshot_id, ExportSnapshot(GetTransactionSnapshot()),
-			sizeof(co.spec->snapshot_id));
-
-	nworkers = Min((int64) co.spec->workers, co.spec->nchunks);
-	coordinator_reserved = PpWorkersReserve(nworkers);
+	coordinator_reserved = PpWorkersReserve(n);
+	if (co.handles)
+		pfree(co.handles);
 	co.handles = MemoryContextAllocZero(TopMemoryContext,
-										sizeof(BackgroundWorkerHandle *) * Max(nworkers, 1));
+										sizeof(BackgroundWorkerHandle *) * Max(n, 1));
 	co.nlaunched = LaunchWorkers(co.spec, slot, dsm_segment_handle(co.seg),
-								 coordinator_reserved, co.handles);
+								 coordinator_reserved, co.handles, final);
 	PpWorkersReturn(coordinator_reserved - co.nlaunched);
 	coordinator_reserved = co.nlaunched;
 	SuperviseWorkers(slot, co.handles, co.nlaunched);
@@ -443,6 +456,32 @@ RunChunks(List *relids)
 				 errmsg("run %lld was cancelled", (long long) co.spec->run_id)));
 	if (pg_atomic_read_u32(&slot->failed))
 		RethrowSlotError(slot);
+}
+
+/*
+ * Transaction B: the run's snapshot, its chunks, the workers; then every
+ * chunk no worker committed (none started, or one died), here.
+ */
+static void
+RunChunks(List *relids)
+{
+	PpRunSlot  *slot = co.slot;
+	PpRunSpec  *local;
+	bool	   *done;
+	bool		shared_final;
+
+	BeginStep(true);
+	local = PpPlanChunks(co.req, slot, relids, palloc0);
+	co.seg = dsm_create(local->total_size, 0);
+	dsm_pin_mapping(co.seg);
+	co.spec = dsm_segment_address(co.seg);
+	memcpy(co.spec, local, local->total_size);
+	pg_atomic_init_u64(&co.spec->next_chunk, 0);
+	pg_atomic_init_u64(&co.spec->next_range, 0);
+	strlcpy(co.spec->snapshot_id, ExportSnapshot(GetTransactionSnapshot()),
+			sizeof(co.spec->snapshot_id));
+
+	RunWorkers(Min((int64) co.spec->workers, co.spec->nchunks), false);
 
 	done = PpChunksDone(co.spec, GetLatestSnapshot());
 	/* as in a worker's chunk: the source through the active snapshot */
@@ -451,7 +490,20 @@ RunChunks(List *relids)
 	for (int64 g = 0; g < co.spec->nchunks; g++)
 		if (!done[g])
 			PpProcessRetrying(co.spec, slot, g, 0, false);
+	shared_final = co.spec->aggregate && PpAggregateFinalShared(co.spec);
 	EndStep();
+
+	/*
+	 * An aggregate run's final step: its hash ranges, each in a transaction
+	 * of its own, claimed by workers when there is enough to share; then
+	 * here, in one transaction, every range no worker committed.
+	 */
+	if (co.spec->aggregate)
+	{
+		if (shared_final)
+			RunWorkers(Min(co.spec->workers, PP_FINAL_RANGES), true);
+		PpProcessRetrying(co.spec, slot, PP_FINAL_STEP(PP_FINAL_ALL), 0, true);
+	}
 }
 
 /*
@@ -624,6 +676,14 @@ PpWorkerMain(Datum arg)
 
 			if (pg_atomic_read_u32(&slot->cancel) || pg_atomic_read_u32(&slot->failed))
 				break;
+			if (args.final)
+			{
+				g = pg_atomic_fetch_add_u64(&spec->next_range, 1);
+				if (g >= PP_FINAL_RANGES)
+					break;
+				PpProcessRetrying(spec, slot, PP_FINAL_STEP(g), args.index, true);
+				continue;
+			}
 			g = pg_atomic_fetch_add_u64(&spec->next_chunk, 1);
 			if (g >= (uint64) spec->nchunks)
 				break;

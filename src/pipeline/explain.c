@@ -78,7 +78,8 @@ parproc_explain_pipeline(PG_FUNCTION_ARGS)
 
 			values[0] = Int32GetDatum(k + 1);
 			values[1] = CStringGetTextDatum(st->name);
-			values[2] = CStringGetTextDatum(st->is_filter ? "filter" : "map");
+			values[2] = CStringGetTextDatum(st->is_filter ? "filter" :
+											st->is_agg ? "aggregate" : "map");
 			if (st->is_filter)
 				nulls[3] = true;
 			else
@@ -137,6 +138,8 @@ parproc_dry_run(PG_FUNCTION_ARGS)
 	spec->source = source_id;
 	spec->target = target_id;
 	spec->on_error = PP_ON_ERROR_ABORT;
+	foreach(lc, defs)
+		spec->aggregate |= ((PpStageDef *) lfirst(lc))->group_by != NULL;
 	PpSlotInit(slot);
 
 	relids = PpHeapSource.parts(source_id);

@@ -234,8 +234,9 @@ PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 					  " $14, 'running', now())", 14, types, values, nulls, false);
 	}
 	/* totals of earlier attempts, so the live counters continue from them */
-	PpCatalogExec("SELECT count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_written), 0),"
-				  " coalesce(sum(rows_failed), 0) FROM parproc.run_chunks WHERE run_id = $1",
+	PpCatalogExec("SELECT count(*) FILTER (WHERE part >= 0), coalesce(sum(rows_read), 0),"
+				  " coalesce(sum(rows_written), 0), coalesce(sum(rows_failed), 0)"
+				  " FROM parproc.run_chunks WHERE run_id = $1",
 				  1, types, values, NULL, true);
 	{
 		HeapTuple	tup = SPI_tuptable->vals[0];
@@ -267,8 +268,9 @@ DoneMarks(int64 run_id, Snapshot snap, PpChunkRef **marks)
 	int64		n;
 
 	SPI_connect();
+	/* part -1: an aggregate run's final mark (aggregate.c) */
 	PpCatalogExecSnapshot("SELECT part, chunk FROM parproc.run_chunks WHERE run_id = $1"
-						  " ORDER BY part, chunk", 1, types, values, NULL, true, snap);
+						  " AND part >= 0 ORDER BY part, chunk", 1, types, values, NULL, true, snap);
 	n = SPI_processed;
 	*marks = MemoryContextAlloc(cxt, sizeof(PpChunkRef) * Max(n, 1));
 	for (int64 i = 0; i < n; i++)

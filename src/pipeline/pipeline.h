@@ -9,6 +9,8 @@
  *	chunk.c		one chunk: read, evaluate batches, write, done mark
  *	source_heap.c	the heap source (the interface is below: PpSourceOps)
  *	sink_insert.c	the insert sink (PpSinkOps)
+ *	sink_upsert.c	the upsert sink
+ *	aggregate.c	aggregate stages: partial states per chunk, the final step
  *	spec.c		the run spec: one flat buffer for coordinator and workers
  *	history.c	parproc.run_history and the done marks; planning chunks
  *	coordinator.c	the coordinator's transactions and the workers' loop
@@ -25,6 +27,7 @@
 #include "compat.h"
 #include "access/tupdesc.h"
 #include "executor/execdesc.h"
+#include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
 #include "port/atomics.h"
 #include "storage/condition_variable.h"
@@ -54,19 +57,29 @@ typedef enum PpRunState
 	PP_STATE_CANCELLED
 } PpRunState;
 
-/* A stage as defined: its name, kind and SQL text. */
+/*
+ * A stage as defined: its name, kind and SQL text: a filter's condition, a
+ * map's select list, or an aggregate stage's aggregate calls (expr) and
+ * group keys (group_by, "" for none; NULL for the other kinds).
+ */
 typedef struct PpStageDef
 {
 	char	   *name;
 	bool		is_filter;
 	char	   *expr;
+	char	   *group_by;
 } PpStageDef;
 
-/* A stage parsed against its input columns. */
+/*
+ * A stage parsed against its input columns.  An aggregate stage is, per
+ * row, a map that computes its group keys and the aggregates' arguments
+ * (and FILTERs): the row the partial aggregation (PpAgg) takes.
+ */
 typedef struct PpStage
 {
 	const char *name;
 	bool		is_filter;
+	bool		is_agg;
 	TupleDesc	indesc;			/* input columns */
 	TupleDesc	outdesc;		/* output columns (the input, for a filter) */
 	Expr	   *qual;			/* filter */
@@ -76,15 +89,46 @@ typedef struct PpStage
 	ExprState **colstates;
 } PpStage;
 
-/* Every stage, then the projection onto the target's columns. */
+/* One aggregate call of an aggregate stage. */
+typedef struct PpAggCall
+{
+	Aggref	   *aggref;			/* as parsed (its arguments give the types) */
+	int			argcol;			/* its first argument's column in the row */
+	int			nargs;
+	int			filtercol;		/* its FILTER's column, or -1 */
+}			PpAggCall;
+
+/*
+ * An aggregate stage: the row its map makes has the group keys in columns
+ * 0..nkeys-1; the stage's output is the keys, then the aggregates' results
+ * (outdesc), projected onto the target by the final step.
+ */
+typedef struct PpAgg
+{
+	int			nkeys;
+	Oid		   *eqops;			/* per key: GROUP BY's equality operator */
+	int			ncalls;
+	PpAggCall  *calls;
+	TupleDesc	outdesc;
+	Expr	  **sink;			/* per target attribute, over outdesc */
+}			PpAgg;
+
+/*
+ * Every stage, then the projection onto what the chunks write: the
+ * target's columns, or for an aggregate stage its rows, which the chunks
+ * aggregate (and the final step projects onto the target).
+ */
 typedef struct PpPlan
 {
 	int			nstages;
 	PpStage    *stages;
-	TupleDesc	lastdesc;		/* columns reaching the target */
-	int			natts;			/* target attributes */
-	Expr	  **sink;			/* per target attribute; NULL: none/generated */
+	TupleDesc	lastdesc;		/* columns reaching the sink */
+	TupleDesc	sinkdesc;		/* the sink's rows: the target's, or the
+								 * aggregate stage's */
+	int			natts;			/* sink attributes */
+	Expr	  **sink;			/* per sink attribute; NULL: none/generated */
 	ExprState **sinkstates;
+	PpAgg	   *agg;			/* the last stage aggregates, or NULL */
 } PpPlan;
 
 /* One relation of the source (the table, or a leaf partition). */
@@ -140,9 +184,11 @@ typedef struct PpRunSpec
 	char		pipeline[NAMEDATALEN];
 	char		snapshot_id[64];	/* exported by the coordinator */
 	int			nstages;
-	Size		stages_off;		/* name \0 kind expr \0, per stage; then
-								 * on_conflict \0 if upsert */
+	Size		stages_off;		/* name \0 kind expr \0 [group_by \0], per
+								 * stage; then on_conflict \0 if upsert */
 	bool		upsert;			/* written by INSERT ... ON CONFLICT */
+	bool		aggregate;		/* the last stage aggregates: the chunks write
+								 * partial states, the final step the target */
 	Size		resolved_off;	/* the stages resolved, as text
 								 * (PpResolveStages) */
 	Size		guc_off;
@@ -152,6 +198,7 @@ typedef struct PpRunSpec
 	int64		nchunks;
 	Size		chunks_off;		/* PpChunkRef[nchunks] */
 	pg_atomic_uint64 next_chunk;	/* claim counter */
+	pg_atomic_uint64 next_range;	/* the final step's claim counter */
 	/* in the request the caller hands the coordinator: its answer */
 	pg_atomic_uint32 answer;	/* PP_ANSWER_* */
 	int			refusal_code;	/* PP_ANSWER_REFUSED: the error */
@@ -199,8 +246,8 @@ typedef struct PpSink PpSink;
 
 typedef struct PpSinkOps
 {
-	PpSink	   *(*begin) (const struct PpRunSpec *spec, Relation target, EState *estate,
-						  int batch_size);
+	PpSink	   *(*begin) (const struct PpRunSpec *spec, const PpPlan *plan, Relation target,
+						  EState *estate, int batch_size);
 	void		(*check) (PpSink * sink, TupleTableSlot *row);
 	void		(*put) (PpSink * sink, TupleTableSlot *row);
 	int			(*flush) (PpSink * sink);
@@ -329,6 +376,8 @@ extern int	PpCatalogExecSnapshot(const char *sql, int nargs, Oid *types, Datum *
 struct _SPI_plan;
 extern int	PpCatalogExecKept(struct _SPI_plan **kept, const char *sql, int nargs,
 							  Oid *types, Datum *values, const char *nulls);
+extern struct PortalData *PpCatalogCursor(const char *sql, int nargs, Oid *types,
+										  Datum *values);
 extern void PpRequireCatalogVersion(void);
 extern List *PpParseStages(Datum stages);
 extern char *PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target,
@@ -349,6 +398,7 @@ extern char *PpTargetColumns(List *defs, Relation source);
 extern const PpSourceOps PpHeapSource;
 extern const PpSourceOps *PpRunSource(const PpRunSpec *spec);
 extern const PpSinkOps *PpRunSink(const PpRunSpec *spec);
+extern const PpSinkOps *PpTargetSink(const PpRunSpec *spec);
 
 /* sink_insert.c: rows written as INSERT writes them */
 extern const PpSinkOps PpInsertSink;
@@ -356,6 +406,12 @@ extern const PpSinkOps PpInsertSink;
 /* sink_upsert.c: rows written as INSERT ... ON CONFLICT writes them */
 extern const PpSinkOps PpUpsertSink;
 extern void PpCheckOnConflict(Relation target, const char *on_conflict);
+
+/* aggregate.c: an aggregate stage's partial states, and its final step */
+extern const PpSinkOps PpPartialSink;
+extern void PpCheckAggregate(PpAgg * agg, const char *stage);
+extern bool PpAggregateFinalShared(PpRunSpec *spec);
+extern void PpAggregateFinal(PpRunSpec *spec, PpRunSlot *slot, int first, int last, int worker);
 
 /*
  * Slots for every row of a batch (chunk.c, sink_insert.c).  A slot pins a
@@ -378,6 +434,7 @@ PpMakeSlots(int n, TupleDesc desc, const TupleTableSlotOps *ops)
 }
 
 /* chunk.c */
+extern Relation PpOpenRunRelation(PpRunSpec *spec, Oid relid, LOCKMODE mode, const char *what);
 extern void PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker);
 extern void PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
 					 int64 *rows_read, int64 *rows_out);
@@ -407,6 +464,7 @@ extern void PpVecFinish(PpVecStage *vs, PpStage *st, ExprContext *econtext,
 /* spec.c */
 extern List *PpSpecStageDefs(PpRunSpec *spec);
 extern char *PpSpecStagesJson(PpRunSpec *spec);
+extern void PpSpecEncodeStages(StringInfo buf, List *defs, const char *on_conflict);
 extern PpRunSpec *PpBuildSpec(const PpRunSpec *head, const char *stages, Size stages_len,
 							  const char *resolved, const char *guc, Size guc_len,
 							  int nparts, int64 nchunks, void *(*alloc) (Size));
@@ -427,10 +485,30 @@ typedef struct PpWorkerArgs
 	int64		run_id;
 	uint64		generation;		/* of the run's slot reservation */
 	int			index;			/* 0: coordinator; 1..: workers */
+	bool		final;			/* an aggregate run's final step: claim hash
+								 * ranges, not chunks */
 } PpWorkerArgs;
 
 extern PGDLLEXPORT void PpCoordinatorMain(Datum arg);
 extern PGDLLEXPORT void PpWorkerMain(Datum arg);
+
+/*
+ * An aggregate run's final step is PP_FINAL_RANGES steps, one per range of
+ * the group keys' hashes, each committed on its own (a fixed number, so
+ * that a resume's ranges are the first attempt's); PpProcessRetrying's g
+ * for range r is PP_FINAL_STEP(r), below 0.
+ */
+#define PP_FINAL_RANGES 16
+#define PP_FINAL_ALL PP_FINAL_RANGES	/* every range not yet done */
+#define PP_FINAL_STEP(r) (-1 - (int64) (r))
+#define PP_FINAL_RANGE(g) ((int) (-1 - (g)))
+
+/*
+ * Workers claim the final step's ranges when the chunks wrote at least this
+ * many partial rows; for fewer, starting them costs more than they save,
+ * and the coordinator combines every range in one pass.
+ */
+#define PP_FINAL_PARALLEL_ROWS 65536
 extern void PpProcessRetrying(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker,
 							  bool own_transaction);
 

@@ -203,7 +203,8 @@ InsertSinkFlush(PpSink * x)
  * of its AFTER triggers for the chunk.
  */
 static PpSink *
-InsertSinkBegin(const PpRunSpec *spec, Relation target, EState *estate, int batch_size)
+InsertSinkBegin(const PpRunSpec *spec, const PpPlan *plan, Relation target, EState *estate,
+				int batch_size)
 {
 	PpSink	   *x = palloc0(sizeof(PpSink));
 	TriggerDesc *trig;

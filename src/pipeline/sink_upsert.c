@@ -130,13 +130,14 @@ PpCheckOnConflict(Relation target, const char *on_conflict)
 }
 
 static PpSink *
-UpsertSinkBegin(const PpRunSpec *spec, Relation target, EState *estate, int batch_size)
+UpsertSinkBegin(const PpRunSpec *spec, const PpPlan *plan, Relation target, EState *estate,
+				int batch_size)
 {
 	PpSink	   *x = palloc0(sizeof(PpSink));
 
 	x->target = target;
 	x->on_conflict = PpSpecOnConflict(spec);
-	x->checker = PpInsertSink.begin(spec, target, estate, batch_size);
+	x->checker = PpInsertSink.begin(spec, plan, target, estate, batch_size);
 	x->rows = palloc(sizeof(Datum) * batch_size);
 	x->batch = AllocSetContextCreate(CurrentMemoryContext, "parproc upsert batch",
 									 ALLOCSET_DEFAULT_SIZES);

@@ -103,9 +103,19 @@ PpRunSource(const PpRunSpec *spec)
 	return &PpHeapSource;
 }
 
-/* The sink a run writes: INSERT, or INSERT ... ON CONFLICT. */
+/* How a run writes its target: INSERT, or INSERT ... ON CONFLICT. */
+const		PpSinkOps *
+PpTargetSink(const PpRunSpec *spec)
+{
+	return spec->upsert ? &PpUpsertSink : &PpInsertSink;
+}
+
+/*
+ * The sink a run's chunks write: the target's, or with an aggregate stage
+ * the partial states that the final step combines and writes to the target.
+ */
 const		PpSinkOps *
 PpRunSink(const PpRunSpec *spec)
 {
-	return spec->upsert ? &PpUpsertSink : &PpInsertSink;
+	return spec->aggregate ? &PpPartialSink : PpTargetSink(spec);
 }

@@ -25,7 +25,13 @@ PpSpecStageDefs(PpRunSpec *spec)
 
 		def->name = pstrdup(p);
 		p += strlen(p) + 1;
-		def->is_filter = *p++ == 'f';
+		def->is_filter = *p == 'f';
+		def->group_by = NULL;
+		if (*p++ == 'a')
+		{
+			def->group_by = pstrdup(p);
+			p += strlen(p) + 1;
+		}
 		def->expr = pstrdup(p);
 		p += strlen(p) + 1;
 		defs = lappend(defs, def);
@@ -43,10 +49,32 @@ PpSpecOnConflict(const PpRunSpec *spec)
 		return NULL;
 	for (int k = 0; k < spec->nstages; k++)
 	{
-		p += strlen(p) + 2;		/* the name, its \0 and the kind */
+		p += strlen(p) + 1;		/* the name */
+		if (*p++ == 'a')
+			p += strlen(p) + 1; /* the group keys */
 		p += strlen(p) + 1;
 	}
 	return p;
+}
+
+/* Stage definitions defs and an upsert's on_conflict (or NULL) for a spec. */
+void
+PpSpecEncodeStages(StringInfo buf, List *defs, const char *on_conflict)
+{
+	ListCell   *lc;
+
+	foreach(lc, defs)
+	{
+		PpStageDef *def = lfirst(lc);
+
+		appendBinaryStringInfo(buf, def->name, strlen(def->name) + 1);
+		appendStringInfoChar(buf, def->is_filter ? 'f' : def->group_by ? 'a' : 'm');
+		if (def->group_by)
+			appendBinaryStringInfo(buf, def->group_by, strlen(def->group_by) + 1);
+		appendBinaryStringInfo(buf, def->expr, strlen(def->expr) + 1);
+	}
+	if (on_conflict)
+		appendBinaryStringInfo(buf, on_conflict, strlen(on_conflict) + 1);
 }
 
 /*
@@ -90,6 +118,7 @@ PpBuildSpec(const PpRunSpec *head, const char *stages, Size stages_len, const ch
 	spec->nchunks = nchunks;
 	spec->chunks_off = spec->parts_off + MAXALIGN(sizeof(PpPart) * Max(nparts, 1));
 	pg_atomic_init_u64(&spec->next_chunk, 0);
+	pg_atomic_init_u64(&spec->next_range, 0);
 	return spec;
 }
 
@@ -108,7 +137,13 @@ PpSpecStagesJson(PpRunSpec *spec)
 
 		appendStringInfoString(&json, json.len > 1 ? ", {\"name\": " : "{\"name\": ");
 		escape_json(&json, def->name);
-		appendStringInfoString(&json, def->is_filter ? ", \"filter\": " : ", \"map\": ");
+		if (def->group_by)
+		{
+			appendStringInfoString(&json, ", \"group_by\": ");
+			escape_json(&json, def->group_by);
+		}
+		appendStringInfoString(&json, def->is_filter ? ", \"filter\": " :
+							   def->group_by ? ", \"aggregates\": " : ", \"map\": ");
 		escape_json(&json, def->expr);
 		appendStringInfoChar(&json, '}');
 	}

@@ -9,6 +9,8 @@
  *
  *	filter:	SELECT FROM _parproc_input WHERE (<filter>)
  *	map:	SELECT <select list> FROM _parproc_input
+ *	aggregate: SELECT <group_by>, <aggregates> FROM _parproc_input
+ *			GROUP BY 1, ..., <the number of group keys>
  *
  * The raw parse tree is checked to have exactly that shape, so a stage
  * cannot smuggle in another clause.  The resulting expressions reference
@@ -63,18 +65,35 @@ StageErrorContext(void *arg)
 	if (pos > 0)
 	{
 		errposition(0);
+		if (def->group_by && def->group_by[0])
+		{
+			/* SELECT\n<group_by>\n,\n<aggregates> ... */
+			int			glen = pg_mbstrlen(def->group_by);
+
+			if (pos > offset && pos <= offset + glen)
+			{
+				internalerrposition(pos - offset);
+				internalerrquery(def->group_by);
+				goto done;
+			}
+			offset += glen + 3;
+		}
 		if (pos > offset && pos <= offset + pg_mbstrlen(def->expr))
 		{
 			internalerrposition(pos - offset);
 			internalerrquery(def->expr);
 		}
 	}
+done:
 	errcontext("pipeline stage \"%s\"", def->name);
 }
 
-/* Whether the raw parse of a stage has exactly the wrapper's shape. */
+/*
+ * Whether the raw parse of a stage has exactly the wrapper's shape; ngroup:
+ * the GROUP BY items an aggregate stage's wrapper has (-1: not one).
+ */
 static bool
-StageShapeOk(List *raw, bool is_filter)
+StageShapeOk(List *raw, bool is_filter, int ngroup)
 {
 	SelectStmt *s;
 	RangeVar   *rv;
@@ -83,7 +102,8 @@ StageShapeOk(List *raw, bool is_filter)
 		return false;
 	s = (SelectStmt *) linitial_node(RawStmt, raw)->stmt;
 	if (s->op != SETOP_NONE || s->withClause || s->distinctClause || s->intoClause ||
-		s->groupClause || s->havingClause || s->windowClause || s->valuesLists ||
+		list_length(s->groupClause) != Max(ngroup, 0) || s->groupDistinct ||
+		s->havingClause || s->windowClause || s->valuesLists ||
 		s->sortClause || s->limitOffset || s->limitCount || s->lockingClause ||
 		list_length(s->fromClause) != 1 || !IsA(linitial(s->fromClause), RangeVar))
 		return false;
@@ -105,6 +125,7 @@ ParseStage(const PpStageDef *def, TupleDesc indesc)
 	EphemeralNamedRelation enr = palloc0(sizeof(EphemeralNamedRelationData));
 	List	   *raw;
 	Query	   *query;
+	int			ngroup = -1;
 
 	enr->md.name = PP_INPUT_NAME;
 	enr->md.reliddesc = InvalidOid;
@@ -117,19 +138,49 @@ ParseStage(const PpStageDef *def, TupleDesc indesc)
 	initStringInfo(&sql);
 	if (def->is_filter)
 		appendStringInfo(&sql, PP_FILTER_PREFIX "%s\n)", def->expr);
+	else if (def->group_by && def->group_by[0])
+	{
+		/* the group keys alone first, to count them */
+		appendStringInfo(&sql, PP_MAP_PREFIX "%s\nFROM " PP_INPUT_NAME, def->group_by);
+		raw = raw_parser(sql.data, RAW_PARSE_DEFAULT);
+		if (!StageShapeOk(raw, false, -1))
+			ereport(ERROR,
+					(errcode(ERRCODE_SYNTAX_ERROR),
+					 errmsg("the group_by of stage \"%s\" is not a single select list", def->name),
+					 errhint("group_by is what follows SELECT, such as \"date_trunc('minute', ts) "
+							 "AS minute, service\".")));
+		ngroup = list_length(((SelectStmt *) linitial_node(RawStmt, raw)->stmt)->targetList);
+		resetStringInfo(&sql);
+		appendStringInfo(&sql, PP_MAP_PREFIX "%s\n,\n%s\nFROM " PP_INPUT_NAME "\nGROUP BY 1",
+						 def->group_by, def->expr);
+		for (int i = 2; i <= ngroup; i++)
+			appendStringInfo(&sql, ", %d", i);
+	}
 	else
+	{
 		appendStringInfo(&sql, PP_MAP_PREFIX "%s\nFROM " PP_INPUT_NAME, def->expr);
+		if (def->group_by)
+			ngroup = 0;
+	}
 
 	raw = raw_parser(sql.data, RAW_PARSE_DEFAULT);
-	if (!StageShapeOk(raw, def->is_filter))
+	if (!StageShapeOk(raw, def->is_filter, ngroup))
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
 				 errmsg("stage \"%s\" is not a single %s", def->name,
 						def->is_filter ? "boolean expression" : "select list"),
-				 errhint("A filter is what follows WHERE; a map is what follows SELECT.")));
+				 errhint("A filter is what follows WHERE; a map or an aggregate stage's "
+						 "aggregates are what follows SELECT.")));
 
 	query = parse_analyze_fixedparams(linitial_node(RawStmt, raw), sql.data, NULL, 0, env);
-	if (query->hasAggs || query->hasWindowFuncs)
+	if (def->group_by)
+	{
+		if (query->hasWindowFuncs || query->groupingSets)
+			ereport(ERROR,
+					(errcode(ERRCODE_GROUPING_ERROR),
+					 errmsg("stage \"%s\" uses a window function or grouping sets", def->name)));
+	}
+	else if (query->hasAggs || query->hasWindowFuncs)
 		ereport(ERROR,
 				(errcode(ERRCODE_GROUPING_ERROR),
 				 errmsg("stage \"%s\" uses an aggregate or window function", def->name),
@@ -185,6 +236,116 @@ MapOutputDesc(const PpStageDef *def, List *tlist)
 	return desc;
 }
 
+/*
+ * Set up aggregate stage st from its target list (the group keys first,
+ * then one aggregate call per entry) and GROUP BY's equality operators:
+ * the stage's row map (the keys, then each call's arguments and FILTER)
+ * and plan->agg.
+ */
+static void
+BuildAggStage(PpPlan *plan, PpStage *st, const PpStageDef *def, List *tlist, List *eqops)
+{
+	PpAgg	   *agg = palloc0(sizeof(PpAgg));
+	List	   *cols = NIL;
+	List	   *names = NIL;
+	ListCell   *lc;
+	int			i = 0;
+
+	agg->nkeys = list_length(eqops);
+	agg->eqops = palloc(sizeof(Oid) * Max(agg->nkeys, 1));
+	foreach(lc, eqops)
+		agg->eqops[i++] = lfirst_oid(lc);
+	agg->outdesc = MapOutputDesc(def, tlist);
+	agg->ncalls = list_length(tlist) - agg->nkeys;
+	agg->calls = palloc0(sizeof(PpAggCall) * Max(agg->ncalls, 1));
+	i = 0;
+	foreach(lc, tlist)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+		PpAggCall  *call;
+		ListCell   *ac;
+
+		if (i++ < agg->nkeys)
+		{
+			cols = lappend(cols, tle->expr);
+			names = lappend(names, tle->resname);
+			continue;
+		}
+		if (!IsA(tle->expr, Aggref))
+			ereport(ERROR,
+					(errcode(ERRCODE_GROUPING_ERROR),
+					 errmsg("column \"%s\" of stage \"%s\" is not an aggregate call",
+							tle->resname, def->name),
+					 errdetail("An aggregate stage's \"aggregates\" are aggregate calls, such "
+							   "as sum(x) AS total; its group keys are its \"group_by\"."),
+					 errhint("Compute expressions of the results in the target, with "
+							 "generated columns or a view.")));
+		call = &agg->calls[i - 1 - agg->nkeys];
+		call->aggref = (Aggref *) tle->expr;
+		call->argcol = list_length(cols);
+		foreach(ac, call->aggref->args)
+		{
+			cols = lappend(cols, lfirst_node(TargetEntry, ac)->expr);
+			names = lappend(names, psprintf("%s.arg%d", tle->resname,
+											list_length(cols) - call->argcol));
+		}
+		call->nargs = list_length(cols) - call->argcol;
+		call->filtercol = -1;
+		if (call->aggref->aggfilter)
+		{
+			call->filtercol = list_length(cols);
+			cols = lappend(cols, call->aggref->aggfilter);
+			names = lappend(names, psprintf("%s.filter", tle->resname));
+		}
+	}
+	PpCheckAggregate(agg, def->name);
+
+	st->is_agg = true;
+	st->ncols = list_length(cols);
+	st->cols = palloc(sizeof(Expr *) * Max(st->ncols, 1));
+	st->outdesc = CreateTemplateTupleDesc(st->ncols);
+	i = 0;
+	foreach(lc, cols)
+	{
+		Node	   *e = lfirst(lc);
+
+		st->cols[i++] = (Expr *) e;
+		TupleDescInitEntry(st->outdesc, i, list_nth(names, i - 1), exprType(e), exprTypmod(e), 0);
+		TupleDescInitEntryCollation(st->outdesc, i, exprCollation(e));
+	}
+	plan->agg = agg;
+}
+
+/* An aggregate stage's target list and GROUP BY operators, as parsed. */
+static void
+ParsedAggStage(PpPlan *plan, PpStage *st, const PpStageDef *def, Query *q)
+{
+	List	   *eqops = NIL;
+	ListCell   *lc;
+
+	foreach(lc, q->targetList)
+	{
+		TargetEntry *tle = lfirst_node(TargetEntry, lc);
+
+		tle->expr = expression_planner(PpGroupExpr(q, tle->expr));
+		if (tle->ressortgroupref)
+		{
+			SortGroupClause *sgc = get_sortgroupref_clause(tle->ressortgroupref, q->groupClause);
+
+			if (!sgc->hashable)
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("group key \"%s\" of stage \"%s\" is of type %s, which cannot "
+								"be hashed", tle->resname, def->name,
+								format_type_be(exprType((Node *) tle->expr))),
+						 errdetail("Partial results of chunks are matched by hashing their group "
+								   "keys.")));
+			eqops = lappend_oid(eqops, sgc->eqop);
+		}
+	}
+	BuildAggStage(plan, st, def, q->targetList, eqops);
+}
+
 /* Parse every stage in order; each sees the previous stage's output. */
 static void
 CompileStages(PpPlan *plan, List *defs, TupleDesc srcdesc)
@@ -211,11 +372,18 @@ CompileStages(PpPlan *plan, List *defs, TupleDesc srcdesc)
 		st->name = def->name;
 		st->is_filter = def->is_filter;
 		st->indesc = indesc;
+		if (def->group_by && k < list_length(defs))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("aggregate stage \"%s\" is not the last stage", def->name),
+					 errhint("A pipeline's aggregate stage is its last; filter and map before it.")));
 		if (def->is_filter)
 		{
 			st->qual = expression_planner((Expr *) q->jointree->quals);
 			st->outdesc = indesc;
 		}
+		else if (def->group_by)
+			ParsedAggStage(plan, st, def, q);
 		else
 		{
 			List	   *tlist = q->targetList;
@@ -253,15 +421,13 @@ TargetAttnum(TupleDesc desc, const char *name)
  * columns matched by name and assigned with assignment casts, the other
  * columns get their defaults; generated columns are computed when written.
  */
-static void
-CompileSink(PpPlan *plan, Relation target, const char *laststage)
+static Expr **
+TargetProjection(TupleDesc in, Relation target, const char *laststage)
 {
 	TupleDesc	tdesc = RelationGetDescr(target);
-	TupleDesc	in = plan->lastdesc;
 	bool	   *given = palloc0(sizeof(bool) * tdesc->natts);
+	Expr	  **sink = palloc0(sizeof(Expr *) * Max(tdesc->natts, 1));
 
-	plan->natts = tdesc->natts;
-	plan->sink = palloc0(sizeof(Expr *) * tdesc->natts);
 	for (int c = 0; c < in->natts; c++)
 	{
 		Form_pg_attribute src = TupleDescAttr(in, c);
@@ -306,7 +472,7 @@ CompileSink(PpPlan *plan, Relation target, const char *laststage)
 							RelationGetRelationName(target), format_type_be(att->atttypid),
 							format_type_be(src->atttypid)),
 					 errhint("Cast the value in a map stage.")));
-		plan->sink[a - 1] = expression_planner((Expr *) e);
+		sink[a - 1] = expression_planner((Expr *) e);
 		given[a - 1] = true;
 	}
 	for (int a = 0; a < tdesc->natts; a++)
@@ -319,8 +485,37 @@ CompileSink(PpPlan *plan, Relation target, const char *laststage)
 		def = build_column_default(target, a + 1);
 		if (def == NULL)
 			def = (Node *) makeNullConst(att->atttypid, att->atttypmod, att->attcollation);
-		plan->sink[a] = expression_planner((Expr *) def);
+		sink[a] = expression_planner((Expr *) def);
 	}
+	return sink;
+}
+
+/*
+ * What the chunks write: the last stage's rows projected onto the target;
+ * an aggregate stage's rows as they are (aggregated by the partial sink),
+ * and its results projected onto the target for the final step.
+ */
+static void
+CompileSink(PpPlan *plan, Relation target, const char *laststage)
+{
+	if (plan->agg == NULL)
+	{
+		plan->sinkdesc = RelationGetDescr(target);
+		plan->natts = plan->sinkdesc->natts;
+		plan->sink = TargetProjection(plan->lastdesc, target, laststage);
+		return;
+	}
+	plan->sinkdesc = plan->lastdesc;
+	plan->natts = plan->sinkdesc->natts;
+	plan->sink = palloc(sizeof(Expr *) * Max(plan->natts, 1));
+	for (int a = 0; a < plan->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(plan->sinkdesc, a);
+
+		plan->sink[a] = (Expr *) makeVar(1, a + 1, att->atttypid, att->atttypmod,
+										 att->attcollation, 0);
+	}
+	plan->agg->sink = TargetProjection(plan->agg->outdesc, target, laststage);
 }
 
 /* Refuse a source parproc cannot read the way a query would. */
@@ -421,6 +616,33 @@ StagesToNodes(PpPlan *plan)
 			nodes = lappend(nodes, list_make1(st->qual));
 			continue;
 		}
+		if (st->is_agg)
+		{
+			/*
+			 * the keys (marked as GROUP BY marks them) and calls; the
+			 * operators
+			 */
+			PpAgg	   *agg = plan->agg;
+			List	   *eqops = NIL;
+
+			for (int c = 0; c < agg->nkeys + agg->ncalls; c++)
+			{
+				TargetEntry *tle;
+
+				tle = makeTargetEntry(c < agg->nkeys ? st->cols[c] :
+									  (Expr *) agg->calls[c - agg->nkeys].aggref, c + 1,
+									  pstrdup(NameStr(TupleDescAttr(agg->outdesc, c)->attname)),
+									  false);
+				if (c < agg->nkeys)
+				{
+					tle->ressortgroupref = c + 1;
+					eqops = lappend_oid(eqops, agg->eqops[c]);
+				}
+				tlist = lappend(tlist, tle);
+			}
+			nodes = lappend(nodes, list_make2(tlist, eqops));
+			continue;
+		}
 		for (int c = 0; c < st->ncols; c++)
 			tlist = lappend(tlist,
 							makeTargetEntry(st->cols[c], c + 1,
@@ -454,6 +676,12 @@ StagesFromNodes(PpPlan *plan, List *defs, List *nodes, TupleDesc srcdesc)
 		{
 			st->qual = linitial(n);
 			st->outdesc = indesc;
+		}
+		else if (def->group_by)
+		{
+			if (k != plan->nstages - 1)
+				elog(ERROR, "resolved aggregate stage is not the last");
+			BuildAggStage(plan, st, def, linitial(n), lsecond(n));
 		}
 		else
 		{
@@ -568,18 +796,21 @@ PpCompile(List *defs, const char *resolved, TupleDesc rundesc, Relation part,
 	return plan;
 }
 
-/* The last stage's output columns as a CREATE TABLE column list. */
+/* The pipeline's output columns as a CREATE TABLE column list. */
 char *
 PpTargetColumns(List *defs, Relation source)
 {
 	PpPlan		plan = {0};
 	StringInfoData cols;
 
+	TupleDesc	out;
+
 	initStringInfo(&cols);
 	CompileStages(&plan, defs, RelationGetDescr(source));
-	for (int c = 0; c < plan.lastdesc->natts; c++)
+	out = plan.agg ? plan.agg->outdesc : plan.lastdesc;
+	for (int c = 0; c < out->natts; c++)
 	{
-		Form_pg_attribute att = TupleDescAttr(plan.lastdesc, c);
+		Form_pg_attribute att = TupleDescAttr(out, c);
 
 		if (att->attisdropped)
 			continue;
