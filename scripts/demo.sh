@@ -152,5 +152,32 @@ SELECT count(*) AS rows, min(runs), max(runs),
        count(*) FILTER (WHERE slow) = (SELECT count(*) FROM requests WHERE latency_ms > 100) AS slow_as_select
 FROM request_flags;
 SELECT run_id, state, rows_written, chunk_retries FROM parproc.runs WHERE pipeline = 'flags';
+
+\echo
+\echo '-- 11. An aggregate pipeline feeding an incremental rollup: per service, merged into the rows there'
+CREATE TABLE service_rollup (service int PRIMARY KEY, n bigint, total_ms float8,
+                             latency parproc.qsketch, sizes parproc.hll);
+SELECT parproc.create_pipeline('rollup', 'requests', 'service_rollup',
+  '[{"name": "valid", "filter": "latency_ms > 0"},
+    {"name": "per_service", "group_by": "service", "aggregates": "count(*) AS n, sum(latency_ms) AS total_ms, parproc.qsketch_agg(latency_ms) AS latency, parproc.hll_agg(round(latency_ms::numeric, 1)) AS sizes"}]',
+  on_conflict => '(service) DO UPDATE SET n = service_rollup.n + excluded.n,
+                  total_ms = service_rollup.total_ms + excluded.total_ms,
+                  latency = parproc.merge(service_rollup.latency, excluded.latency),
+                  sizes = parproc.merge(service_rollup.sizes, excluded.sizes)');
+SELECT state, rows_read, rows_written FROM parproc.run('rollup', workers => 2);
+-- a second batch of data (here: the same rows again) merges into the rollup
+SELECT state, rows_read, rows_written FROM parproc.run('rollup', workers => 2);
+SELECT r.service, r.n, r.n = 2 * c.n AS n_is_twice_group_by,
+       abs(r.total_ms - 2 * c.total) < 1e-9 * c.total AS total_is_twice,
+       round(parproc.quantile(r.latency, 0.99)::numeric, 1) AS p99_sketch,
+       round(c.p99::numeric, 1) AS p99_exact,
+       parproc.cardinality(r.sizes) AS distinct_sizes
+FROM service_rollup r
+JOIN (SELECT service, count(*) AS n, sum(latency_ms) AS total,
+             percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms) AS p99
+      FROM requests GROUP BY service) c USING (service)
+WHERE service IN (1, 10, 20) ORDER BY service;
+SELECT stage, name, rows_in, rows_out FROM parproc.stage_stats
+WHERE run_id = (SELECT max(run_id) FROM parproc.runs WHERE pipeline = 'rollup') ORDER BY stage;
 SQL
 say "done; the cluster is stopped and $run_dir can be removed"
