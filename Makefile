@@ -107,7 +107,7 @@ unittest: test/unit/test_kernels
 # libFuzzer, Debian package libclang-rt-14-dev).  FUZZ_SECONDS per target.
 FUZZ_CC = $(firstword $(wildcard /usr/bin/clang-14) clang)
 FUZZ_SECONDS ?= 20
-FUZZ_TARGETS = hll topk qsketch textparse
+FUZZ_TARGETS = hll topk qsketch textparse recsplit
 test/unit/fuzz_%: test/unit/fuzz_%.c src/kernels/%.c src/kernels/%.h src/kernels/bytes.h src/kernels/sort.c
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $< src/kernels/$*.c src/kernels/sort.c -lm
 fuzz: $(FUZZ_TARGETS:%=test/unit/fuzz_%)

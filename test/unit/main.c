@@ -39,6 +39,7 @@ main(void)
 	test_textfn();
 	test_comoments();
 	test_linreg();
+	test_recsplit();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

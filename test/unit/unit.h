@@ -97,5 +97,6 @@ extern void test_timestamptz_hour_memo(void);
 extern void test_textfn(void);
 extern void test_comoments(void);
 extern void test_linreg(void);
+extern void test_recsplit(void);
 
 #endif							/* PARPROC_UNIT_H */
