@@ -29,6 +29,7 @@ OBJS = \
 	src/pipeline/stages.o \
 	src/pipeline/chunk.o \
 	src/pipeline/source_heap.o \
+	src/pipeline/source_file.o \
 	src/pipeline/sink_insert.o \
 	src/pipeline/sink_upsert.o \
 	src/pipeline/aggregate.o \
@@ -54,13 +55,14 @@ OBJS = \
 	src/kernels/graph.o \
 	src/kernels/batch.o \
 	src/kernels/textparse.o \
-	src/kernels/textfn.o
+	src/kernels/textfn.o \
+	src/kernels/recsplit.o
 
 DATA = sql/parproc--0.1.sql sql/parproc--0.1--0.2.sql
 PG_CPPFLAGS = -I$(srcdir)/src
 
 REGRESS = stats percentile histogram vec matrix linreg hll topk qsketch agg_state catalog graph pipeline pipeline_write pipeline_upsert pipeline_aggregate vectorize \
-	pipeline_resume pipeline_source pipeline_security
+	pipeline_resume pipeline_source pipeline_security pipeline_file
 ISOLATION = snapshot graph_refresh pipeline_concurrency pipeline_retry
 REGRESS_OPTS = --inputdir=test
 ISOLATION_OPTS = --inputdir=test

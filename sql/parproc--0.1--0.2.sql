@@ -701,6 +701,122 @@ CREATE FUNCTION parproc.linreg_predict(coef double precision[], x double precisi
 COMMENT ON FUNCTION parproc.linreg_predict(double precision[], double precision[]) IS
 'the prediction sum(coef[i] * x[i]) of a linreg fit; a NULL coefficient (a dropped column) counts as 0';
 
+-- file sources (issue 16) ----------------------------------------------------
+
+-- A pipeline reads a table, or files: source 'file:' followed by an absolute
+-- path or glob on the server, read as COPY reads them with source_options
+-- (COPY's option syntax) into rows of source_columns (a column definition
+-- list; the target's columns when NULL).  create_pipeline gets a form that
+-- takes the source as text (a table's name is read as regclass reads it),
+-- which a call with a quoted literal picks; the regclass form stays for
+-- calls that pass a regclass.  The new form gets the privileges a DBA
+-- granted or revoked on the other.
+ALTER TABLE parproc.pipeline_defs
+	ALTER COLUMN source DROP NOT NULL,
+	ADD COLUMN source_file text,
+	ADD COLUMN source_options text,
+	ADD COLUMN source_columns text,
+	ADD CHECK ((source IS NULL) <> (source_file IS NULL));
+-- a file run keeps its source and the files it found, with their sizes and
+-- modification times: a resume reads the same files, unchanged
+ALTER TABLE parproc.run_history
+	ADD COLUMN source_file text,
+	ADD COLUMN source_options text,
+	ADD COLUMN source_columns text,
+	ADD COLUMN files text[],
+	ADD COLUMN file_sizes bigint[],
+	ADD COLUMN file_mtimes timestamptz[];
+-- a failed line of a file: where it is, and the line as read
+ALTER TABLE parproc.error_rows
+	ALTER COLUMN source DROP NOT NULL,
+	ALTER COLUMN source_ctid DROP NOT NULL,
+	ADD COLUMN file text,
+	ADD COLUMN line bigint,
+	ADD COLUMN byte_offset bigint,
+	ADD COLUMN raw_line text;
+DO $$
+DECLARE
+	acl aclitem[] := (SELECT proacl FROM pg_catalog.pg_proc WHERE oid =
+		'parproc.create_pipeline(text, regclass, text, jsonb, boolean, text)'::pg_catalog.regprocedure);
+	g record;
+BEGIN
+	CREATE FUNCTION parproc.create_pipeline(name text, source text, target text, stages jsonb,
+											create_target boolean DEFAULT false,
+											on_conflict text DEFAULT NULL,
+											source_options text DEFAULT NULL,
+											source_columns text DEFAULT NULL)
+	RETURNS void
+		AS 'MODULE_PATHNAME', 'parproc_create_pipeline' LANGUAGE C PARALLEL UNSAFE;
+	IF acl IS NOT NULL THEN
+		REVOKE ALL ON FUNCTION parproc.create_pipeline(text, text, text, jsonb, boolean, text, text, text)
+			FROM PUBLIC;
+		FOR g IN SELECT * FROM pg_catalog.aclexplode(acl) LOOP
+			EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION'
+				' parproc.create_pipeline(text, text, text, jsonb, boolean, text, text, text) TO %s%s',
+				CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::regrole::text END,
+				CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+		END LOOP;
+	END IF;
+END $$;
+COMMENT ON FUNCTION parproc.create_pipeline(text, text, text, jsonb, boolean, text, text, text) IS
+'define a chain of filter, map and aggregate stages from a source table or files to a target table, written by INSERT or by INSERT ... ON CONFLICT';
+
+CREATE OR REPLACE VIEW parproc.pipelines WITH (security_barrier) AS
+SELECT d.name, d.owner, d.source, d.target,
+	   CASE WHEN parproc._may_read(d.owner) THEN d.stages END AS stages,
+	   d.created_at, count(h.run_id) AS runs,
+	   coalesce(sum(h.rows_read), 0) AS rows_read,
+	   coalesce(sum(h.rows_written), 0) AS rows_written,
+	   coalesce(sum(h.rows_failed), 0) AS rows_failed,
+	   max(h.started_at) AS last_run,
+	   CASE WHEN parproc._may_read(d.owner) THEN d.on_conflict END AS on_conflict,
+	   d.source_file,
+	   CASE WHEN parproc._may_read(d.owner) THEN d.source_options END AS source_options,
+	   CASE WHEN parproc._may_read(d.owner) THEN d.source_columns END AS source_columns
+FROM parproc.pipeline_defs d LEFT JOIN parproc.run_history h ON h.pipeline = d.name
+GROUP BY d.name;
+
+-- a file run's progress in bytes: its files' sizes and the bytes of the
+-- chunks done (rows vary in size, bytes do not), for its percent and ETA
+CREATE FUNCTION parproc._live_bytes(OUT run_id bigint, OUT bytes_total bigint,
+									OUT bytes_done bigint)
+RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'parproc_live_bytes' LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION parproc._live_bytes() IS
+'the bytes of the file runs in progress, from shared memory (behind the parproc.run_progress view)';
+CREATE OR REPLACE VIEW parproc.run_progress AS
+SELECT l.run_id, h.pipeline, l.state, l.chunks_total, l.chunks_done,
+	   l.rows_read, l.rows_written, l.rows_failed,
+	   round(100.0 * coalesce(b.bytes_done::float8 / NULLIF(b.bytes_total, 0),
+							  l.chunks_done::float8 / NULLIF(l.chunks_total, 0))::numeric, 1)
+		   AS percent,
+	   l.rows_read / NULLIF(extract(epoch FROM clock_timestamp() - l.started_at), 0) AS rows_per_sec,
+	   CASE WHEN coalesce(b.bytes_done, l.chunks_done) > 0 THEN
+		   (clock_timestamp() - l.started_at) *
+		   coalesce((b.bytes_total - b.bytes_done)::float8 / NULLIF(b.bytes_done, 0),
+					(l.chunks_total - l.chunks_done)::float8 / l.chunks_done)
+	   END AS eta,
+	   b.bytes_total, b.bytes_done,
+	   b.bytes_done / 1e6 / NULLIF(extract(epoch FROM clock_timestamp() - l.started_at), 0)
+		   AS mb_per_sec
+FROM parproc._live_runs() l JOIN parproc.run_history h ON h.run_id = l.run_id
+	 LEFT JOIN parproc._live_bytes() b ON b.run_id = l.run_id;
+
+-- a file's failed lines are shown as the rows of a table are: to the
+-- members of the run's role (_may_read_rows, for a run without a source table)
+CREATE OR REPLACE VIEW parproc.errors WITH (security_barrier) AS
+SELECT e.run_id, e.stage, e.source, e.source_ctid,
+	   CASE WHEN parproc._may_read_rows(h.role, coalesce(h.source, e.source)) THEN e.row END AS row,
+	   e.sqlstate,
+	   CASE WHEN parproc._may_read_rows(h.role, coalesce(h.source, e.source)) THEN e.message END
+		   AS message,
+	   e.failed_at,
+	   e.file, e.line, e.byte_offset,
+	   CASE WHEN parproc._may_read_rows(h.role, coalesce(h.source, e.source)) THEN e.raw_line END
+		   AS raw_line
+FROM parproc.error_rows e JOIN parproc.run_history h ON h.run_id = e.run_id
+WHERE parproc._may_read(h.role);
+
 -- Every object of the extension says what it is in \df+, \dT+, \dv+
 -- (test/sql/catalog.sql checks that none is left without a comment)
 COMMENT ON FUNCTION parproc.cardinality(parproc.hll) IS

@@ -1221,8 +1221,9 @@ PpAggregateFinal(PpRunSpec *spec, PpRunSlot *slot, int first, int last, int work
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "parproc final step",
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
-	Relation	source;
+	Relation	source = NULL;
 	Relation	target;
+	TupleDesc	srcdesc;
 	PpPlan	   *plan;
 	EState	   *estate;
 	FinalOut	fo = {0};
@@ -1242,7 +1243,7 @@ PpAggregateFinal(PpRunSpec *spec, PpRunSlot *slot, int first, int last, int work
 		MemoryContextDelete(cxt);
 		return;
 	}
-	source = PpOpenRunRelation(spec, spec->source, AccessShareLock, "source");
+	srcdesc = PpOpenRunSource(spec, &source);
 	target = PpOpenRunRelation(spec, spec->target, RowExclusiveLock, "target");
 	if (pg_class_aclcheck(spec->target, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
 		ereport(ERROR,
@@ -1250,8 +1251,7 @@ PpAggregateFinal(PpRunSpec *spec, PpRunSlot *slot, int first, int last, int work
 				 errmsg("permission denied to write the target of run %lld",
 						(long long) spec->run_id)));
 	PpCheckTarget(target);
-	plan = PpCompile(PpSpecStageDefs(spec), PpSpecResolved(spec), RelationGetDescr(source),
-					 source, target);
+	plan = PpCompile(PpSpecStageDefs(spec), PpSpecResolved(spec), srcdesc, source, target);
 
 	estate = CreateExecutorState();
 	fo.econtext = CreateExprContext(estate);
@@ -1284,7 +1284,8 @@ PpAggregateFinal(PpRunSpec *spec, PpRunSlot *slot, int first, int last, int work
 		ExecDropSingleTupleTableSlot(fo.rows[i]);
 	ExecDropSingleTupleTableSlot(fo.out);
 	FreeExecutorState(estate);
-	table_close(source, NoLock);
+	if (source)
+		table_close(source, NoLock);
 	table_close(target, NoLock);
 	SPI_finish();
 	pg_atomic_add_fetch_u64(&slot->rows_written, fo.written);

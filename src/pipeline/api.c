@@ -57,6 +57,7 @@ typedef struct RunRequest
 	char	   *resolved;		/* the stages resolved (resume: as they were) */
 	char	   *on_conflict;	/* an upsert target's ON CONFLICT clause, or
 								 * NULL */
+	PpFileDef	file;			/* a file source (pattern NULL: a table) */
 	bool		recheck;		/* resume: check they still resolve alike */
 	bool		run_settings;	/* resume: the run's settings are stored */
 } RunRequest;
@@ -140,6 +141,37 @@ CheckParts(List *defs, const char *resolved, Relation source, Relation target)
 }
 
 /*
+ * PrepareRun's checks of a run whose source is files: the owner may read
+ * server files, the stages compile over the files' columns, the target.
+ */
+static void
+PrepareFileRun(RunRequest *rq)
+{
+	Relation	target = try_table_open(rq->target, AccessShareLock);
+	PpIdentity	owner;
+	TupleDesc	srcdesc;
+
+	if (target == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("the target table of pipeline \"%s\" was dropped", rq->pipeline)));
+	PpCheckFileAccess(rq->role, rq->file.pattern);
+	if (pg_class_aclcheck(rq->target, rq->role, ACL_INSERT) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(target));
+	PpCheckTarget(target);
+	CheckCallerLocks(target, ShareLock, "target");
+	PpActAs(rq->role, &owner);
+	srcdesc = PpFileColumns(rq->file.columns);
+	if (rq->resolved == NULL)
+		rq->resolved = PpResolveStages(rq->defs, srcdesc);
+	(void) PpCompile(rq->defs, rq->resolved, srcdesc, NULL, target);
+	if (rq->on_conflict)
+		PpCheckOnConflict(target, rq->on_conflict);
+	PpActAsEnd(&owner);
+	table_close(target, NoLock);
+}
+
+/*
  * Everything start/run/resume check in the calling session.  A new run
  * takes the pipeline's definition, owner and the chunk size now; a resume
  * has them from the run already.
@@ -166,9 +198,14 @@ PrepareRun(RunRequest *rq)
 
 		PpRequireCatalogVersion();	/* resume() checked it first */
 		rq->role = PpLookupOwnedPipeline(rq->pipeline, "run", &rq->source, &rq->target,
-										 &stages, &rq->on_conflict);
+										 &stages, &rq->on_conflict, &rq->file);
 		rq->defs = PpParseStages(stages);
 		rq->chunk_size = parproc_chunk_size;
+	}
+	if (rq->file.pattern)
+	{
+		PrepareFileRun(rq);
+		return;
 	}
 	source = try_table_open(rq->source, AccessShareLock);
 	if (source == NULL)
@@ -234,9 +271,17 @@ RequestSpec(RunRequest *rq, int slotno)
 	initStringInfo(&stages);
 	PpSpecEncodeStages(&stages, rq->defs, rq->on_conflict);
 	head.upsert = rq->on_conflict != NULL;
+	if (rq->file.pattern)
+	{
+		head.file_source = true;
+		appendBinaryStringInfo(&stages, rq->file.pattern, strlen(rq->file.pattern) + 1);
+		appendBinaryStringInfo(&stages, rq->file.options, strlen(rq->file.options) + 1);
+		appendBinaryStringInfo(&stages, rq->file.columns, strlen(rq->file.columns) + 1);
+	}
 	foreach(lc, rq->defs)
 		head.aggregate |= ((PpStageDef *) lfirst(lc))->group_by != NULL;
-	return PpBuildSpec(&head, stages.data, stages.len, rq->resolved, NULL, 0, 0, 0, palloc0);
+	return PpBuildSpec(&head, stages.data, stages.len, rq->resolved, NULL, 0, 0, 0, NULL, 0,
+					   palloc0);
 }
 
 /*
@@ -675,7 +720,8 @@ parproc_resume(PG_FUNCTION_ARGS)
 	values[0] = Int64GetDatum(rq.run_id);
 	SPI_connect();
 	PpCatalogExec("SELECT pipeline, state, role, on_error, attempts + 1, chunk_size, source,"
-				  " target, stages, resolved, settings IS NOT NULL, on_conflict"
+				  " target, stages, resolved, settings IS NOT NULL, on_conflict, source_file,"
+				  " source_options, source_columns"
 				  " FROM parproc.run_history WHERE run_id = $1", 1, types, values, NULL, true);
 	if (SPI_processed != 1)
 		ereport(ERROR,
@@ -713,6 +759,9 @@ parproc_resume(PG_FUNCTION_ARGS)
 										 * anew */
 	rq.run_settings = DatumGetBool(SPI_getbinval(tup, desc, 11, &isnull));
 	rq.on_conflict = SPI_getvalue(tup, desc, 12);
+	rq.file.pattern = SPI_getvalue(tup, desc, 13);
+	rq.file.options = SPI_getvalue(tup, desc, 14);
+	rq.file.columns = SPI_getvalue(tup, desc, 15);
 	SPI_finish();
 	if (strcmp(state, "done") == 0)
 		ereport(ERROR,

@@ -13,6 +13,8 @@
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -321,20 +323,23 @@ PpParseStages(Datum stages)
 
 /*
  * The definition of pipeline name; NULL when there is none.  The stages
- * document, and the on_conflict clause if asked for (NULL: none), are
- * copied into the current memory context.
+ * document, and the on_conflict clause (NULL: none) and file source
+ * (pattern NULL: a table) if asked for, are copied into the current memory
+ * context.
  */
 char *
 PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target, Datum *stages,
-				 char **on_conflict)
+				 char **on_conflict, PpFileDef *file)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(name)};
 	char	   *found = NULL;
 
 	SPI_connect();
-	/* on_conflict through the row: the column is 0.2's */
-	PpCatalogExec("SELECT owner, source, target, stages, to_jsonb(d)->>'on_conflict'"
+	/* the columns of 0.2 through the row */
+	PpCatalogExec("SELECT owner, source, target, stages, to_jsonb(d)->>'on_conflict',"
+				  " to_jsonb(d)->>'source_file', to_jsonb(d)->>'source_options',"
+				  " to_jsonb(d)->>'source_columns'"
 				  " FROM parproc.pipeline_defs d WHERE name = $1",
 				  1, types, values, NULL, true);
 	if (SPI_processed == 1)
@@ -345,6 +350,8 @@ PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target, Datum *
 
 		*owner = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
 		*source = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+		if (isnull)
+			*source = InvalidOid;
 		*target = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
 		*stages = SPI_datumTransfer(SPI_getbinval(tup, desc, 4, &isnull), false, -1);
 		if (on_conflict)
@@ -352,6 +359,17 @@ PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target, Datum *
 			char	   *text = SPI_getvalue(tup, desc, 5);
 
 			*on_conflict = text ? strcpy(SPI_palloc(strlen(text) + 1), text) : NULL;
+		}
+		if (file)
+		{
+			char	  **out[3] = {&file->pattern, &file->options, &file->columns};
+
+			for (int i = 0; i < 3; i++)
+			{
+				char	   *text = SPI_getvalue(tup, desc, 6 + i);
+
+				*out[i] = text ? strcpy(SPI_palloc(strlen(text) + 1), text) : NULL;
+			}
 		}
 		found = SPI_palloc(strlen(name) + 1);
 		strcpy(found, name);
@@ -367,11 +385,11 @@ PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target, Datum *
  */
 Oid
 PpLookupOwnedPipeline(const char *name, const char *verb, Oid *source, Oid *target,
-					  Datum *stages, char **on_conflict)
+					  Datum *stages, char **on_conflict, PpFileDef *file)
 {
 	Oid			owner;
 
-	if (!PpLookupPipeline(name, &owner, source, target, stages, on_conflict))
+	if (!PpLookupPipeline(name, &owner, source, target, stages, on_conflict, file))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("pipeline \"%s\" does not exist", name)));
@@ -392,26 +410,61 @@ CheckTablePrivilege(Oid relid, AclMode mode)
 					   get_rel_name(relid));
 }
 
-/* create_pipeline(name, source, target, stages, create_target, on_conflict) */
+/* An optional text argument, NULL when absent (an older signature) or null. */
+static char *
+OptionalText(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_NARGS() <= argno || PG_ARGISNULL(argno) ? NULL :
+		text_to_cstring(PG_GETARG_TEXT_PP(argno));
+}
+
+/*
+ * A file source's options as stored: as given, with the encoding of this
+ * session's client made explicit when none is (COPY's default, which the
+ * run's workers do not have).
+ */
+static char *
+FileSourceOptions(const char *options)
+{
+	bool		csv,
+				header;
+	char		quote,
+				escape;
+	int			encoding;
+
+	(void) PpFileOptions(options, &csv, &quote, &escape, &encoding, &header);
+	if (encoding >= 0)
+		return pstrdup(options);
+	return psprintf("%s%sENCODING %s", options, options[0] ? ", " : "",
+					quote_literal_cstr(pg_get_client_encoding_name()));
+}
+
+/*
+ * create_pipeline(name, source, target, stages, create_target, on_conflict,
+ * source_options, source_columns): source is a table's name, or 'file:' and
+ * an absolute path or glob on the server (0.1's takes a regclass).
+ */
 Datum
 parproc_create_pipeline(PG_FUNCTION_ARGS)
 {
 	char	   *name;
-	Oid			source_id;
+	Oid			source_id = InvalidOid;
 	RangeVar   *rv;
-	Relation	source;
+	Relation	source = NULL;
 	Relation	target;
 	Oid			target_id;
+	TupleDesc	srcdesc;
 	List	   *defs;
-	Oid			types[6] = {TEXTOID, OIDOID, OIDOID, OIDOID, JSONBOID, TEXTOID};
-	Datum		values[6];
-	char		nulls[6];
+	Oid			types[9] = {TEXTOID, OIDOID, OIDOID, OIDOID, JSONBOID, TEXTOID, TEXTOID,
+	TEXTOID, TEXTOID};
+	Datum		values[9];
+	char		nulls[9];
 	Oid			owner,
 				o1,
 				o2;
 	Datum		d;
-	char	   *on_conflict = PG_NARGS() < 6 || PG_ARGISNULL(5) ? NULL :
-	text_to_cstring(PG_GETARG_TEXT_PP(5));
+	char	   *on_conflict = OptionalText(fcinfo, 5);
+	PpFileDef	file = {NULL, OptionalText(fcinfo, 6), OptionalText(fcinfo, 7)};
 
 	for (int i = 0; i < 5; i++)
 		if (PG_ARGISNULL(i))
@@ -419,25 +472,65 @@ parproc_create_pipeline(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 					 errmsg("create_pipeline arguments cannot be null")));
 	name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	source_id = PG_GETARG_OID(1);
+	if (get_fn_expr_argtype(fcinfo->flinfo, 1) == REGCLASSOID)
+		source_id = PG_GETARG_OID(1);
+	else
+	{
+		char	   *s = text_to_cstring(PG_GETARG_TEXT_PP(1));
+
+		if (strncmp(s, "file:", 5) == 0)
+			file.pattern = s + 5;
+		else
+			source_id = DatumGetObjectId(DirectFunctionCall1(regclassin, CStringGetDatum(s)));
+	}
+	if (file.pattern == NULL && (file.options || file.columns))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("source_options and source_columns are for file sources"),
+				 errhint("A file source is 'file:' followed by an absolute path or glob.")));
 	if (strlen(name) < 1 || strlen(name) >= NAMEDATALEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_NAME),
 				 errmsg("pipeline name must be 1 to %d bytes long", NAMEDATALEN - 1)));
-	if (PpLookupPipeline(name, &o1, &o2, &o2, &d, NULL))
+	if (PpLookupPipeline(name, &o1, &o2, &o2, &d, NULL, NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_DUPLICATE_OBJECT),
 				 errmsg("pipeline \"%s\" already exists", name)));
 
-	CheckTablePrivilege(source_id, ACL_SELECT);
-	source = table_open(source_id, AccessShareLock);
-	PpCheckSource(source);
+	rv = makeRangeVarFromNameList(textToQualifiedNameList(PG_GETARG_TEXT_PP(2)));
+	if (file.pattern)
+	{
+		PpCheckFileAccess(GetUserId(), file.pattern);
+		file.options = FileSourceOptions(file.options ? file.options : "");
+		if (file.columns == NULL)
+		{
+			/* the target's columns */
+			Oid			t = RangeVarGetRelid(rv, AccessShareLock, true);
+
+			if (!OidIsValid(t))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("a file source without source_columns reads the target's "
+								"columns, and target \"%s\" does not exist", rv->relname),
+						 errhint("Give source_columns, the columns of the files.")));
+			target = table_open(t, AccessShareLock);
+			file.columns = PpColumnList(RelationGetDescr(target));
+			table_close(target, NoLock);
+		}
+		srcdesc = PpFileColumns(file.columns);
+	}
+	else
+	{
+		CheckTablePrivilege(source_id, ACL_SELECT);
+		source = table_open(source_id, AccessShareLock);
+		PpCheckSource(source);
+		srcdesc = RelationGetDescr(source);
+	}
 	defs = PpParseStages(PG_GETARG_DATUM(3));
 
-	rv = makeRangeVarFromNameList(textToQualifiedNameList(PG_GETARG_TEXT_PP(2)));
 	if (PG_GETARG_BOOL(4))
 	{
-		char	   *cols = PpTargetColumns(defs, source);
+		char	   *cols = PpTargetColumns(defs, srcdesc);
 
 		if (OidIsValid(RangeVarGetRelid(rv, NoLock, true)))
 			ereport(ERROR,
@@ -456,11 +549,12 @@ parproc_create_pipeline(PG_FUNCTION_ARGS)
 	CheckTablePrivilege(target_id, ACL_INSERT);
 	target = table_open(target_id, AccessShareLock);
 	PpCheckTarget(target);
-	(void) PpCompile(defs, NULL, RelationGetDescr(source), source, target);
+	(void) PpCompile(defs, NULL, srcdesc, source, target);
 	if (on_conflict)
 		PpCheckOnConflict(target, on_conflict);
 	table_close(target, NoLock);
-	table_close(source, NoLock);
+	if (source)
+		table_close(source, NoLock);
 
 	owner = GetUserId();
 	values[0] = CStringGetTextDatum(name);
@@ -469,17 +563,23 @@ parproc_create_pipeline(PG_FUNCTION_ARGS)
 	values[3] = ObjectIdGetDatum(target_id);
 	values[4] = PG_GETARG_DATUM(3);
 	values[5] = on_conflict ? CStringGetTextDatum(on_conflict) : (Datum) 0;
+	values[6] = file.pattern ? CStringGetTextDatum(file.pattern) : (Datum) 0;
+	values[7] = file.pattern ? CStringGetTextDatum(file.options) : (Datum) 0;
+	values[8] = file.pattern ? CStringGetTextDatum(file.columns) : (Datum) 0;
 	memset(nulls, ' ', sizeof(nulls));
+	nulls[2] = file.pattern ? 'n' : ' ';
 	nulls[5] = on_conflict ? ' ' : 'n';
+	nulls[6] = nulls[7] = nulls[8] = file.pattern ? ' ' : 'n';
 	SPI_connect();
 	/* (0.1's create_pipeline has five arguments, its table no on_conflict) */
 	PpCatalogExec(PG_NARGS() < 6 ?
 				  "INSERT INTO parproc.pipeline_defs (name, owner, source, target, stages)"
 				  " VALUES ($1, $2, $3, $4, $5)" :
 				  "INSERT INTO parproc.pipeline_defs"
-				  " (name, owner, source, target, stages, on_conflict)"
-				  " VALUES ($1, $2, $3, $4, $5, $6)",
-				  PG_NARGS() < 6 ? 5 : 6, types, values, nulls, false);
+				  " (name, owner, source, target, stages, on_conflict, source_file,"
+				  " source_options, source_columns)"
+				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+				  PG_NARGS() < 6 ? 5 : 9, types, values, nulls, false);
 	SPI_finish();
 	PG_RETURN_VOID();
 }
@@ -495,7 +595,7 @@ parproc_drop_pipeline(PG_FUNCTION_ARGS)
 				target;
 	Datum		stages;
 
-	(void) PpLookupOwnedPipeline(name, "drop", &source, &target, &stages, NULL);
+	(void) PpLookupOwnedPipeline(name, "drop", &source, &target, &stages, NULL, NULL);
 	SPI_connect();
 	PpCatalogExec("DELETE FROM parproc.pipeline_defs WHERE name = $1", 1, types, values,
 				  NULL, false);

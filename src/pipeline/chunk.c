@@ -73,9 +73,11 @@ typedef struct ChunkExec
 	bool		sinkdirect;		/* the last map writes the sink slots itself */
 	bool		dry;			/* evaluate only: no writes, no done mark */
 	bool		raw_ok;			/* cur[r] are the scanned rows (raw) */
-	Relation	source;			/* the part read */
+	Relation	source;			/* the part read (NULL: files) */
 	Relation	runrel;			/* the run's source (source itself, or its
 								 * parent) */
+	TupleDesc	srcdesc;		/* the rows read */
+	const char *file;			/* the file read, or NULL */
 	TupleConversionMap *rowmap; /* part's rows as runrel's, if they differ */
 	Relation	target;
 	const		PpSourceOps *source_ops;	/* what the run reads */
@@ -87,6 +89,8 @@ typedef struct ChunkExec
 	TupleTableSlot **in;		/* scanned rows */
 	HeapTupleData *tup;			/* their headers, pointing into pinned pages */
 	HeapTuple  *raw;			/* &tup[r], or NULL for a copied row */
+	int64	   *line;			/* a file's rows: where each came from */
+	int64	   *offset;
 	Buffer	   *pins;			/* the pages the batch's rows are on */
 	int			npins;
 	TupleTableSlot ***out;		/* per map stage, per row */
@@ -98,7 +102,7 @@ typedef struct ChunkExec
 								 * kernels */
 	ErrorData **rowerr;			/* on_error => 'skip': each row's error, */
 	int		   *rowerr_stage;	/* and the stage that raised it */
-	ArrayBuildState *errcols[5];	/* failed rows not yet written, */
+	ArrayBuildState *errcols[9];	/* failed rows not yet written, */
 	int			nerr;			/* how many */
 	uint64	   *stage_in;		/* counts of the batch being evaluated */
 	uint64	   *stage_out;
@@ -123,10 +127,13 @@ typedef struct ChunkExec
  * drops the pins.  Other rows are copied.
  */
 static void
-BatchAdd(ChunkExec *x, TupleTableSlot *scanslot)
+BatchAdd(ChunkExec *x, TupleTableSlot *scanslot, void *scan)
 {
 	int			r = x->n++;
 	BufferHeapTupleTableSlot *bs = (BufferHeapTupleTableSlot *) scanslot;
+
+	if (x->source_ops->position)
+		x->source_ops->position(scan, &x->line[r], &x->offset[r]);
 
 	if (!TTS_IS_BUFFERTUPLE(scanslot) || !BufferIsValid(bs->buffer) ||
 		bs->base.tuple == NULL)
@@ -224,12 +231,12 @@ checks:
 }
 
 /*
- * Run fn(x, r) in a subtransaction (it writes nothing, so it takes no
+ * Run fn(arg) in a subtransaction (it writes nothing, so it takes no
  * transaction id); returns the error it raised, or NULL.  A cancel is
  * raised again.
  */
-static ErrorData *
-TrySubtransaction(void (*fn) (ChunkExec *, int), ChunkExec *x, int r)
+ErrorData *
+PpTrySubtransaction(void (*fn) (void *), void *arg)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -239,7 +246,7 @@ TrySubtransaction(void (*fn) (ChunkExec *, int), ChunkExec *x, int r)
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		fn(x, r);
+		fn(arg);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -257,6 +264,30 @@ TrySubtransaction(void (*fn) (ChunkExec *, int), ChunkExec *x, int r)
 	}
 	PG_END_TRY();
 	return edata;
+}
+
+/* fn(x, i) through PpTrySubtransaction. */
+typedef struct ChunkCall
+{
+	void		(*fn) (ChunkExec *, int);
+	ChunkExec  *x;
+	int			i;
+} ChunkCall;
+
+static void
+CallChunkFn(void *arg)
+{
+	ChunkCall  *c = arg;
+
+	c->fn(c->x, c->i);
+}
+
+static ErrorData *
+TrySubtransaction(void (*fn) (ChunkExec *, int), ChunkExec *x, int i)
+{
+	ChunkCall	c = {fn, x, i};
+
+	return PpTrySubtransaction(CallChunkFn, &c);
 }
 
 /* How many rows of the batch are still in. */
@@ -381,56 +412,66 @@ static void
 FlushFailures(ChunkExec *x)
 {
 	static SPIPlanPtr plan = NULL;
-	Oid			types[7] = {INT8OID, OIDOID, TEXTARRAYOID, TIDARRAYOID, TEXTARRAYOID,
-	TEXTARRAYOID, TEXTARRAYOID};
-	Datum		values[7];
+	Oid			types[11] = {INT8OID, OIDOID, TEXTARRAYOID, TIDARRAYOID, TEXTARRAYOID,
+		TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+	TEXTARRAYOID};
+	Datum		values[11];
+	char		nulls[11];
 
 	if (x->nerr == 0)
 		return;
+	memset(nulls, ' ', sizeof(nulls));
 	values[0] = Int64GetDatum(x->spec->run_id);
-	values[1] = ObjectIdGetDatum(RelationGetRelid(x->source));
-	for (int i = 0; i < 5; i++)
+	values[1] = x->source ? ObjectIdGetDatum(RelationGetRelid(x->source)) : (Datum) 0;
+	nulls[1] = x->source ? ' ' : 'n';
+	for (int i = 0; i < 9; i++)
 	{
 		values[2 + i] = makeArrayResult(x->errcols[i], CurrentMemoryContext);
 		x->errcols[i] = NULL;
 	}
 	PpCatalogExecKept(&plan, "INSERT INTO parproc.error_rows"
-					  " (run_id, stage, source, source_ctid, row, sqlstate, message)"
-					  " SELECT $1, u.stage, $2, u.ctid, u.row::jsonb, u.sqlstate, u.message"
-					  " FROM unnest($3, $4, $5, $6, $7) AS u(stage, ctid, row, sqlstate, message)",
-					  7, types, values, NULL);
-	for (int i = 0; i < 5; i++)
+					  " (run_id, stage, source, source_ctid, row, sqlstate, message, file, line,"
+					  " byte_offset, raw_line)"
+					  " SELECT $1, u.stage, $2, u.ctid, u.row::jsonb, u.sqlstate, u.message,"
+					  " u.file, u.line, u.byte_offset, u.raw_line"
+					  " FROM unnest($3, $4, $5, $6, $7, $8, $9, $10, $11)"
+					  " AS u(stage, ctid, row, sqlstate, message, file, line, byte_offset, raw_line)",
+					  11, types, values, nulls);
+	for (int i = 0; i < 9; i++)
 		pfree(DatumGetPointer(values[2 + i]));
 	x->nerr = 0;
 }
 
 /*
- * Keep failed row r for parproc.error_rows (FlushFailures writes them, at
- * the latest when the chunk ends), with the stage that raised edata.
+ * Keep a failed row for parproc.error_rows: its stage, source position
+ * (ctid of a table's row; file, line, offset of a file's), the row as JSON
+ * (NULL: a record the source could not read, raw_line holds it), error.
+ * Counted, and checked against parproc.max_error_rows.
  */
 static void
-RecordFailure(ChunkExec *x, int r, const char *stage, ErrorData *edata)
+KeepFailure(ChunkExec *x, const char *stage, ItemPointer tid, Datum row, ErrorData *edata,
+			const char *file, int64 line, int64 offset, const char *raw)
 {
-	ItemPointer tid = palloc(sizeof(ItemPointerData));
-	Datum		row;
-	Datum		cols[5];
-	Oid			coltypes[5] = {TEXTOID, TIDOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum		cols[9];
+	bool		isnull[9] = {false};
+	Oid			coltypes[9] = {TEXTOID, TIDOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, INT8OID,
+	INT8OID, TEXTOID};
 
-	*tid = x->in[r]->tts_tid;
-	/* the row as SELECT from the run's source shows it */
-	if (x->rowmap)
-		row = heap_copy_tuple_as_datum(execute_attr_map_tuple(ExecFetchSlotHeapTuple(x->in[r], false, NULL),
-															  x->rowmap),
-									   RelationGetDescr(x->runrel));
-	else
-		row = ExecFetchSlotHeapTupleDatum(x->in[r]);
 	cols[0] = CStringGetTextDatum(stage);
 	cols[1] = PointerGetDatum(tid);
-	cols[2] = DirectFunctionCall1(row_to_json, row);
+	isnull[1] = tid == NULL;
+	cols[2] = row;
+	isnull[2] = row == (Datum) 0;
 	cols[3] = CStringGetTextDatum(unpack_sql_state(edata->sqlerrcode));
 	cols[4] = CStringGetTextDatum(edata->message ? edata->message : "");
-	for (int i = 0; i < 5; i++)
-		x->errcols[i] = accumArrayResult(x->errcols[i], cols[i], false, coltypes[i],
+	cols[5] = file ? CStringGetTextDatum(file) : (Datum) 0;
+	isnull[5] = isnull[6] = isnull[7] = file == NULL;
+	cols[6] = Int64GetDatum(line);
+	cols[7] = Int64GetDatum(offset);
+	cols[8] = raw ? CStringGetTextDatum(raw) : (Datum) 0;
+	isnull[8] = raw == NULL;
+	for (int i = 0; i < 9; i++)
+		x->errcols[i] = accumArrayResult(x->errcols[i], cols[i], isnull[i], coltypes[i],
 										 CurrentMemoryContext);
 	x->failed++;
 	if (++x->nerr >= 1000)
@@ -442,6 +483,41 @@ RecordFailure(ChunkExec *x, int r, const char *stage, ErrorData *edata)
 						(long long) x->spec->run_id, (long long) parproc_max_error_rows),
 				 errhint("See parproc.errors for the rows; fix them or the pipeline, "
 						 "then resume the run.")));
+}
+
+/*
+ * Keep failed row r for parproc.error_rows (FlushFailures writes them, at
+ * the latest when the chunk ends), with the stage that raised edata.
+ */
+static void
+RecordFailure(ChunkExec *x, int r, const char *stage, ErrorData *edata)
+{
+	ItemPointer tid = NULL;
+	Datum		row;
+
+	if (x->source)
+	{
+		tid = palloc(sizeof(ItemPointerData));
+		*tid = x->in[r]->tts_tid;
+	}
+	/* the row as SELECT from the run's source shows it */
+	if (x->rowmap)
+		row = heap_copy_tuple_as_datum(execute_attr_map_tuple(ExecFetchSlotHeapTuple(x->in[r], false, NULL),
+															  x->rowmap),
+									   RelationGetDescr(x->runrel));
+	else
+		row = ExecFetchSlotHeapTupleDatum(x->in[r]);
+	KeepFailure(x, stage, tid, DirectFunctionCall1(row_to_json, row), edata, x->file,
+				x->file ? x->line[r] : 0, x->file ? x->offset[r] : 0, NULL);
+}
+
+/* A record the source could not read (on_error => 'skip'). */
+static void
+RecordSourceFailure(ChunkExec *x, PpSourceFailure *f)
+{
+	pg_atomic_add_fetch_u64(&x->slot->rows_read, 1);
+	x->read++;
+	KeepFailure(x, "(source)", NULL, (Datum) 0, f->edata, f->file, f->line, f->offset, f->raw);
 }
 
 /* Row r alone through every stage and the target's projection. */
@@ -565,6 +641,27 @@ FlushBatch(ChunkExec *x)
 	x->n = 0;
 }
 
+/*
+ * The columns of the run's source: a file source's source_columns, or the
+ * source table's, opened into *rel (NULL for files).
+ */
+TupleDesc
+PpOpenRunSource(PpRunSpec *spec, Relation *rel)
+{
+	const char *pattern,
+			   *options,
+			   *columns;
+
+	*rel = NULL;
+	if (!spec->file_source)
+	{
+		*rel = PpOpenRunRelation(spec, spec->source, AccessShareLock, "source");
+		return RelationGetDescr(*rel);
+	}
+	PpSpecFileSource(spec, &pattern, &options, &columns);
+	return PpFileColumns(columns);
+}
+
 /* Open a relation of the run by OID, failing cleanly if it was dropped. */
 Relation
 PpOpenRunRelation(PpRunSpec *spec, Oid relid, LOCKMODE mode, const char *what)
@@ -594,28 +691,48 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	x->slot = slot;
 	x->source_ops = PpRunSource(spec);
 	x->sink_ops = PpRunSink(spec);
-	x->source = PpOpenRunRelation(spec, pt->relid, AccessShareLock, "source");
-	x->runrel = pt->relid == spec->source ? x->source :
-		PpOpenRunRelation(spec, spec->source, AccessShareLock, "source");
+	if (spec->file_source)
+	{
+		const char *pattern,
+				   *options,
+				   *columns;
+
+		PpSpecFileSource(spec, &pattern, &options, &columns);
+		x->srcdesc = PpFileColumns(columns);
+		x->file = PpSpecPath(spec, pt);
+		PpCheckFileAccess(GetUserId(), pattern);
+	}
+	else
+	{
+		x->source = PpOpenRunRelation(spec, pt->relid, AccessShareLock, "source");
+		x->runrel = pt->relid == spec->source ? x->source :
+			PpOpenRunRelation(spec, spec->source, AccessShareLock, "source");
+		x->srcdesc = RelationGetDescr(x->source);
+		if (PpRelFileNumber(x->source) != pt->filenode)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("source table \"%s\" was rewritten during run %lld",
+							RelationGetRelationName(x->source), (long long) spec->run_id),
+					 errdetail("VACUUM FULL, CLUSTER, TRUNCATE and some ALTER TABLE forms move "
+							   "rows to other blocks, so the run's chunks no longer match.")));
+		/* privileges can change between chunks; the source's are the parent's */
+		if (pg_class_aclcheck(spec->source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to read the source or write the target of run %lld",
+							(long long) spec->run_id)));
+		PpCheckSource(x->source);
+	}
 	x->target = PpOpenRunRelation(spec, spec->target, RowExclusiveLock, "target");
-	if (PpRelFileNumber(x->source) != pt->filenode)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("source table \"%s\" was rewritten during run %lld",
-						RelationGetRelationName(x->source), (long long) spec->run_id),
-				 errdetail("VACUUM FULL, CLUSTER, TRUNCATE and some ALTER TABLE forms move "
-						   "rows to other blocks, so the run's chunks no longer match.")));
-	/* privileges can change between chunks; the source's are the parent's */
-	if (pg_class_aclcheck(spec->source, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
-		pg_class_aclcheck(spec->target, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
+	if (pg_class_aclcheck(spec->target, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to read the source or write the target of run %lld",
 						(long long) spec->run_id)));
-	PpCheckSource(x->source);
 	PpCheckTarget(x->target);
 
-	x->plan = PpCompile(defs, resolved, RelationGetDescr(x->runrel), x->source, x->target);
+	x->plan = PpCompile(defs, resolved, x->runrel ? RelationGetDescr(x->runrel) : x->srcdesc,
+						x->source, x->target);
 	if (x->runrel != x->source)
 		x->rowmap = convert_tuples_by_name(RelationGetDescr(x->source),
 										   RelationGetDescr(x->runrel));
@@ -661,7 +778,9 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	 * (the resource owner and the private refcount table are built for a
 	 * handful of pins per backend), a pin per page costs neither.
 	 */
-	x->in = PpMakeSlots(nb, RelationGetDescr(x->source), &TTSOpsHeapTuple);
+	x->in = PpMakeSlots(nb, x->srcdesc, &TTSOpsHeapTuple);
+	x->line = palloc(sizeof(int64) * nb);
+	x->offset = palloc(sizeof(int64) * nb);
 	x->tup = palloc(sizeof(HeapTupleData) * nb);
 	x->raw = palloc(sizeof(HeapTuple) * nb);
 	x->pins = palloc(sizeof(Buffer) * nb);
@@ -703,7 +822,8 @@ ChunkExecEnd(ChunkExec *x)
 	FreeExecutorState(x->estate);
 	if (x->runrel != x->source)
 		table_close(x->runrel, NoLock);
-	table_close(x->source, NoLock);
+	if (x->source)
+		table_close(x->source, NoLock);
 	table_close(x->target, NoLock);
 }
 
@@ -728,11 +848,11 @@ MarkDone(ChunkExec *x, const PpChunkRef *ref, int worker)
 }
 
 /*
- * Read blocks first..last of x's source through the active snapshot, and
- * evaluate and write them batch by batch.
+ * Read chunk ref of part pt through the active snapshot, and evaluate and
+ * write it batch by batch.
  */
 static void
-ProcessBlocks(ChunkExec *x, BlockNumber first, BlockNumber last)
+ProcessRows(ChunkExec *x, const PpPart *pt, const PpChunkRef *ref)
 {
 	void	   *scan;
 	instr_time	t_read,			/* the batch's reading began */
@@ -740,19 +860,25 @@ ProcessBlocks(ChunkExec *x, BlockNumber first, BlockNumber last)
 				t_write,
 				t_end;
 
-	scan = x->source_ops->begin(x->source, first, last);
+	scan = x->source_ops->begin(x->spec, pt, ref, x->source, x->srcdesc);
 	INSTR_TIME_SET_CURRENT(t_read);
 	for (;;)
 	{
 		TupleTableSlot *row;
+		PpSourceFailure *failure;
 		bool		more;
 
 		if (x->n == 0)
 			CheckRunContinues(x);
-		row = x->source_ops->next(scan);
+		row = x->source_ops->next(scan, &failure);
+		if (failure)
+		{
+			RecordSourceFailure(x, failure);
+			continue;
+		}
 		more = row != NULL;
 		if (more)
-			BatchAdd(x, row);
+			BatchAdd(x, row, scan);
 		if (x->n == x->batch_size || (!more && x->n > 0))
 		{
 			INSTR_TIME_SET_CURRENT(t_eval);
@@ -808,8 +934,6 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	ChunkExec	x = {0};
-	BlockNumber first = (BlockNumber) ref->chunk * spec->chunk_size;
-	BlockNumber last = Min((int64) first + spec->chunk_size, pt->nblocks) - 1;
 	PpWorkerSlot *ws = &slot->workers[worker];
 	int64		wal_before = pgWalUsage.wal_bytes;
 
@@ -817,7 +941,7 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 	PG_TRY();
 	{
 		ChunkExecInit(&x, spec, slot, pt, PpSpecStageDefs(spec), PpSpecResolved(spec));
-		ProcessBlocks(&x, first, last);
+		ProcessRows(&x, pt, ref);
 		ChunkExecEnd(&x);
 		FlushFailures(&x);
 		MarkDone(&x, ref, worker);
@@ -830,6 +954,8 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 	PG_END_TRY();
 	SPI_finish();
 	pg_atomic_add_fetch_u64(&slot->chunks_done, 1);
+	if (spec->file_source)
+		pg_atomic_add_fetch_u64(&slot->bytes_done, ref->end - ref->start);
 	pg_atomic_add_fetch_u64(&ws->chunks, 1);
 	pg_atomic_add_fetch_u64(&ws->rows, x.read);
 	pg_atomic_add_fetch_u64(&ws->read_us, x.read_us);
@@ -856,8 +982,13 @@ PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
 
 	x.dry = true;
 	ChunkExecInit(&x, spec, slot, pt, defs, NULL);
-	if (pt->nblocks > 0)
-		ProcessBlocks(&x, 0, pt->nblocks - 1);
+	if (pt->nblocks > 0 || pt->bytes > 0)
+	{
+		/* every block of a table's part, every byte of a file */
+		PpChunkRef	all = {0, 0, 0, spec->file_source ? pt->bytes : pt->nblocks, 1};
+
+		ProcessRows(&x, pt, &all);
+	}
 	ChunkExecEnd(&x);
 	*rows_read += x.read;
 	*rows_out += x.written;

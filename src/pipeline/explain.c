@@ -29,12 +29,14 @@ PG_FUNCTION_INFO_V1(parproc_dry_run);
 
 /* A pipeline's definition; errors when it does not exist or is not the caller's. */
 static List *
-LookupForCaller(const char *name, Oid *source, Oid *target, Oid *owner)
+LookupForCaller(const char *name, Oid *source, Oid *target, Oid *owner, PpFileDef *file)
 {
 	Datum		stages;
 
-	*owner = PpLookupOwnedPipeline(name, "inspect", source, target, &stages, NULL);
-	if (pg_class_aclcheck(*source, *owner, ACL_SELECT) != ACLCHECK_OK)
+	*owner = PpLookupOwnedPipeline(name, "inspect", source, target, &stages, NULL, file);
+	if (file->pattern)
+		PpCheckFileAccess(*owner, file->pattern);
+	else if (pg_class_aclcheck(*source, *owner, ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(*source));
 	return PpParseStages(stages);
 }
@@ -52,15 +54,17 @@ parproc_explain_pipeline(PG_FUNCTION_ARGS)
 	Oid			source_id,
 				target_id,
 				owner;
-	List	   *defs = LookupForCaller(name, &source_id, &target_id, &owner);
-	Relation	source = table_open(source_id, AccessShareLock);
+	PpFileDef	file;
+	List	   *defs = LookupForCaller(name, &source_id, &target_id, &owner, &file);
+	Relation	source = file.pattern ? NULL : table_open(source_id, AccessShareLock);
 	Relation	target = table_open(target_id, AccessShareLock);
 	PpIdentity	saved;
 	PpPlan	   *plan;
 
 	/* compiling folds constants: the owner's code, run as the owner */
 	PpActAs(owner, &saved);
-	plan = PpCompile(defs, NULL, RelationGetDescr(source), source, target);
+	plan = PpCompile(defs, NULL, source ? RelationGetDescr(source) : PpFileColumns(file.columns),
+					 source, target);
 	PpActAsEnd(&saved);
 	InitMaterializedSRF(fcinfo, 0);
 	for (int k = 0; k < plan->nstages; k++)
@@ -97,7 +101,8 @@ parproc_explain_pipeline(PG_FUNCTION_ARGS)
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	}
-	table_close(source, NoLock);
+	if (source)
+		table_close(source, NoLock);
 	table_close(target, NoLock);
 	return (Datum) 0;
 }
@@ -116,7 +121,8 @@ parproc_dry_run(PG_FUNCTION_ARGS)
 	Oid			source_id,
 				target_id,
 				owner;
-	List	   *defs = LookupForCaller(name, &source_id, &target_id, &owner);
+	PpFileDef	file;
+	List	   *defs = LookupForCaller(name, &source_id, &target_id, &owner, &file);
 	PpIdentity	saved;
 	List	   *relids;
 	ListCell   *lc;
@@ -142,15 +148,36 @@ parproc_dry_run(PG_FUNCTION_ARGS)
 		spec->aggregate |= ((PpStageDef *) lfirst(lc))->group_by != NULL;
 	PpSlotInit(slot);
 
-	relids = PpHeapSource.parts(source_id);
+	relids = file.pattern ? PpFileParts(file.pattern) : PpHeapSource.parts(source_id);
 	/* the stages are the owner's code: they run as the owner */
 	PpActAs(owner, &saved);
 	INSTR_TIME_SET_CURRENT(t0);
 	foreach(lc, relids)
 	{
 		PpPart		part = {0};
-		Relation	rel = table_open(lfirst_oid(lc), AccessShareLock);
+		Relation	rel;
 
+		if (file.pattern)
+		{
+			/* a spec per file: its stages, file source and path */
+			StringInfoData buf;
+			const char *path = lfirst(lc);
+
+			initStringInfo(&buf);
+			PpSpecEncodeStages(&buf, defs, NULL);
+			appendBinaryStringInfo(&buf, file.pattern, strlen(file.pattern) + 1);
+			appendBinaryStringInfo(&buf, file.options, strlen(file.options) + 1);
+			appendBinaryStringInfo(&buf, file.columns, strlen(file.columns) + 1);
+			spec->file_source = true;
+			spec->nstages = list_length(defs);
+			strlcpy(spec->pipeline, name, NAMEDATALEN);
+			spec = PpBuildSpec(spec, buf.data, buf.len, "", NULL, 0, 1, 0, path,
+							   strlen(path) + 1, palloc0);
+			PpFileStat(path, &part.bytes, &part.mtime);
+			PpDryRun(spec, slot, defs, &part, &read, &out);
+			continue;
+		}
+		rel = table_open(lfirst_oid(lc), AccessShareLock);
 		part.relid = RelationGetRelid(rel);
 		part.filenode = PpRelFileNumber(rel);
 		part.nblocks = RelationGetNumberOfBlocks(rel);

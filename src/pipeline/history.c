@@ -22,6 +22,7 @@
 #include "utils/snapmgr.h"
 
 #include "compat.h"
+#include "mb/pg_wchar.h"
 #include "pipeline/pipeline.h"
 
 /* Set argument i of a catalog statement. */
@@ -64,15 +65,12 @@ WithoutConstValues(const char *resolved)
 static void
 CheckStagesResolveAlike(PpRunSpec *spec)
 {
-	Relation	source = try_table_open(spec->source, AccessShareLock);
-	char	   *now;
+	Relation	source;
+	TupleDesc	desc = PpOpenRunSource(spec, &source);
+	char	   *now = PpResolveStages(PpSpecStageDefs(spec), desc);
 
-	if (source == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("the source table of run %lld was dropped", (long long) spec->run_id)));
-	now = PpResolveStages(PpSpecStageDefs(spec), RelationGetDescr(source));
-	table_close(source, AccessShareLock);
+	if (source)
+		table_close(source, AccessShareLock);
 	if (strcmp(WithoutConstValues(now), WithoutConstValues(PpSpecResolved(spec))) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -139,6 +137,114 @@ ApplyRunSettings(ArrayType *settings)
 	}
 }
 
+/* A file part: PpPart, then the path. */
+static PpPart *
+FilePart(const char *path, int64 bytes, TimestampTz mtime)
+{
+	PpPart	   *f = palloc0(sizeof(PpPart) + strlen(path) + 1);
+
+	f->bytes = bytes;
+	f->mtime = mtime;
+	strcpy((char *) (f + 1), path);
+	return f;
+}
+
+/*
+ * The files of a file source's run: found now for a new run (recorded with
+ * their sizes and modification times), or on a resume the run's files,
+ * which must be as they were.  Inside SPI, after the run is recorded.
+ */
+static List *
+RegisterFiles(PpRunSpec *spec)
+{
+	const char *pattern,
+			   *options,
+			   *columns;
+	List	   *files = NIL;
+	Oid			types[7] = {INT8OID, TEXTARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID, TEXTOID,
+	TEXTOID, TEXTOID};
+	Datum		values[7];
+	ListCell   *lc;
+	int			n,
+				i = 0;
+	Datum	   *paths,
+			   *sizes,
+			   *mtimes;
+
+	PpSpecFileSource(spec, &pattern, &options, &columns);
+	values[0] = Int64GetDatum(spec->run_id);
+	if (spec->resume)
+	{
+		Datum	   *d[3];
+		int			nd[3];
+		bool		isnull;
+
+		PpCatalogExec("SELECT files, file_sizes, file_mtimes FROM parproc.run_history"
+					  " WHERE run_id = $1", 1, types, values, NULL, true);
+		for (int c = 0; c < 3; c++)
+		{
+			Datum		arr = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, c + 1,
+											&isnull);
+
+			if (isnull)
+				elog(ERROR, "run %lld has no files recorded", (long long) spec->run_id);
+			deconstruct_array(DatumGetArrayTypeP(arr), c == 0 ? TEXTOID : c == 1 ? INT8OID :
+							  TIMESTAMPTZOID, c == 0 ? -1 : 8, c > 0 ? FLOAT8PASSBYVAL : false,
+							  c == 0 ? TYPALIGN_INT : TYPALIGN_DOUBLE, &d[c], NULL, &nd[c]);
+		}
+		for (int k = 0; k < nd[0]; k++)
+		{
+			char	   *path = TextDatumGetCString(d[0][k]);
+			int64		bytes;
+			TimestampTz mtime;
+
+			PpFileStat(path, &bytes, &mtime);
+			if (bytes != DatumGetInt64(d[1][k]) || mtime != DatumGetTimestampTz(d[2][k]))
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("cannot resume run %lld: file \"%s\" changed since the run began",
+								(long long) spec->run_id, path),
+						 errdetail("Its size or modification time differs, so the chunks done "
+								   "no longer match its lines."),
+						 errhint("Start a new run into a fresh target.")));
+			files = lappend(files, FilePart(path, bytes, mtime));
+		}
+		return files;
+	}
+	foreach(lc, PpFileParts(pattern))
+	{
+		int64		bytes;
+		TimestampTz mtime;
+
+		PpFileStat(lfirst(lc), &bytes, &mtime);
+		files = lappend(files, FilePart(lfirst(lc), bytes, mtime));
+	}
+	n = list_length(files);
+	paths = palloc(sizeof(Datum) * n);
+	sizes = palloc(sizeof(Datum) * n);
+	mtimes = palloc(sizeof(Datum) * n);
+	foreach(lc, files)
+	{
+		PpPart	   *f = lfirst(lc);
+
+		paths[i] = CStringGetTextDatum((char *) (f + 1));
+		sizes[i] = Int64GetDatum(f->bytes);
+		mtimes[i++] = TimestampTzGetDatum(f->mtime);
+	}
+	values[1] = PointerGetDatum(construct_array(paths, n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[2] = PointerGetDatum(construct_array(sizes, n, INT8OID, 8, FLOAT8PASSBYVAL,
+												TYPALIGN_DOUBLE));
+	values[3] = PointerGetDatum(construct_array(mtimes, n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL,
+												TYPALIGN_DOUBLE));
+	values[4] = CStringGetTextDatum(pattern);
+	values[5] = CStringGetTextDatum(options);
+	values[6] = CStringGetTextDatum(columns);
+	PpCatalogExec("UPDATE parproc.run_history SET files = $2, file_sizes = $3, file_mtimes = $4,"
+				  " source_file = $5, source_options = $6, source_columns = $7"
+				  " WHERE run_id = $1", 7, types, values, NULL, false);
+	return files;
+}
+
 /*
  * Transaction A: find the source's parts, record the run (or, on resume,
  * check nothing was rewritten since) and load its totals so far.
@@ -146,7 +252,7 @@ ApplyRunSettings(ArrayType *settings)
 void
 PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 {
-	List	   *relids = PpRunSource(spec)->parts(spec->source);
+	List	   *relids = spec->file_source ? NIL : PpRunSource(spec)->parts(spec->source);
 	int			n = list_length(relids);
 	Datum	   *oids = palloc(sizeof(Datum) * n);
 	Datum	   *nodes = palloc(sizeof(Datum) * n);
@@ -226,6 +332,7 @@ PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 		RUN_ARG(12, TEXTARRAYOID, PointerGetDatum(RunSettings()));
 		RUN_ARG(13, TEXTOID, spec->upsert ? CStringGetTextDatum(PpSpecOnConflict(spec)) : 0);
 		memset(nulls, ' ', sizeof(nulls));
+		nulls[8] = spec->file_source ? 'n' : ' ';
 		nulls[13] = spec->upsert ? ' ' : 'n';
 		PpCatalogExec("INSERT INTO parproc.run_history (run_id, relids, filenodes, pipeline,"
 					  " role, on_error, workers_requested, chunk_size, source, target, stages,"
@@ -233,6 +340,8 @@ PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 					  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13,"
 					  " $14, 'running', now())", 14, types, values, nulls, false);
 	}
+	if (spec->file_source)
+		relids = RegisterFiles(spec);
 	/* totals of earlier attempts, so the live counters continue from them */
 	PpCatalogExec("SELECT count(*) FILTER (WHERE part >= 0), coalesce(sum(rows_read), 0),"
 				  " coalesce(sum(rows_written), 0), coalesce(sum(rows_failed), 0)"
@@ -288,14 +397,22 @@ DoneMarks(int64 run_id, Snapshot snap, PpChunkRef **marks)
 
 /*
  * Inside the run's snapshot: measure every part and list the chunks not yet
- * done.  Returns the spec the participants use (allocated with alloc).
+ * done.  Parts are the relids of a table source; of a file source, the
+ * files (PpPart, with their paths in names) found by PpRegisterRun.  A
+ * table's chunks are chunk_size blocks; a file's, ranges of whole records
+ * of at least chunk_size * BLCKSZ bytes (the same on a resume, as the file
+ * is the same).  Returns the spec the participants use (allocated with
+ * alloc).
  */
 PpRunSpec *
 PpPlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids, void *(*alloc) (Size))
 {
 	int			nparts = list_length(relids);
-	PpPart	   *parts = palloc(sizeof(PpPart) * Max(nparts, 1));
-	int64		total = 0;
+	PpPart	   *parts = palloc0(sizeof(PpPart) * Max(nparts, 1));
+	StringInfoData names;
+	PpChunkRef *all = NULL;
+	int64		total = 0,
+				max = 0;
 	int64		n = 0;
 	bool	   *done;
 	int64	   *first;
@@ -304,19 +421,66 @@ PpPlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids, void *(*alloc) (Size
 	ListCell   *lc;
 	int			p = 0;
 	PpRunSpec  *spec;
+	const char *pattern,
+			   *options,
+			   *columns;
+	bool		csv = false,
+				header;
+	char		quote = 0,
+				escape = 0;
+	int			encoding = -1;
 
+	initStringInfo(&names);
+	PpSpecFileSource(req, &pattern, &options, &columns);
+	if (req->file_source)
+		(void) PpFileOptions(options, &csv, &quote, &escape, &encoding, &header);
 	first = palloc(sizeof(int64) * (nparts + 1));
 	foreach(lc, relids)
 	{
-		/* the lock goes at once: see the header comment */
-		Relation	rel = table_open(lfirst_oid(lc), AccessShareLock);
+		PpChunkRef *c = NULL;
+		int64		k;
 
-		parts[p].relid = RelationGetRelid(rel);
-		parts[p].filenode = PpRelFileNumber(rel);
-		parts[p].nblocks = RelationGetNumberOfBlocks(rel);
-		table_close(rel, AccessShareLock);
+		if (req->file_source)
+		{
+			PpPart	   *f = lfirst(lc);
+
+			parts[p] = *f;
+			parts[p].path_off = names.len;
+			appendBinaryStringInfo(&names, (char *) (f + 1), strlen((char *) (f + 1)) + 1);
+
+			/*
+			 * a client-only encoding may hide a quote or backslash in a
+			 * character
+			 */
+			k = PpFileChunks((char *) (f + 1), p, (int64) req->chunk_size * BLCKSZ, csv, quote,
+							 escape, encoding < 0 || !PG_ENCODING_IS_CLIENT_ONLY(encoding), &c);
+		}
+		else
+		{
+			/* the lock goes at once: see the header comment */
+			Relation	rel = table_open(lfirst_oid(lc), AccessShareLock);
+
+			parts[p].relid = RelationGetRelid(rel);
+			parts[p].filenode = PpRelFileNumber(rel);
+			parts[p].nblocks = RelationGetNumberOfBlocks(rel);
+			table_close(rel, AccessShareLock);
+			k = (parts[p].nblocks + req->chunk_size - 1) / req->chunk_size;
+			c = palloc(sizeof(PpChunkRef) * Max(k, 1));
+			for (int64 i = 0; i < k; i++)
+				c[i] = (PpChunkRef)
+			{
+				p, (int32) i, i * req->chunk_size,
+					Min((i + 1) * req->chunk_size, parts[p].nblocks), 0
+			};
+		}
+		if (total + k > max)
+		{
+			max = Max(2 * max, total + k);
+			all = all ? repalloc(all, sizeof(PpChunkRef) * max) : palloc(sizeof(PpChunkRef) * max);
+		}
+		memcpy(all + total, c, sizeof(PpChunkRef) * k);
 		first[p] = total;
-		total += (parts[p].nblocks + req->chunk_size - 1) / req->chunk_size;
+		total += k;
 		p++;
 	}
 	first[nparts] = total;
@@ -327,20 +491,27 @@ PpPlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids, void *(*alloc) (Size
 			done[first[marks[i].part] + marks[i].chunk] = true;
 	for (int64 i = 0; i < total; i++)
 		n += !done[i];
+	if (req->file_source)
+	{
+		uint64		bytes = 0,
+					bytes_done = 0;
+
+		for (p = 0; p < nparts; p++)
+			bytes += parts[p].bytes;
+		for (int64 i = 0; i < total; i++)
+			bytes_done += done[i] ? all[i].end - all[i].start : 0;
+		pg_atomic_write_u64(&slot->bytes_total, bytes);
+		pg_atomic_write_u64(&slot->bytes_done, bytes_done);
+	}
 
 	/* the settings as now in force here: the run's, applied on a resume */
 	spec = PpBuildSpec(req, (char *) req + req->stages_off, req->resolved_off - req->stages_off,
-					   PpSpecResolved(req), NULL, 0, nparts, n, alloc);
+					   PpSpecResolved(req), NULL, 0, nparts, n, names.data, names.len, alloc);
 	memcpy(PpSpecParts(spec), parts, sizeof(PpPart) * nparts);
 	n = 0;
-	for (p = 0; p < nparts; p++)
-		for (int64 c = first[p]; c < first[p + 1]; c++)
-			if (!done[c])
-			{
-				PpSpecChunks(spec)[n].part = p;
-				PpSpecChunks(spec)[n].chunk = (int32) (c - first[p]);
-				n++;
-			}
+	for (int64 c = 0; c < total; c++)
+		if (!done[c])
+			PpSpecChunks(spec)[n++] = all[c];
 	pg_atomic_write_u64(&slot->chunks_total, total);
 	return spec;
 }

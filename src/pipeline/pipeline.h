@@ -8,6 +8,7 @@
  *	stages.c	parsing stages into expressions; the target projection
  *	chunk.c		one chunk: read, evaluate batches, write, done mark
  *	source_heap.c	the heap source (the interface is below: PpSourceOps)
+ *	source_file.c	files read as COPY reads them
  *	sink_insert.c	the insert sink (PpSinkOps)
  *	sink_upsert.c	the upsert sink
  *	aggregate.c	aggregate stages: partial states per chunk, the final step
@@ -131,19 +132,32 @@ typedef struct PpPlan
 	PpAgg	   *agg;			/* the last stage aggregates, or NULL */
 } PpPlan;
 
-/* One relation of the source (the table, or a leaf partition). */
+/*
+ * One relation of the source (the table, or a leaf partition), or one file
+ * (its path in the spec's names, at path_off).
+ */
 typedef struct PpPart
 {
 	Oid			relid;
 	Oid			filenode;
 	int64		nblocks;
+	int64		bytes;			/* a file's size */
+	TimestampTz mtime;			/* its modification time */
+	Size		path_off;
 } PpPart;
 
-/* A chunk: chunk_size blocks of one part. */
+/*
+ * A chunk: chunk_size blocks of one part, or of a file the bytes start..end
+ * (a range of whole records, cut by src/kernels/recsplit.c) beginning on
+ * line line.
+ */
 typedef struct PpChunkRef
 {
 	int32		part;
 	int32		chunk;
+	int64		start;
+	int64		end;
+	int64		line;
 } PpChunkRef;
 
 /*
@@ -176,8 +190,11 @@ typedef struct PpRunSpec
 	bool		outer_is_superuser;
 	Oid			current_user;
 	int			sec_context;
-	Oid			source;
+	Oid			source;			/* InvalidOid: files (file_source) */
 	Oid			target;
+	bool		file_source;	/* files, in the stages section after
+								 * on_conflict: pattern \0 options \0 columns
+								 * \0 */
 	PpOnError	on_error;
 	int			chunk_size;
 	int			workers;
@@ -197,6 +214,7 @@ typedef struct PpRunSpec
 	Size		parts_off;		/* PpPart[nparts] */
 	int64		nchunks;
 	Size		chunks_off;		/* PpChunkRef[nchunks] */
+	Size		names_off;		/* the files' paths, \0-terminated */
 	pg_atomic_uint64 next_chunk;	/* claim counter */
 	pg_atomic_uint64 next_range;	/* the final step's claim counter */
 	/* in the request the caller hands the coordinator: its answer */
@@ -212,6 +230,9 @@ typedef struct PpRunSpec
 
 #define PpSpecResolved(spec) ((char *) (spec) + (spec)->resolved_off)
 extern const char *PpSpecOnConflict(const PpRunSpec *spec);
+extern void PpSpecFileSource(const PpRunSpec *spec, const char **pattern, const char **options,
+							 const char **columns);
+#define PpSpecPath(spec, pt) ((const char *) (spec) + (spec)->names_off + (pt)->path_off)
 #define PpSpecParts(spec) ((PpPart *) ((char *) (spec) + (spec)->parts_off))
 #define PpSpecChunks(spec) ((PpChunkRef *) ((char *) (spec) + (spec)->chunks_off))
 
@@ -234,12 +255,29 @@ extern const char *PpSpecOnConflict(const PpRunSpec *spec);
  * how many were written, end finishes the chunk's writes (AFTER triggers);
  * the engine then inserts the chunk's done mark, which commits with them.
  */
+typedef struct PpSourceFailure
+{
+	const char *file;
+	int64		line;
+	int64		offset;
+	char	   *raw;			/* the line as read, in the database encoding */
+	ErrorData  *edata;
+} PpSourceFailure;
+
 typedef struct PpSourceOps
 {
 	List	   *(*parts) (Oid source);
-	void	   *(*begin) (Relation part, BlockNumber first, BlockNumber last);
-	TupleTableSlot *(*next) (void *scan);	/* NULL at the chunk's end */
+	void	   *(*begin) (const struct PpRunSpec *spec, const PpPart *pt, const PpChunkRef *ref,
+						  Relation part, TupleDesc desc);
+
+	/*
+	 * The next row, or NULL: at the chunk's end, or (*failure set) for a
+	 * record the source could not read with on_error => 'skip'.
+	 */
+	TupleTableSlot *(*next) (void *scan, PpSourceFailure **failure);
 	void		(*end) (void *scan);
+	/* where the last row came from (NULL: rows have no file position) */
+	void		(*position) (void *scan, int64 *line, int64 *offset);
 }			PpSourceOps;
 
 typedef struct PpSink PpSink;
@@ -315,6 +353,8 @@ typedef struct PpRunSlot
 	int			nworkers;		/* workers launched */
 	pg_atomic_uint64 chunks_total;
 	pg_atomic_uint64 chunks_done;
+	pg_atomic_uint64 bytes_total;	/* a file source's bytes, */
+	pg_atomic_uint64 bytes_done;	/* of which in chunks done */
 	pg_atomic_uint64 rows_read;
 	pg_atomic_uint64 rows_written;
 	pg_atomic_uint64 rows_failed;
@@ -380,10 +420,20 @@ extern struct PortalData *PpCatalogCursor(const char *sql, int nargs, Oid *types
 										  Datum *values);
 extern void PpRequireCatalogVersion(void);
 extern List *PpParseStages(Datum stages);
+
+/* A file source as defined: 'file:' glob, COPY options, columns. */
+typedef struct PpFileDef
+{
+	char	   *pattern;		/* NULL: the source is a table */
+	char	   *options;
+	char	   *columns;
+} PpFileDef;
+
 extern char *PpLookupPipeline(const char *name, Oid *owner, Oid *source, Oid *target,
-							  Datum *stages, char **on_conflict);
+							  Datum *stages, char **on_conflict, PpFileDef *file);
 extern Oid	PpLookupOwnedPipeline(const char *name, const char *verb, Oid *source,
-								  Oid *target, Datum *stages, char **on_conflict);
+								  Oid *target, Datum *stages, char **on_conflict,
+								  PpFileDef *file);
 
 /* stages.c */
 extern char *PpResolveStages(List *defs, TupleDesc srcdesc);
@@ -392,10 +442,23 @@ extern PpPlan *PpCompile(List *defs, const char *resolved, TupleDesc rundesc,
 extern void PpPlanInit(PpPlan *plan, EState *estate);
 extern void PpCheckTarget(Relation target);
 extern void PpCheckSource(Relation source);
-extern char *PpTargetColumns(List *defs, Relation source);
+extern char *PpTargetColumns(List *defs, TupleDesc srcdesc);
+extern char *PpColumnList(TupleDesc desc);
 
 /* source_heap.c: tables and their partitions or inheritance children */
 extern const PpSourceOps PpHeapSource;
+
+/* source_file.c: files read as COPY reads them */
+extern const PpSourceOps PpFileSource;
+extern TupleDesc PpFileColumns(const char *columns);
+extern List *PpFileOptions(const char *options, bool *csv, char *quote, char *escape,
+						   int *encoding, bool *header);
+extern void PpCheckFileAccess(Oid role, const char *pattern);
+extern List *PpFileParts(const char *pattern);
+extern void PpFileStat(const char *path, int64 *bytes, TimestampTz *mtime);
+extern int64 PpFileChunks(const char *path, int32 part, int64 chunk_bytes, bool csv, char quote,
+						  char escape, bool cut, PpChunkRef **chunks);
+extern ErrorData *PpTrySubtransaction(void (*fn) (void *), void *arg);
 extern const PpSourceOps *PpRunSource(const PpRunSpec *spec);
 extern const PpSinkOps *PpRunSink(const PpRunSpec *spec);
 extern const PpSinkOps *PpTargetSink(const PpRunSpec *spec);
@@ -435,6 +498,7 @@ PpMakeSlots(int n, TupleDesc desc, const TupleTableSlotOps *ops)
 
 /* chunk.c */
 extern Relation PpOpenRunRelation(PpRunSpec *spec, Oid relid, LOCKMODE mode, const char *what);
+extern TupleDesc PpOpenRunSource(PpRunSpec *spec, Relation *rel);
 extern void PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker);
 extern void PpDryRun(PpRunSpec *spec, PpRunSlot *slot, List *defs, PpPart *pt,
 					 int64 *rows_read, int64 *rows_out);
@@ -467,7 +531,8 @@ extern char *PpSpecStagesJson(PpRunSpec *spec);
 extern void PpSpecEncodeStages(StringInfo buf, List *defs, const char *on_conflict);
 extern PpRunSpec *PpBuildSpec(const PpRunSpec *head, const char *stages, Size stages_len,
 							  const char *resolved, const char *guc, Size guc_len,
-							  int nparts, int64 nchunks, void *(*alloc) (Size));
+							  int nparts, int64 nchunks, const char *names, Size names_len,
+							  void *(*alloc) (Size));
 
 /* history.c */
 extern void PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out);

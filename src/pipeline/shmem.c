@@ -26,6 +26,7 @@ PG_FUNCTION_INFO_V1(parproc_live_runs);
 PG_FUNCTION_INFO_V1(parproc_live_stages);
 PG_FUNCTION_INFO_V1(parproc_live_workers);
 PG_FUNCTION_INFO_V1(parproc_live_retries);
+PG_FUNCTION_INFO_V1(parproc_live_bytes);
 
 PpSharedState *PpShared = NULL;
 
@@ -83,6 +84,8 @@ PpSlotInit(PpRunSlot *s)
 	s->nworkers = 0;
 	pg_atomic_init_u64(&s->chunks_total, 0);
 	pg_atomic_init_u64(&s->chunks_done, 0);
+	pg_atomic_init_u64(&s->bytes_total, 0);
+	pg_atomic_init_u64(&s->bytes_done, 0);
 	pg_atomic_init_u64(&s->rows_read, 0);
 	pg_atomic_init_u64(&s->rows_written, 0);
 	pg_atomic_init_u64(&s->rows_failed, 0);
@@ -366,6 +369,31 @@ parproc_live_runs(PG_FUNCTION_ARGS)
 		v[6] = U64(s->rows_failed);
 		v[7] = TimestampTzGetDatum(s->started_at);
 		v[8] = Int32GetDatum(s->nworkers);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* _live_bytes(): per run in progress from files, its bytes and those done */
+Datum
+parproc_live_bytes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PpRunSlot  *runs;
+	int			n;
+
+	InitMaterializedSRF(fcinfo, 0);
+	n = SnapshotSlots(&runs);
+	for (int i = 0; i < n; i++)
+	{
+		Datum		v[3];
+		bool		nulls[3] = {0};
+
+		if (pg_atomic_read_u64(&runs[i].bytes_total) == 0)
+			continue;
+		v[0] = Int64GetDatum(runs[i].run_id);
+		v[1] = U64(runs[i].bytes_total);
+		v[2] = U64(runs[i].bytes_done);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
 	}
 	return (Datum) 0;

@@ -53,16 +53,20 @@ HeapSourceParts(Oid source)
 	return parts;
 }
 
-/* Begin reading blocks first..last of part through the active snapshot. */
+/*
+ * Begin reading the chunk's blocks (ref->start up to ref->end) of part
+ * through the active snapshot.
+ */
 static void *
-HeapSourceBegin(Relation part, BlockNumber first, BlockNumber last)
+HeapSourceBegin(const PpRunSpec *spec, const PpPart *pt, const PpChunkRef *ref,
+				Relation part, TupleDesc desc)
 {
 	HeapChunkScan *h = palloc(sizeof(HeapChunkScan));
 	ItemPointerData lo,
 				hi;
 
-	ItemPointerSet(&lo, first, FirstOffsetNumber);
-	ItemPointerSet(&hi, last, MaxOffsetNumber);
+	ItemPointerSet(&lo, (BlockNumber) ref->start, FirstOffsetNumber);
+	ItemPointerSet(&hi, (BlockNumber) (ref->end - 1), MaxOffsetNumber);
 	h->scan = table_beginscan_tidrange(part, GetActiveSnapshot(), &lo, &hi);
 	h->slot = table_slot_create(part, NULL);
 	return h;
@@ -70,10 +74,11 @@ HeapSourceBegin(Relation part, BlockNumber first, BlockNumber last)
 
 /* The next row of the chunk, or NULL at its end. */
 static TupleTableSlot *
-HeapSourceNext(void *scan)
+HeapSourceNext(void *scan, PpSourceFailure **failure)
 {
 	HeapChunkScan *h = scan;
 
+	*failure = NULL;
 	return table_scan_getnextslot_tidrange(h->scan, ForwardScanDirection, h->slot) ?
 		h->slot : NULL;
 }
@@ -93,14 +98,15 @@ const		PpSourceOps PpHeapSource = {
 	HeapSourceParts,
 	HeapSourceBegin,
 	HeapSourceNext,
-	HeapSourceEnd
+	HeapSourceEnd,
+	NULL
 };
 
-/* The source a run reads (one kind today). */
+/* The source a run reads: a table, or files. */
 const		PpSourceOps *
 PpRunSource(const PpRunSpec *spec)
 {
-	return &PpHeapSource;
+	return spec->file_source ? &PpFileSource : &PpHeapSource;
 }
 
 /* How a run writes its target: INSERT, or INSERT ... ON CONFLICT. */

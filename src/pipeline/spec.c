@@ -57,6 +57,32 @@ PpSpecOnConflict(const PpRunSpec *spec)
 	return p;
 }
 
+/* A file source's glob, COPY options and columns (all "" for a table). */
+void
+PpSpecFileSource(const PpRunSpec *spec, const char **pattern, const char **options,
+				 const char **columns)
+{
+	const char *p = (const char *) spec + spec->stages_off;
+
+	*pattern = *options = *columns = "";
+	if (!spec->file_source)
+		return;
+	for (int k = 0; k < spec->nstages; k++)
+	{
+		p += strlen(p) + 1;
+		if (*p++ == 'a')
+			p += strlen(p) + 1;
+		p += strlen(p) + 1;
+	}
+	if (spec->upsert)
+		p += strlen(p) + 1;
+	*pattern = p;
+	p += strlen(p) + 1;
+	*options = p;
+	p += strlen(p) + 1;
+	*columns = p;
+}
+
 /* Stage definitions defs and an upsert's on_conflict (or NULL) for a spec. */
 void
 PpSpecEncodeStages(StringInfo buf, List *defs, const char *on_conflict)
@@ -85,7 +111,8 @@ PpSpecEncodeStages(StringInfo buf, List *defs, const char *on_conflict)
  */
 PpRunSpec *
 PpBuildSpec(const PpRunSpec *head, const char *stages, Size stages_len, const char *resolved,
-			const char *guc, Size guc_len, int nparts, int64 nchunks, void *(*alloc) (Size))
+			const char *guc, Size guc_len, int nparts, int64 nchunks, const char *names,
+			Size names_len, void *(*alloc) (Size))
 {
 	Size		resolved_len = strlen(resolved) + 1;
 	Size		off;
@@ -98,7 +125,8 @@ PpBuildSpec(const PpRunSpec *head, const char *stages, Size stages_len, const ch
 	off += MAXALIGN(resolved_len);
 	off += MAXALIGN(guc_len);
 	off += MAXALIGN(sizeof(PpPart) * Max(nparts, 1));
-	off += sizeof(PpChunkRef) * Max(nchunks, 1);
+	off += MAXALIGN(sizeof(PpChunkRef) * Max(nchunks, 1));
+	off += names_len;
 
 	spec = alloc(off);
 	memcpy(spec, head, sizeof(PpRunSpec));
@@ -117,6 +145,9 @@ PpBuildSpec(const PpRunSpec *head, const char *stages, Size stages_len, const ch
 	spec->parts_off = spec->guc_off + MAXALIGN(guc_len);
 	spec->nchunks = nchunks;
 	spec->chunks_off = spec->parts_off + MAXALIGN(sizeof(PpPart) * Max(nparts, 1));
+	spec->names_off = spec->chunks_off + MAXALIGN(sizeof(PpChunkRef) * Max(nchunks, 1));
+	if (names_len > 0)
+		memcpy((char *) spec + spec->names_off, names, names_len);
 	pg_atomic_init_u64(&spec->next_chunk, 0);
 	pg_atomic_init_u64(&spec->next_range, 0);
 	return spec;

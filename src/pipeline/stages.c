@@ -740,11 +740,15 @@ MapToPart(Expr *e, AttrMap *map, const PpStage *st, Relation part)
 static void
 AdjustToPart(PpPlan *plan, TupleDesc rundesc, Relation part)
 {
-	TupleDesc	partdesc = RelationGetDescr(part);
-	AttrMap    *map = PpAttrMapByNameIfReq(partdesc, rundesc);
+	TupleDesc	partdesc;
+	AttrMap    *map;
 	TupleDesc	masked;
 	bool	   *seen;
 
+	if (part == NULL)
+		return;					/* files: rows are rundesc's */
+	partdesc = RelationGetDescr(part);
+	map = PpAttrMapByNameIfReq(partdesc, rundesc);
 	if (map == NULL)
 		return;
 	masked = CreateTupleDescCopy(partdesc);
@@ -798,21 +802,26 @@ PpCompile(List *defs, const char *resolved, TupleDesc rundesc, Relation part,
 
 /* The pipeline's output columns as a CREATE TABLE column list. */
 char *
-PpTargetColumns(List *defs, Relation source)
+PpTargetColumns(List *defs, TupleDesc srcdesc)
 {
 	PpPlan		plan = {0};
+
+	CompileStages(&plan, defs, srcdesc);
+	return PpColumnList(plan.agg ? plan.agg->outdesc : plan.lastdesc);
+}
+
+/* The columns of desc (but generated ones) as a CREATE TABLE column list. */
+char *
+PpColumnList(TupleDesc out)
+{
 	StringInfoData cols;
 
-	TupleDesc	out;
-
 	initStringInfo(&cols);
-	CompileStages(&plan, defs, RelationGetDescr(source));
-	out = plan.agg ? plan.agg->outdesc : plan.lastdesc;
 	for (int c = 0; c < out->natts; c++)
 	{
 		Form_pg_attribute att = TupleDescAttr(out, c);
 
-		if (att->attisdropped)
+		if (att->attisdropped || att->attgenerated)
 			continue;
 		appendStringInfo(&cols, "%s%s %s", cols.len ? ", " : "",
 						 quote_identifier(NameStr(att->attname)),

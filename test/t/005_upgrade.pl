@@ -194,6 +194,14 @@ is( $node->safe_psql(
 	  AND a.grantee <> p.proowner}),
 	'pipeline_admins',
 	'privileges granted and revoked on create_pipeline carry over to its new signature');
+is( $node->safe_psql(
+		'acl', q{
+	SELECT string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END, ',')
+	FROM pg_proc p, aclexplode(p.proacl) a
+	WHERE p.oid = 'parproc.create_pipeline(text, text, text, jsonb, boolean, text, text, text)'::regprocedure
+	  AND a.grantee <> p.proowner}),
+	'pipeline_admins',
+	'and to its form for file sources');
 
 $node->stop;
 done_testing();

@@ -24,7 +24,7 @@ static int
 cuts(const char *buf, size_t len, int csv, char quote, char escape, uint64_t chunk,
 	 size_t step, uint64_t *out)
 {
-	PpRecSplit s;
+	PpRecSplit	s;
 	size_t		off = 0;
 	int			n = 0;
 

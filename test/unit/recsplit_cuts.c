@@ -15,7 +15,7 @@
 int
 main(int argc, char **argv)
 {
-	PpRecSplit s;
+	PpRecSplit	s;
 	FILE	   *f;
 	char		buf[4096];
 	size_t		n;

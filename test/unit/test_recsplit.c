@@ -17,7 +17,7 @@ static int
 record_starts(const char *buf, size_t len, int csv, char quote, char escape,
 			  int bytewise, uint64_t *starts, uint64_t *lines)
 {
-	PpRecSplit s;
+	PpRecSplit	s;
 	int			n = 0;
 	size_t		off = 0;
 
@@ -42,7 +42,7 @@ static int
 cuts_of(const char *buf, size_t len, int csv, uint64_t chunk, int maxpiece,
 		uint64_t *cuts, uint64_t *lines)
 {
-	PpRecSplit s;
+	PpRecSplit	s;
 	int			n = 0;
 	size_t		off = 0;
 
@@ -162,7 +162,11 @@ test_recsplit(void)
 		CHECK(n == 2 && cuts[0] == 10 && cuts[1] == 20 && lines[0] == 3 && lines[1] == 5,
 			  "recsplit: cuts of 8-byte chunks: %d", n);
 	}
-	/* no cut after an end-of-data marker, nor before a record with \r in a \n file */
+
+	/*
+	 * no cut after an end-of-data marker, nor before a record with \r in a \n
+	 * file
+	 */
 	{
 		const char *f = "aaaa\nbbbb\n\\.\ncccc\ndddd\n";
 		uint64_t	cuts[MAXREC],
