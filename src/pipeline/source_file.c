@@ -69,7 +69,7 @@ typedef struct FileScan
 	int64		feed;			/* the next byte COPY gets */
 
 	/* the records, scanned in step with COPY */
-	PpRecSplit rs;
+	PpRecSplit	rs;
 	char	   *sbuf;
 	size_t		sbuf_len;
 	size_t		sbuf_pos;
@@ -88,10 +88,9 @@ typedef struct FileScan
 	bool		eof;
 	PpSourceFailure *failure;	/* to report after the rows before it */
 	ErrorContextCallback errcb;
-}			FileScan;
+} FileScan;
 
-static FileScan *reading;		/* COPY's data source callback has no
-								 * argument */
+static FileScan *reading;		/* COPY's data source callback has no argument */
 
 /* The line ending of a file whose first line the scan read. */
 static const char *
@@ -276,11 +275,61 @@ PpFileStat(const char *path, int64 *bytes, TimestampTz *mtime)
 	CloseTransientFile(OpenSourceFile(path, bytes, mtime));
 }
 
+/* The chunks of a file as they are found. */
+typedef struct ChunkList
+{
+	int32		part;
+	int64		n;
+	int64		max;
+	PpChunkRef *c;
+} ChunkList;
+
+static void
+AddChunk(ChunkList *l, int64 start, int64 end, int64 line)
+{
+	if (end <= start)
+		return;
+	if (l->n == l->max)
+		l->c = repalloc(l->c, sizeof(PpChunkRef) * (l->max *= 2));
+	l->c[l->n] = (PpChunkRef)
+	{
+		l->part, (int32) l->n, start, end, line
+	};
+	l->n++;
+}
+
+/* Where the physical line that begins at from ends (after its newline). */
+static int64
+LineEnd(int fd, const char *path, int64 from, int64 bytes, char newline)
+{
+	char		buf[FILE_SCAN_BUF];
+
+	while (from < bytes)
+	{
+		ssize_t		got = pg_pread(fd, buf, Min((int64) sizeof(buf), bytes - from), from);
+		char	   *nl;
+
+		if (got <= 0)
+			ereport(ERROR,
+					(errcode_for_file_access(),
+					 errmsg("could not read file \"%s\": %m", path)));
+		nl = memchr(buf, newline, got);
+		if (nl)
+			return from + (nl - buf) + 1;
+		from += got;
+	}
+	return bytes;
+}
+
 /*
  * The chunks of file part (index part of the run): ranges of whole records
  * of at least chunk_bytes, or the whole file when it cannot be cut (an
- * encoding whose characters may hold a quote or backslash byte).  Returns
- * how many, in *chunks (palloc'd).
+ * encoding whose characters may hold a quote or backslash byte).  A CSV
+ * record whose quote is still open at the end of the file (a stray quote:
+ * COPY rejects it, and every line after it would be in it) is cut after
+ * its first line, a chunk of its own, and the scan begins afresh at the
+ * next line: with on_error => 'skip' that line is the bad one and the lines
+ * after it load.  Returns how many, in *chunks (palloc'd).
  */
 int64
 PpFileChunks(const char *path, int32 part, int64 chunk_bytes, bool csv, char quote,
@@ -289,67 +338,76 @@ PpFileChunks(const char *path, int32 part, int64 chunk_bytes, bool csv, char quo
 	int64		bytes;
 	TimestampTz mtime;
 	int			fd = OpenSourceFile(path, &bytes, &mtime);
-	int64		n = 0,
-				max = 16;
-	PpChunkRef *c = palloc(sizeof(PpChunkRef) * max);
+	ChunkList	l = {part, 0, 16, palloc(sizeof(PpChunkRef) * 16)};
 	char	   *buf = palloc(FILE_SCAN_BUF * 4);
-	PpRecSplit rs;
-	int64		at = 0,
-				begin = 0,
+	PpRecSplit	rs;
+	int64		from = 0,		/* where the scan began, */
+				from_line = 1,	/* on this line */
+				begin = 0,		/* the chunk being found */
 				begin_line = 1;
 
-	pp_recsplit_init(&rs, csv, quote, escape, cut ? chunk_bytes : INT64_MAX);
 	for (;;)
 	{
-		ssize_t		got = pg_pread(fd, buf, FILE_SCAN_BUF * 4, at);
-		size_t		off = 0;
-		bool		last;
+		int64		at = from;
+		bool		again = false;
 
-		if (got < 0)
-			ereport(ERROR,
-					(errcode_for_file_access(),
-					 errmsg("could not read file \"%s\": %m", path)));
-		at += got;
-		last = got == 0;
-		while (off < (size_t) got || last)
+		pp_recsplit_init(&rs, csv, quote, escape, cut ? chunk_bytes : INT64_MAX);
+		for (;;)
 		{
-			int			stop = 0;
+			ssize_t		got = pg_pread(fd, buf, FILE_SCAN_BUF * 4, at);
+			size_t		off = 0;
 
-			if (last)
-				stop = pp_recsplit_finish(&rs);
-			else
-				off += pp_recsplit_feed(&rs, buf + off, got - off, &stop);
-			if (stop)
+			if (got < 0)
+				ereport(ERROR,
+						(errcode_for_file_access(),
+						 errmsg("could not read file \"%s\": %m", path)));
+			at += got;
+			if (got == 0)
 			{
-				if (n + 1 >= max)
-					c = repalloc(c, sizeof(PpChunkRef) * (max *= 2));
-				c[n] = (PpChunkRef)
+				int64		p = from + (int64) rs.rec_start;
+
+				if (csv && rs.in_quote && !rs.stopped && p < at)
 				{
-					part, (int32) n, begin, rs.cut, begin_line
-				};
-				n++;
-				begin = rs.cut;
-				begin_line = rs.cut_line;
-			}
-			if (last)
+					/* a stray quote: its line alone, then the rest afresh */
+					int64		line = from_line + (int64) rs.rec_line - 1;
+
+					AddChunk(&l, begin, p, begin_line);
+					from = LineEnd(fd, path, p, bytes, rs.eol == PP_EOL_CR ? '\r' : '\n');
+					AddChunk(&l, p, from, line);
+					begin = from;
+					begin_line = from_line = line + 1;
+					again = from < bytes;
+				}
+				else if (pp_recsplit_finish(&rs))
+				{
+					AddChunk(&l, begin, from + (int64) rs.cut, begin_line);
+					begin = from + (int64) rs.cut;
+					begin_line = from_line + (int64) rs.cut_line - 1;
+				}
 				break;
+			}
+			while (off < (size_t) got)
+			{
+				int			stop;
+
+				off += pp_recsplit_feed(&rs, buf + off, got - off, &stop);
+				if (stop)
+				{
+					AddChunk(&l, begin, from + (int64) rs.cut, begin_line);
+					begin = from + (int64) rs.cut;
+					begin_line = from_line + (int64) rs.cut_line - 1;
+				}
+			}
 			CHECK_FOR_INTERRUPTS();
 		}
-		if (last)
+		if (!again)
 			break;
 	}
-	if (at > begin)
-	{
-		c[n] = (PpChunkRef)
-		{
-			part, (int32) n, begin, at, begin_line
-		};
-		n++;
-	}
+	AddChunk(&l, begin, bytes, begin_line);
 	CloseTransientFile(fd);
 	pfree(buf);
-	*chunks = c;
-	return n;
+	*chunks = l.c;
+	return l.n;
 }
 
 /* COPY's data source: the prefix, then the chunk's bytes. */

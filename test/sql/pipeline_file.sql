@@ -171,6 +171,21 @@ SELECT count(*), count(*) FILTER (WHERE id IN (7, 8, 900, 1500, 1999)) AS bad FR
 -- 'abort' stops at the first, saying where
 SELECT f_error($$SELECT parproc.run('fbad', workers => 2)$$);
 
+-- a stray quote: COPY reads every line after it as one quoted field; its
+-- line alone is the bad one, and the lines after it load
+SELECT :'dir' || 'stray.csv' AS stray_csv \gset
+SELECT write_file(:'stray_csv', convert_to(string_agg(CASE WHEN g = 1200 THEN '1200,2026-01-01,"stray,1200'
+	ELSE format('%s,2026-01-01,"n%s",%s', g, g, g) END, E'\n' ORDER BY g) || E'\n', 'UTF8'))
+FROM generate_series(1, 2000) g;
+TRUNCATE f_dst;
+SELECT parproc.create_pipeline('fstray', 'file:' || :'stray_csv', 'f_dst', '[]',
+							   source_options => 'FORMAT csv');
+SELECT state, rows_read, rows_written, rows_failed FROM parproc.run('fstray', workers => 2, on_error => 'skip');
+SELECT line, message, raw_line FROM parproc.errors
+WHERE run_id = (SELECT max(run_id) FROM parproc.runs) ORDER BY line;
+SELECT count(*), sum(id) = 2000 * 2001 / 2 - 1200 AS all_but_1200 FROM f_dst;
+SELECT f_error($$SELECT parproc.run('fstray', workers => 2)$$);
+
 -- resume: a run stopped by the target (a CHECK) finishes once the check is
 -- gone, each line loaded once; a file changed since is refused
 TRUNCATE f_dst;
