@@ -12,11 +12,19 @@
  * treating the byte as data, and marks the record as one not to cut
  * before.
  */
+#include <string.h>
+
 #include "recsplit.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 void
 pp_recsplit_init(PpRecSplit *s, int csv, char quote, char escape, uint64_t chunk_bytes)
 {
+	int			n = 0;
+
 	*s = (PpRecSplit)
 	{
 		0
@@ -29,6 +37,12 @@ pp_recsplit_init(PpRecSplit *s, int csv, char quote, char escape, uint64_t chunk
 	s->special['\r'] = s->special['\n'] = s->special['\\'] = 1;
 	if (csv)
 		s->special[(unsigned char) s->quote] = s->special[(unsigned char) s->escape] = 1;
+	/* each special byte 16 times (the first again where there are fewer) */
+	for (int c = 0; c < 256; c++)
+		if (s->special[c])
+			memset(s->specials[n++], c, 16);
+	for (int k = n; k < 5; k++)
+		memcpy(s->specials[k], s->specials[0], 16);
 	s->first_char = 1;
 	s->rec_line = 1;
 }
@@ -175,6 +189,36 @@ scan_byte(PpRecSplit *s, unsigned char c)
 	return 0;
 }
 
+/* The first byte the scan must look at in buf[i..len), or len. */
+static size_t
+skip_plain(const PpRecSplit *s, const char *buf, size_t i, size_t len)
+{
+#ifdef __SSE2__
+	/* 16 bytes at a time against each special byte (at most 5) */
+	__m128i		sp[5];
+
+	for (int k = 0; k < 5; k++)
+		sp[k] = _mm_loadu_si128((const __m128i *) s->specials[k]);
+	while (i + 16 <= len)
+	{
+		__m128i		x = _mm_loadu_si128((const __m128i *) (buf + i));
+		__m128i		m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sp[0]),
+												  _mm_cmpeq_epi8(x, sp[1])),
+									 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, sp[2]),
+															   _mm_cmpeq_epi8(x, sp[3])),
+												  _mm_cmpeq_epi8(x, sp[4])));
+		int			mask = _mm_movemask_epi8(m);
+
+		if (mask)
+			return i + __builtin_ctz(mask);
+		i += 16;
+	}
+#endif
+	while (i < len && !s->special[(unsigned char) buf[i]])
+		i++;
+	return i;
+}
+
 size_t
 pp_recsplit_feed(PpRecSplit *s, const char *buf, size_t len, int *stop)
 {
@@ -188,10 +232,8 @@ pp_recsplit_feed(PpRecSplit *s, const char *buf, size_t len, int *stop)
 		/* a run of bytes that change nothing but the position */
 		if (!s->after_cr && !s->after_bs && !s->special[(unsigned char) buf[i]])
 		{
-			size_t		j = i + 1;
+			size_t		j = skip_plain(s, buf, i + 1, len);
 
-			while (j < len && !s->special[(unsigned char) buf[j]])
-				j++;
 			s->pos += j - i;
 			s->first_char = 0;
 			s->last_was_esc = 0;

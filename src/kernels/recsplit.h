@@ -40,7 +40,8 @@ typedef struct PpRecSplit
 	char		quote;			/* CSV */
 	char		escape;			/* CSV: '\0' when the same as quote */
 	uint64_t	chunk_bytes;	/* cut after at least this many bytes */
-	unsigned char special[256]; /* the bytes the scan must look at */
+	unsigned char special[256]; /* the bytes the scan must look at, */
+	char		specials[5][16];	/* each 16 times (at most 5), for SIMD */
 
 	/* the record being scanned */
 	int			eol;

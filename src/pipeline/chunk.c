@@ -778,7 +778,8 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 	 * (the resource owner and the private refcount table are built for a
 	 * handful of pins per backend), a pin per page costs neither.
 	 */
-	x->in = PpMakeSlots(nb, x->srcdesc, &TTSOpsHeapTuple);
+	/* a file's rows are copied from the source's values, not formed as tuples */
+	x->in = PpMakeSlots(nb, x->srcdesc, x->source ? &TTSOpsHeapTuple : &TTSOpsVirtual);
 	x->line = palloc(sizeof(int64) * nb);
 	x->offset = palloc(sizeof(int64) * nb);
 	x->tup = palloc(sizeof(HeapTupleData) * nb);
