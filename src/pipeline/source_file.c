@@ -366,7 +366,7 @@ PpFileChunks(const char *path, int32 part, int64 chunk_bytes, bool csv, char quo
 			{
 				int64		p = from + (int64) rs.rec_start;
 
-				if (csv && rs.in_quote && !rs.stopped && p < at)
+				if (cut && csv && rs.in_quote && !rs.stopped && p < at)
 				{
 					/* a stray quote: its line alone, then the rest afresh */
 					int64		line = from_line + (int64) rs.rec_line - 1;
@@ -410,6 +410,17 @@ PpFileChunks(const char *path, int32 part, int64 chunk_bytes, bool csv, char quo
 	return l.n;
 }
 
+/* The file ended before the chunk: it was truncated during the run. */
+static void
+FileShrank(FileScan *f)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("file \"%s\" changed during run %lld", f->path, (long long) f->spec->run_id),
+			 errdetail("It ends before byte %lld, where the run found more.",
+					   (long long) f->end)));
+}
+
 /* COPY's data source: the prefix, then the chunk's bytes. */
 static int
 FileSourceRead(void *outbuf, int minread, int maxread)
@@ -434,7 +445,7 @@ FileSourceRead(void *outbuf, int minread, int maxread)
 					(errcode_for_file_access(),
 					 errmsg("could not read file \"%s\": %m", f->path)));
 		if (got == 0)
-			break;
+			FileShrank(f);
 		f->feed += got;
 		n += got;
 		if (n >= minread)
@@ -462,6 +473,8 @@ AdvanceRecord(FileScan *f)
 				ereport(ERROR,
 						(errcode_for_file_access(),
 						 errmsg("could not read file \"%s\": %m", f->path)));
+			if (got == 0 && f->sbuf_next < f->end)
+				FileShrank(f);
 			if (got == 0)
 			{
 				(void) pp_recsplit_finish(&f->rs);
