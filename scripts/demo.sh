@@ -179,5 +179,27 @@ JOIN (SELECT service, count(*) AS n, sum(latency_ms) AS total,
 WHERE service IN (1, 10, 20) ORDER BY service;
 SELECT stage, name, rows_in, rows_out FROM parproc.stage_stats
 WHERE run_id = (SELECT max(run_id) FROM parproc.runs WHERE pipeline = 'rollup') ORDER BY stage;
+
+\echo '-- 12. Loading a CSV file in parallel with COPY''s parser; its 3 bad lines go to parproc.errors'
+SELECT current_setting('data_directory') || '/demo_requests.csv' AS csv \gset
+-- 100000 lines after a header; those of ids 500, 5000 and 50000 (lines 501, 5001, 50001) are malformed
+COPY (SELECT 'id,service,latency_ms' UNION ALL
+      SELECT CASE g WHEN 500 THEN '500,7'
+                    WHEN 5000 THEN '5000,seven,1.5'
+                    WHEN 50000 THEN '50000,7,"1.5'
+                    ELSE format('%s,%s,%s', g, g % 20, round((g % 997) / 3.0, 2)) END
+      FROM generate_series(1, 100000) g) TO :'csv' WITH (FORMAT text);
+CREATE TABLE loaded (id bigint, service int, latency_ms float8);
+SELECT parproc.create_pipeline('load', 'file:' || :'csv', 'loaded', '[]',
+  source_options => 'FORMAT csv, HEADER true');
+SET parproc.chunk_size = 32;   -- 256 kB chunks, so that this small file is cut
+SELECT state, rows_read, rows_written, rows_failed, workers_used
+FROM parproc.run('load', workers => 2, on_error => 'skip');
+RESET parproc.chunk_size;
+SELECT chunks_total, cardinality(files) AS files FROM parproc.run_history
+WHERE run_id = (SELECT max(run_id) FROM parproc.runs WHERE pipeline = 'load');
+SELECT line, byte_offset, sqlstate, message, raw_line FROM parproc.errors
+WHERE run_id = (SELECT max(run_id) FROM parproc.runs WHERE pipeline = 'load') ORDER BY line;
+SELECT count(*) AS loaded, count(*) = 100000 - 3 AS every_good_line FROM loaded;
 SQL
 say "done; the cluster is stopped and $run_dir can be removed"
