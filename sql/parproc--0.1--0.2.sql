@@ -149,11 +149,28 @@ FROM parproc._live_workers() l
 -- run as it began.  create_pipeline gets the argument, so it is created
 -- anew; the privileges a DBA granted or revoked on it carry over.
 ALTER TABLE parproc.pipeline_defs ADD COLUMN on_conflict text;
+-- GRANT on fn what acl (a function's proacl) grants, PUBLIC's default
+-- revoked first: a function created anew keeps the privileges a DBA gave
+-- the one it replaces (dropped below, once used)
+CREATE FUNCTION parproc._grant_as(acl aclitem[], fn regprocedure) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	g record;
+BEGIN
+	IF acl IS NULL THEN
+		RETURN;
+	END IF;
+	EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', fn);
+	FOR g IN SELECT * FROM pg_catalog.aclexplode(acl) LOOP
+		EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO %s%s', fn,
+			CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::regrole::text END,
+			CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+	END LOOP;
+END $$;
 DO $$
 DECLARE
 	acl aclitem[] := (SELECT proacl FROM pg_catalog.pg_proc WHERE oid =
 		'parproc.create_pipeline(text, regclass, text, jsonb, boolean)'::pg_catalog.regprocedure);
-	g record;
 BEGIN
 	DROP FUNCTION parproc.create_pipeline(text, regclass, text, jsonb, boolean);
 	CREATE FUNCTION parproc.create_pipeline(name text, source regclass, target text, stages jsonb,
@@ -163,16 +180,8 @@ BEGIN
 		AS 'MODULE_PATHNAME', 'parproc_create_pipeline' LANGUAGE C PARALLEL UNSAFE;
 	COMMENT ON FUNCTION parproc.create_pipeline(text, regclass, text, jsonb, boolean, text) IS
 	'define a chain of filter/map stages from a source table to a target table, written by INSERT or by INSERT ... ON CONFLICT';
-	IF acl IS NOT NULL THEN
-		REVOKE ALL ON FUNCTION parproc.create_pipeline(text, regclass, text, jsonb, boolean, text)
-			FROM PUBLIC;
-		FOR g IN SELECT * FROM pg_catalog.aclexplode(acl) LOOP
-			EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION'
-				' parproc.create_pipeline(text, regclass, text, jsonb, boolean, text) TO %s%s',
-				CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::regrole::text END,
-				CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
-		END LOOP;
-	END IF;
+	PERFORM parproc._grant_as(acl,
+		'parproc.create_pipeline(text, regclass, text, jsonb, boolean, text)');
 END $$;
 
 CREATE OR REPLACE VIEW parproc.pipelines WITH (security_barrier) AS
@@ -734,30 +743,17 @@ ALTER TABLE parproc.error_rows
 	ADD COLUMN line bigint,
 	ADD COLUMN byte_offset bigint,
 	ADD COLUMN raw_line text;
-DO $$
-DECLARE
-	acl aclitem[] := (SELECT proacl FROM pg_catalog.pg_proc WHERE oid =
-		'parproc.create_pipeline(text, regclass, text, jsonb, boolean, text)'::pg_catalog.regprocedure);
-	g record;
-BEGIN
-	CREATE FUNCTION parproc.create_pipeline(name text, source text, target text, stages jsonb,
-											create_target boolean DEFAULT false,
-											on_conflict text DEFAULT NULL,
-											source_options text DEFAULT NULL,
-											source_columns text DEFAULT NULL)
-	RETURNS void
-		AS 'MODULE_PATHNAME', 'parproc_create_pipeline' LANGUAGE C PARALLEL UNSAFE;
-	IF acl IS NOT NULL THEN
-		REVOKE ALL ON FUNCTION parproc.create_pipeline(text, text, text, jsonb, boolean, text, text, text)
-			FROM PUBLIC;
-		FOR g IN SELECT * FROM pg_catalog.aclexplode(acl) LOOP
-			EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION'
-				' parproc.create_pipeline(text, text, text, jsonb, boolean, text, text, text) TO %s%s',
-				CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE g.grantee::regrole::text END,
-				CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
-		END LOOP;
-	END IF;
-END $$;
+CREATE FUNCTION parproc.create_pipeline(name text, source text, target text, stages jsonb,
+										create_target boolean DEFAULT false,
+										on_conflict text DEFAULT NULL,
+										source_options text DEFAULT NULL,
+										source_columns text DEFAULT NULL)
+RETURNS void
+	AS 'MODULE_PATHNAME', 'parproc_create_pipeline' LANGUAGE C PARALLEL UNSAFE;
+SELECT parproc._grant_as(proacl, 'parproc.create_pipeline(text, text, text, jsonb, boolean, text, text, text)')
+FROM pg_catalog.pg_proc
+WHERE oid = 'parproc.create_pipeline(text, regclass, text, jsonb, boolean, text)'::pg_catalog.regprocedure;
+DROP FUNCTION parproc._grant_as(aclitem[], regprocedure);
 COMMENT ON FUNCTION parproc.create_pipeline(text, text, text, jsonb, boolean, text, text, text) IS
 'define a chain of filter, map and aggregate stages from a source table or files to a target table, written by INSERT or by INSERT ... ON CONFLICT';
 

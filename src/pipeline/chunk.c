@@ -715,16 +715,13 @@ ChunkExecInit(ChunkExec *x, PpRunSpec *spec, PpRunSlot *slot, PpPart *pt, List *
 							RelationGetRelationName(x->source), (long long) spec->run_id),
 					 errdetail("VACUUM FULL, CLUSTER, TRUNCATE and some ALTER TABLE forms move "
 							   "rows to other blocks, so the run's chunks no longer match.")));
-		/* privileges can change between chunks; the source's are the parent's */
-		if (pg_class_aclcheck(spec->source, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to read the source or write the target of run %lld",
-							(long long) spec->run_id)));
 		PpCheckSource(x->source);
 	}
 	x->target = PpOpenRunRelation(spec, spec->target, RowExclusiveLock, "target");
-	if (pg_class_aclcheck(spec->target, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
+	/* privileges can change between chunks; the source's are the parent's */
+	if ((x->source &&
+		 pg_class_aclcheck(spec->source, GetUserId(), ACL_SELECT) != ACLCHECK_OK) ||
+		pg_class_aclcheck(spec->target, GetUserId(), ACL_INSERT) != ACLCHECK_OK)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to read the source or write the target of run %lld",

@@ -168,6 +168,16 @@ SELECT bool_and(pg_read_binary_file(file, byte_offset, octet_length(raw_line))
 				= convert_to(raw_line, 'UTF8')) AS at_offsets
 FROM parproc.errors WHERE run_id = (SELECT max(run_id) FROM parproc.runs) AND sqlstate <> '22021';
 SELECT count(*), count(*) FILTER (WHERE id IN (7, 8, 900, 1500, 1999)) AS bad FROM f_dst;
+-- a stage's error on a file's row is recorded with its file, line and offset
+TRUNCATE f_dst;
+SELECT parproc.create_pipeline('fstage', 'file:' || :'bad_csv', 'f_dst',
+	'[{"name": "parse", "map": "id::int AS id, ts::timestamptz AS ts, note, value::numeric AS value"}]',
+	source_options => 'FORMAT csv, ENCODING ''UTF8''',
+	source_columns => 'id text, ts text, note text, value text');
+SELECT state, rows_read, rows_written, rows_failed FROM parproc.run('fstage', workers => 2, on_error => 'skip');
+SELECT stage, replace(file, :'dir', '<dir>/') AS file, line, byte_offset, sqlstate, row, raw_line IS NULL AS no_raw
+FROM parproc.errors WHERE run_id = (SELECT max(run_id) FROM parproc.runs) ORDER BY line;
+
 -- 'abort' stops at the first, saying where
 SELECT f_error($$SELECT parproc.run('fbad', workers => 2)$$);
 

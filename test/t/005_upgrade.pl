@@ -186,22 +186,19 @@ $node->safe_psql('acl', q{
 		TO pipeline_admins;
 });
 $node->safe_psql('acl', 'ALTER EXTENSION parproc UPDATE');
-is( $node->safe_psql(
-		'acl', q{
-	SELECT string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END, ',')
-	FROM pg_proc p, aclexplode(p.proacl) a
-	WHERE p.oid = 'parproc.create_pipeline(text, regclass, text, jsonb, boolean, text)'::regprocedure
-	  AND a.grantee <> p.proowner}),
-	'pipeline_admins',
-	'privileges granted and revoked on create_pipeline carry over to its new signature');
-is( $node->safe_psql(
-		'acl', q{
-	SELECT string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END, ',')
-	FROM pg_proc p, aclexplode(p.proacl) a
-	WHERE p.oid = 'parproc.create_pipeline(text, text, text, jsonb, boolean, text, text, text)'::regprocedure
-	  AND a.grantee <> p.proowner}),
-	'pipeline_admins',
-	'and to its form for file sources');
+# its new signature, and its form for file sources
+foreach my $sig ('text, regclass, text, jsonb, boolean, text',
+	'text, text, text, jsonb, boolean, text, text, text')
+{
+	is( $node->safe_psql(
+			'acl', qq{
+		SELECT string_agg(CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END, ',')
+		FROM pg_proc p, aclexplode(p.proacl) a
+		WHERE p.oid = 'parproc.create_pipeline($sig)'::regprocedure
+		  AND a.grantee <> p.proowner}),
+		'pipeline_admins',
+		"privileges granted and revoked on create_pipeline carry over to create_pipeline($sig)");
+}
 
 $node->stop;
 done_testing();
