@@ -518,6 +518,27 @@ FileErrorContext(void *arg)
 		errcontext("file \"%s\", line %lld", f->path, (long long) f->cur_line);
 }
 
+/*
+ * A file's header line, read by a COPY of its own with the user's HEADER
+ * option (MATCH checks it against the columns), outside any subtransaction
+ * of on_error => 'skip': a header that does not match stops the run, as it
+ * stops COPY, rather than counting as a bad line.
+ */
+static void
+ReadHeader(FileScan *f)
+{
+	int64		end = f->end;
+	TupleTableSlot *s = f->ahead[0];
+
+	AdvanceRecord(f);
+	f->end = NextRecordStart(f);
+	StartCopy(f, f->first_options, NULL);
+	(void) NextCopyFrom(f->cstate, NULL, s->tts_values, s->tts_isnull);
+	EndCopyFrom(f->cstate);
+	f->end = end;
+	f->feed = NextRecordStart(f);
+}
+
 static void *
 FileSourceBegin(const PpRunSpec *spec, const PpPart *pt, const PpChunkRef *ref,
 				Relation part, TupleDesc desc)
@@ -573,13 +594,12 @@ FileSourceBegin(const PpRunSpec *spec, const PpPart *pt, const PpChunkRef *ref,
 	f->sbuf = palloc(FILE_SCAN_BUF);
 	f->sbuf_next = ref->start;
 	pp_recsplit_init(&f->rs, csv, quote, escape, 0);
-	StartCopy(f, ref->start == 0 ? f->first_options : f->options, NULL);
-	if (ref->start == 0 && header)
-		AdvanceRecord(f);		/* COPY reads the header */
-
 	f->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "parproc file rows",
 									  ALLOCSET_DEFAULT_SIZES);
 	f->ahead = PpMakeSlots(FILE_AHEAD, desc, &TTSOpsVirtual);
+	if (ref->start == 0 && header)
+		ReadHeader(f);
+	StartCopy(f, f->options, NULL);
 	f->ahead_line = palloc(sizeof(int64) * FILE_AHEAD);
 	f->ahead_start = palloc(sizeof(int64) * FILE_AHEAD);
 	f->errcb.callback = FileErrorContext;

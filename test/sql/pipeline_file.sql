@@ -71,6 +71,19 @@ SELECT name, source, replace(source_file, :'dir', '<dir>/') AS source_file, sour
 	   source_columns
 FROM parproc.pipelines WHERE name = 'fa';
 
+-- HEADER MATCH checks the header against the columns; one that does not
+-- match stops the run, as it stops COPY, even with 'skip'
+SELECT :'dir' || 'h.csv' AS h_csv \gset
+COPY (SELECT id, ts AS time, note, value FROM f_rows WHERE id <= 100)
+	TO :'h_csv' WITH (FORMAT csv, HEADER true);
+SELECT parproc.create_pipeline('fhm', 'file:' || :'a_csv', 'f_dst', '[]',
+							   source_options => 'FORMAT csv, HEADER match');
+TRUNCATE f_dst;
+SELECT state, rows_written FROM parproc.run('fhm', workers => 2, on_error => 'skip');
+SELECT parproc.create_pipeline('fhx', 'file:' || :'h_csv', 'f_dst', '[]',
+							   source_options => 'FORMAT csv, HEADER match');
+SELECT f_error($$SELECT parproc.run('fhx', workers => 2, on_error => 'skip')$$);
+
 -- the text format: backslash escapes (\n, \\, \.) and \N, another delimiter
 SELECT :'dir' || 'b.txt' AS b_txt \gset
 COPY f_rows TO :'b_txt' WITH (FORMAT text, DELIMITER '|');
