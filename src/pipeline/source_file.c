@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
 #include "commands/copy.h"
 #include "executor/tuptable.h"
@@ -48,6 +49,7 @@
 #define FILE_AHEAD 256			/* rows read per batch (a subtransaction with
 								 * 'skip') */
 #define FILE_SCAN_BUF 65536
+#define RAW_LINE_MAX 65536		/* bytes of a failed line reported */
 
 typedef struct FileScan
 {
@@ -57,6 +59,7 @@ typedef struct FileScan
 	int64		start;			/* the chunk's bytes */
 	int64		end;
 	int64		first_line;
+	int			encoding;		/* the file's */
 	bool		skip;			/* on_error => 'skip' */
 	RelationData rel;			/* the rows' shape, for BeginCopyFrom */
 	FormData_pg_class relform;
@@ -582,6 +585,7 @@ FileSourceBegin(const PpRunSpec *spec, const PpPart *pt, const PpChunkRef *ref,
 		if (strcmp(d->defname, "header") != 0)
 			f->options = lappend(f->options, d);
 	}
+	f->encoding = encoding >= 0 ? encoding : GetDatabaseEncoding();
 	f->restart_options = lappend(list_copy(f->options),
 								 makeDefElem("header", (Node *) makeString("true"), -1));
 
@@ -670,13 +674,20 @@ FillAheadOrSay(FileScan *f)
 	PG_END_TRY();
 }
 
-/* The bytes start..end of the file as text of the database, for a report. */
+/*
+ * The bytes start..end of the file (at most RAW_LINE_MAX of them) as text
+ * of the database, for a report: converted from the file's encoding, and
+ * what cannot be shown as \xNN.
+ */
 static char *
 RawLine(FileScan *f, int64 start, int64 end)
 {
-	int			len = (int) Min(end - start, MaxAllocSize / 4);
-	char	   *raw = palloc(len + 1);
+	int			len = (int) Min(end - start, RAW_LINE_MAX);
+	unsigned char *raw = palloc(len + 1);
 	ssize_t		got = pg_pread(f->fd, raw, len, start);
+	int			db = GetDatabaseEncoding();
+	int			done = 0;
+	StringInfoData s;
 
 	if (got < 0)
 		got = 0;
@@ -684,20 +695,35 @@ RawLine(FileScan *f, int64 start, int64 end)
 	while (got > 0 && (raw[got - 1] == '\n' || raw[got - 1] == '\r'))
 		got--;
 	raw[got] = '\0';
-	/* what is not valid in the database's encoding is shown escaped */
-	if (!pg_verifymbstr(raw, got, true))
+	initStringInfo(&s);
+	if (f->encoding == db || f->encoding == PG_SQL_ASCII || db == PG_SQL_ASCII)
 	{
-		StringInfoData s;
-
-		initStringInfo(&s);
-		for (int i = 0; i < got; i++)
-			if (IS_HIGHBIT_SET(raw[i]))
-				appendStringInfo(&s, "\\x%02x", (unsigned char) raw[i]);
-			else
-				appendStringInfoChar(&s, raw[i]);
-		return s.data;
+		if (end - start <= RAW_LINE_MAX && pg_verifymbstr((char *) raw, got, true))
+			return (char *) raw;
 	}
-	return raw;
+	else
+	{
+		Oid			proc = FindDefaultConversionProc(f->encoding, db);
+
+		/* as much as converts, then the rest as bytes */
+		if (OidIsValid(proc))
+		{
+			enlargeStringInfo(&s, got * MAX_CONVERSION_GROWTH + 1);
+			done = pg_do_encoding_conversion_buf(proc, f->encoding, db, raw, got,
+												 (unsigned char *) s.data,
+												 got * MAX_CONVERSION_GROWTH + 1, true);
+			s.len = strlen(s.data);
+		}
+	}
+	/* from the first byte that could not be converted on, escaped */
+	for (int i = done; i < got; i++)
+		if (IS_HIGHBIT_SET(raw[i]))
+			appendStringInfo(&s, "\\x%02x", raw[i]);
+		else
+			appendStringInfoChar(&s, raw[i]);
+	if (end - start > RAW_LINE_MAX)
+		appendStringInfo(&s, " [%lld more bytes]", (long long) (end - start - RAW_LINE_MAX));
+	return s.data;
 }
 
 /*

@@ -181,6 +181,20 @@ SELECT bool_and(pg_read_binary_file(file, byte_offset, octet_length(raw_line))
 				= convert_to(raw_line, 'UTF8')) AS at_offsets
 FROM parproc.errors WHERE run_id = (SELECT max(run_id) FROM parproc.runs) AND sqlstate <> '22021';
 SELECT count(*), count(*) FILTER (WHERE id IN (7, 8, 900, 1500, 1999)) AS bad FROM f_dst;
+-- a bad line is reported in the database's encoding (converted from the
+-- file's), and at most 64 kB of it
+SELECT :'dir' || 'l1.txt' AS l1_txt \gset
+COPY (SELECT CASE g WHEN 2 THEN 'café' WHEN 3 THEN repeat('x', 70000)
+					ELSE format(E'%s\t2026-01-01\tcafé %s\t%s', g, g, g) END
+	  FROM generate_series(1, 5) g) TO :'l1_txt' WITH (FORMAT csv, QUOTE E'\x01', ENCODING 'LATIN1');
+SELECT parproc.create_pipeline('fl1', 'file:' || :'l1_txt', 'f_dst', '[]',
+							   source_options => 'FORMAT text, ENCODING ''LATIN1''');
+TRUNCATE f_dst;
+SELECT state, rows_written, rows_failed FROM parproc.run('fl1', workers => 2, on_error => 'skip');
+SELECT line, left(raw_line, 12) AS raw_line, octet_length(raw_line) AS bytes, right(raw_line, 20) AS ends
+FROM parproc.errors WHERE run_id = (SELECT max(run_id) FROM parproc.runs) ORDER BY line;
+SELECT note FROM f_dst ORDER BY id;
+
 -- a stage's error on a file's row is recorded with its file, line and offset
 TRUNCATE f_dst;
 SELECT parproc.create_pipeline('fstage', 'file:' || :'bad_csv', 'f_dst',
