@@ -100,16 +100,6 @@ $$;
 -- The views whose rows or columns depend on who asks are security
 -- barriers: a cheap function in the caller's WHERE clause runs only on
 -- what the view lets through.
-CREATE OR REPLACE VIEW parproc.errors WITH (security_barrier) AS
-SELECT e.run_id, e.stage, e.source, e.source_ctid,
-	   CASE WHEN parproc._may_read_rows(h.role, coalesce(h.source, e.source)) THEN e.row END AS row,
-	   e.sqlstate,
-	   CASE WHEN parproc._may_read_rows(h.role, coalesce(h.source, e.source)) THEN e.message END
-		   AS message,
-	   e.failed_at
-FROM parproc.error_rows e JOIN parproc.run_history h ON h.run_id = e.run_id
-WHERE parproc._may_read(h.role);
-
 CREATE OR REPLACE VIEW parproc.runs WITH (security_barrier) AS
 SELECT h.run_id, h.pipeline, h.role,
 	   coalesce(l.state, CASE WHEN h.state IN ('queued', 'running') THEN 'failed' ELSE h.state END)
@@ -183,18 +173,6 @@ BEGIN
 	PERFORM parproc._grant_as(acl,
 		'parproc.create_pipeline(text, regclass, text, jsonb, boolean, text)');
 END $$;
-
-CREATE OR REPLACE VIEW parproc.pipelines WITH (security_barrier) AS
-SELECT d.name, d.owner, d.source, d.target,
-	   CASE WHEN parproc._may_read(d.owner) THEN d.stages END AS stages,
-	   d.created_at, count(h.run_id) AS runs,
-	   coalesce(sum(h.rows_read), 0) AS rows_read,
-	   coalesce(sum(h.rows_written), 0) AS rows_written,
-	   coalesce(sum(h.rows_failed), 0) AS rows_failed,
-	   max(h.started_at) AS last_run,
-	   CASE WHEN parproc._may_read(d.owner) THEN d.on_conflict END AS on_conflict
-FROM parproc.pipeline_defs d LEFT JOIN parproc.run_history h ON h.pipeline = d.name
-GROUP BY d.name;
 
 -- Aggregate stages: the partial states of each chunk's groups (the hash of
 -- the group keys, the keys and the states, in binary form), committed with
