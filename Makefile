@@ -60,6 +60,7 @@ OBJS = \
 
 DATA = sql/parproc--0.1.sql sql/parproc--0.1--0.2.sql
 PG_CPPFLAGS = -I$(srcdir)/src
+SHLIB_LINK = -lz
 
 REGRESS = stats percentile histogram vec matrix linreg hll topk qsketch agg_state catalog graph pipeline pipeline_write pipeline_upsert pipeline_aggregate vectorize \
 	pipeline_resume pipeline_source pipeline_security pipeline_file

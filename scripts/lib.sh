@@ -29,7 +29,7 @@ ensure_packages() {
 # Packages needed to build, install and test parproc (from 16 on, the
 # server's headers include ICU's); libFuzzer's runtime for the decoder fuzz
 # targets.
-BUILD_PACKAGES=(build-essential postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libipc-run-perl)
+BUILD_PACKAGES=(build-essential postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR libipc-run-perl zlib1g-dev)
 if [ "$PG_MAJOR" -ge 16 ]; then BUILD_PACKAGES+=(libicu-dev); fi
 FUZZ_PACKAGES=(libclang-rt-14-dev)
 

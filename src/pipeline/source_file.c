@@ -22,6 +22,7 @@
 #include "postgres.h"
 
 #include <glob.h>
+#include <zlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,12 +52,28 @@
 #define FILE_SCAN_BUF 65536
 #define RAW_LINE_MAX 65536		/* bytes of a failed line reported */
 
+/* A gzip file's data, decompressed as it is read (GzRead). */
+typedef struct GzStream
+{
+	z_stream	zs;
+	int64		zpos;			/* compressed bytes read, */
+	int64		zsize;			/* of these */
+	unsigned char zbuf[FILE_SCAN_BUF];
+	char	   *buf;			/* decompressed bytes base..base + len */
+	size_t		cap;
+	int64		base;
+	size_t		len;
+	bool		eof;
+} GzStream;
+
 typedef struct FileScan
 {
 	const PpRunSpec *spec;
 	const char *path;
 	int			fd;
-	int64		start;			/* the chunk's bytes */
+	GzStream   *gz;				/* a .gz file, or NULL */
+	int64		start;			/* the chunk's bytes (a .gz file's compressed
+								 * bytes; its data are read to their end) */
 	int64		end;
 	int64		first_line;
 	int			encoding;		/* the file's */
@@ -247,6 +264,15 @@ PpFileParts(const char *pattern)
 	return files;
 }
 
+/* A gzip file, by its name: read whole (a chunk), decompressed. */
+static bool
+IsGzip(const char *path)
+{
+	size_t		len = strlen(path);
+
+	return len > 3 && strcmp(path + len - 3, ".gz") == 0;
+}
+
 /* Open a file for reading, with its size and modification time. */
 static int
 OpenSourceFile(const char *path, int64 *bytes, TimestampTz *mtime)
@@ -332,7 +358,8 @@ LineEnd(int fd, const char *path, int64 from, int64 bytes, char newline)
  * COPY rejects it, and every line after it would be in it) is cut after
  * its first line, a chunk of its own, and the scan begins afresh at the
  * next line: with on_error => 'skip' that line is the bad one and the lines
- * after it load.  Returns how many, in *chunks (palloc'd).
+ * after it load.  A gzip file (named *.gz) is one chunk.  Returns how many,
+ * in *chunks (palloc'd).
  */
 int64
 PpFileChunks(const char *path, int32 part, int64 chunk_bytes, bool csv, char quote,
@@ -349,6 +376,14 @@ PpFileChunks(const char *path, int32 part, int64 chunk_bytes, bool csv, char quo
 				begin = 0,		/* the chunk being found */
 				begin_line = 1;
 
+	/* a gzip file is a chunk: its bytes are not its data */
+	if (IsGzip(path))
+	{
+		AddChunk(&l, 0, bytes, 1);
+		CloseTransientFile(fd);
+		*chunks = l.c;
+		return l.n;
+	}
 	for (;;)
 	{
 		int64		at = from;
@@ -413,15 +448,138 @@ PpFileChunks(const char *path, int32 part, int64 chunk_bytes, bool csv, char quo
 	return l.n;
 }
 
-/* The file ended before the chunk: it was truncated during the run. */
+/*
+ * A read of the file failed: the run's error, never a record's (on_error
+ * => 'skip' catches errors raised while COPY reads a record, and this one
+ * may be raised inside COPY's read).
+ */
 static void
-FileShrank(FileScan *f)
+ReadFailed(FileScan *f, const char *why)
 {
+	int			save_errno = errno;
+
+	f->in_copy = false;
+	errno = save_errno;
+	if (why == NULL)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read file \"%s\": %m", f->path)));
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("file \"%s\" changed during run %lld", f->path, (long long) f->spec->run_id),
-			 errdetail("It ends before byte %lld, where the run found more.",
-					   (long long) f->end)));
+			 errdetail("%s", why)));
+}
+
+/* zlib's memory, in the chunk's */
+static void *
+GzAlloc(void *opaque, unsigned items, unsigned size)
+{
+	return MemoryContextAlloc((MemoryContext) opaque, (Size) items * size);
+}
+
+static void
+GzFree(void *opaque, void *address)
+{
+	pfree(address);
+}
+
+/*
+ * Bytes of a gzip file's data from off on, decompressed once into a window
+ * that keeps what a reader may still ask for: from the record COPY is
+ * reading, the next byte COPY gets and the next the record scan reads,
+ * whichever is first.
+ */
+static ssize_t
+GzRead(FileScan *f, char *out, size_t n, int64 off)
+{
+	GzStream   *g = f->gz;
+	int64		low = Min(Min(f->cur_start, f->feed), f->sbuf_next);
+
+	while (!g->eof && off + (int64) n > g->base + (int64) g->len)
+	{
+		int			rc;
+		size_t		room;
+
+		if (low > g->base)
+		{
+			size_t		drop = Min((size_t) (low - g->base), g->len);
+
+			memmove(g->buf, g->buf + drop, g->len - drop);
+			g->base += drop;
+			g->len -= drop;
+		}
+		if (g->cap - g->len < FILE_SCAN_BUF)
+		{
+			g->cap = Max(2 * g->cap, g->len + FILE_SCAN_BUF);
+			g->buf = repalloc(g->buf, g->cap);
+		}
+		if (g->zs.avail_in == 0)
+		{
+			ssize_t		got = pg_pread(f->fd, g->zbuf, sizeof(g->zbuf), g->zpos);
+
+			if (got < 0)
+				ReadFailed(f, NULL);
+			if (got == 0)
+			{
+				f->in_copy = false;
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("could not decompress file \"%s\": it ends inside its compressed data",
+								f->path)));
+			}
+			g->zpos += got;
+			g->zs.next_in = g->zbuf;
+			g->zs.avail_in = got;
+		}
+		room = g->cap - g->len;
+		g->zs.next_out = (unsigned char *) g->buf + g->len;
+		g->zs.avail_out = room;
+		rc = inflate(&g->zs, Z_NO_FLUSH);
+		g->len += room - g->zs.avail_out;
+		if (rc == Z_STREAM_END)
+		{
+			/* another member may follow (concatenated gzip files) */
+			if (g->zs.avail_in == 0 && g->zpos >= g->zsize)
+				g->eof = true;
+			else
+				inflateReset(&g->zs);
+		}
+		else if (rc != Z_OK && rc != Z_BUF_ERROR)
+		{
+			f->in_copy = false;
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("could not decompress file \"%s\": %s", f->path,
+							g->zs.msg ? g->zs.msg : "invalid gzip data")));
+		}
+	}
+	if (off >= g->base + (int64) g->len)
+		return 0;
+	n = Min(n, (size_t) (g->base + g->len - off));
+	memcpy(out, g->buf + (off - g->base), n);
+	return n;
+}
+
+/*
+ * Up to n bytes of the chunk from file offset off (of a gzip file's data,
+ * decompressed); 0 at the chunk's end.
+ */
+static ssize_t
+ReadAt(FileScan *f, char *buf, size_t n, int64 off)
+{
+	ssize_t		got;
+
+	if (off >= f->end)
+		return 0;
+	if (f->gz)
+		return GzRead(f, buf, Min((int64) n, f->end - off), off);
+	got = pg_pread(f->fd, buf, Min((int64) n, f->end - off), off);
+	if (got < 0)
+		ReadFailed(f, NULL);
+	if (got == 0)
+		ReadFailed(f, psprintf("It ends before byte %lld, where the run found more.",
+							   (long long) f->end));
+	return got;
 }
 
 /* COPY's data source: the prefix, then the chunk's bytes. */
@@ -438,17 +596,12 @@ FileSourceRead(void *outbuf, int minread, int maxread)
 		f->prefix += n;
 		f->prefix_len -= n;
 	}
-	while (n < maxread && f->feed < f->end)
+	while (n < maxread)
 	{
-		ssize_t		got = pg_pread(f->fd, (char *) outbuf + n,
-								   Min(maxread - n, f->end - f->feed), f->feed);
+		ssize_t		got = ReadAt(f, (char *) outbuf + n, maxread - n, f->feed);
 
-		if (got < 0)
-			ereport(ERROR,
-					(errcode_for_file_access(),
-					 errmsg("could not read file \"%s\": %m", f->path)));
 		if (got == 0)
-			FileShrank(f);
+			break;
 		f->feed += got;
 		n += got;
 		if (n >= minread)
@@ -467,17 +620,8 @@ AdvanceRecord(FileScan *f)
 
 		if (f->sbuf_pos == f->sbuf_len)
 		{
-			ssize_t		got = 0;
+			ssize_t		got = ReadAt(f, f->sbuf, FILE_SCAN_BUF, f->sbuf_next);
 
-			if (f->sbuf_next < f->end)
-				got = pg_pread(f->fd, f->sbuf, Min(FILE_SCAN_BUF, f->end - f->sbuf_next),
-							   f->sbuf_next);
-			if (got < 0)
-				ereport(ERROR,
-						(errcode_for_file_access(),
-						 errmsg("could not read file \"%s\": %m", f->path)));
-			if (got == 0 && f->sbuf_next < f->end)
-				FileShrank(f);
 			if (got == 0)
 			{
 				(void) pp_recsplit_finish(&f->rs);
@@ -572,6 +716,19 @@ FileSourceBegin(const PpRunSpec *spec, const PpPart *pt, const PpChunkRef *ref,
 				 errhint("Start a new run into a fresh target.")));
 	f->start = ref->start;
 	f->end = ref->end;
+	if (IsGzip(f->path))
+	{
+		f->gz = palloc0(sizeof(GzStream));
+		f->gz->zsize = ref->end;
+		f->gz->zs.zalloc = GzAlloc;
+		f->gz->zs.zfree = GzFree;
+		f->gz->zs.opaque = CurrentMemoryContext;
+		if (inflateInit2(&f->gz->zs, 16 + MAX_WBITS) != Z_OK)
+			elog(ERROR, "could not start decompressing \"%s\"", f->path);
+		f->gz->cap = 4 * FILE_SCAN_BUF;
+		f->gz->buf = palloc(f->gz->cap);
+		f->end = PG_INT64_MAX;	/* its data, read to their end */
+	}
 	f->first_line = ref->line;
 	f->feed = ref->start;
 	f->skip = spec->on_error == PP_ON_ERROR_SKIP;
@@ -684,7 +841,7 @@ RawLine(FileScan *f, int64 start, int64 end)
 {
 	int			len = (int) Min(end - start, RAW_LINE_MAX);
 	unsigned char *raw = palloc(len + 1);
-	ssize_t		got = pg_pread(f->fd, raw, len, start);
+	ssize_t		got = ReadAt(f, (char *) raw, len, start);
 	int			db = GetDatabaseEncoding();
 	int			done = 0;
 	StringInfoData s;
@@ -811,6 +968,8 @@ FileSourceEnd(void *scan)
 	for (int i = 0; i < FILE_AHEAD; i++)
 		ExecDropSingleTupleTableSlot(f->ahead[i]);
 	MemoryContextDelete(f->rowcxt);
+	if (f->gz)
+		inflateEnd(&f->gz->zs);
 	CloseTransientFile(f->fd);
 	reading = NULL;
 }

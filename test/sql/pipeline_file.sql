@@ -223,6 +223,42 @@ WHERE run_id = (SELECT max(run_id) FROM parproc.runs) ORDER BY line;
 SELECT count(*), sum(id) = 2000 * 2001 / 2 - 1200 AS all_but_1200 FROM f_dst;
 SELECT f_error($$SELECT parproc.run('fstray', workers => 2)$$);
 
+-- gzip files (named *.gz): each one chunk, decompressed as it is read; the
+-- lines and byte offsets of bad lines are those of the decompressed data
+SELECT :'dir' || 'a.csv.gz' AS a_gz, :'dir' || 'bad.csv.gz' AS bad_gz,
+	   :'dir' || 'two.csv.gz' AS two_gz, :'dir' || 'cut.csv.gz' AS cut_gz \gset
+SELECT format('gzip -c > %L', :'a_gz') AS gzip_a, format('gzip -dc %L', :'a_gz') AS gunzip_a,
+	   format('gzip -c < %L > %L', :'bad_csv', :'bad_gz') AS gzip_bad,
+	   format('cat %L %L > %L', :'bad_gz', :'bad_gz', :'two_gz') AS cat_two,
+	   format('head -c 1000 %L > %L', :'bad_gz', :'cut_gz') AS cut \gset
+COPY (SELECT * FROM f_rows WHERE id < 2000) TO PROGRAM :'gzip_a' WITH (FORMAT csv, HEADER true);
+TRUNCATE f_dst, f_oracle;
+COPY f_oracle FROM PROGRAM :'gunzip_a' WITH (FORMAT csv, HEADER true);
+SELECT parproc.create_pipeline('fz', 'file:' || :'a_gz', 'f_dst', '[]',
+							   source_options => 'FORMAT csv, HEADER true');
+SELECT state FROM parproc.run('fz', workers => 2);
+SELECT l.state, l.rows_written, l.diff, h.chunks_total FROM f_last l, parproc.run_history h
+WHERE h.run_id = (SELECT max(run_id) FROM parproc.runs);
+-- bad lines: where they are in the plain file
+COPY (SELECT 1 WHERE false) TO PROGRAM :'gzip_bad';
+TRUNCATE f_dst;
+SELECT parproc.create_pipeline('fzbad', 'file:' || :'bad_gz', 'f_dst', '[]',
+							   source_options => 'FORMAT csv, ENCODING ''UTF8''');
+SELECT state, rows_written, rows_failed FROM parproc.run('fzbad', workers => 2, on_error => 'skip');
+SELECT line, byte_offset, sqlstate FROM parproc.errors
+WHERE run_id = (SELECT max(run_id) FROM parproc.runs) ORDER BY line;
+-- two gzip members in one file (gzip files concatenated): both are read
+COPY (SELECT 1 WHERE false) TO PROGRAM :'cat_two';
+TRUNCATE f_dst;
+SELECT parproc.create_pipeline('fztwo', 'file:' || :'two_gz', 'f_dst', '[]',
+							   source_options => 'FORMAT csv, ENCODING ''UTF8''');
+SELECT state, rows_written, rows_failed FROM parproc.run('fztwo', workers => 2, on_error => 'skip');
+-- a gzip file cut short is an error of the run, not a bad line
+COPY (SELECT 1 WHERE false) TO PROGRAM :'cut';
+SELECT parproc.create_pipeline('fzcut', 'file:' || :'cut_gz', 'f_dst', '[]',
+							   source_options => 'FORMAT csv, ENCODING ''UTF8''');
+SELECT f_error($$SELECT parproc.run('fzcut', workers => 2, on_error => 'skip')$$);
+
 -- resume: a run stopped by the target (a CHECK) finishes once the check is
 -- gone, each line loaded once; a file changed since is refused
 TRUNCATE f_dst;
