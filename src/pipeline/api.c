@@ -441,7 +441,7 @@ RunInline(RunRequest *rq, int slotno, uint64 generation)
 		List	   *relids;
 		PpRunSpec  *spec;
 
-		PpRegisterRun(req, slot, &relids);
+		PpRegisterRun(req, slot, CurrentMemoryContext, &relids);
 		PpSlotSetState(slot, PP_STATE_RUNNING);
 		spec = PpPlanChunks(req, slot, relids, palloc0);
 		for (int64 g = 0; g < spec->nchunks; g++)

@@ -415,9 +415,8 @@ RecordRun(void)
 	List	   *relids;
 
 	BeginStep(false);
-	PpRegisterRun(co.req, co.slot, &relids);
+	PpRegisterRun(co.req, co.slot, TopMemoryContext, &relids);
 	MemoryContextSwitchTo(TopMemoryContext);
-	relids = list_copy(relids);
 	EndStep();
 	co.registered = true;
 	pg_atomic_write_u32(&((PpRunSpec *) dsm_segment_address(co.reqseg))->answer,

@@ -137,11 +137,11 @@ ApplyRunSettings(ArrayType *settings)
 	}
 }
 
-/* A file part: PpPart, then the path. */
+/* A file part: PpPart, then the path (in memory context cxt). */
 static PpPart *
-FilePart(const char *path, int64 bytes, TimestampTz mtime)
+FilePart(MemoryContext cxt, const char *path, int64 bytes, TimestampTz mtime)
 {
-	PpPart	   *f = palloc0(sizeof(PpPart) + strlen(path) + 1);
+	PpPart	   *f = MemoryContextAllocZero(cxt, sizeof(PpPart) + strlen(path) + 1);
 
 	f->bytes = bytes;
 	f->mtime = mtime;
@@ -150,12 +150,13 @@ FilePart(const char *path, int64 bytes, TimestampTz mtime)
 }
 
 /*
- * The files of a file source's run: found now for a new run (recorded with
- * their sizes and modification times), or on a resume the run's files,
- * which must be as they were.  Inside SPI, after the run is recorded.
+ * The files of a file source's run, as a list in memory context cxt: found
+ * now for a new run (recorded with their sizes and modification times), or
+ * on a resume the run's files, which must be as they were.  Inside SPI,
+ * after the run is recorded.
  */
 static List *
-RegisterFiles(PpRunSpec *spec)
+RegisterFiles(PpRunSpec *spec, MemoryContext cxt)
 {
 	const char *pattern,
 			   *options,
@@ -170,36 +171,27 @@ RegisterFiles(PpRunSpec *spec)
 	Datum	   *paths,
 			   *sizes,
 			   *mtimes;
+	MemoryContext old;
 
 	PpSpecFileSource(spec, &pattern, &options, &columns);
 	values[0] = Int64GetDatum(spec->run_id);
 	if (spec->resume)
 	{
-		Datum	   *d[3];
-		int			nd[3];
-		bool		isnull;
-
-		PpCatalogExec("SELECT files, file_sizes, file_mtimes FROM parproc.run_history"
-					  " WHERE run_id = $1", 1, types, values, NULL, true);
-		for (int c = 0; c < 3; c++)
+		PpCatalogExec("SELECT u.path, u.bytes, u.mtime FROM parproc.run_history h,"
+					  " unnest(h.files, h.file_sizes, h.file_mtimes) WITH ORDINALITY"
+					  " AS u(path, bytes, mtime, n) WHERE h.run_id = $1 ORDER BY u.n",
+					  1, types, values, NULL, true);
+		for (uint64 k = 0; k < SPI_processed; k++)
 		{
-			Datum		arr = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, c + 1,
-											&isnull);
-
-			if (isnull)
-				elog(ERROR, "run %lld has no files recorded", (long long) spec->run_id);
-			deconstruct_array(DatumGetArrayTypeP(arr), c == 0 ? TEXTOID : c == 1 ? INT8OID :
-							  TIMESTAMPTZOID, c == 0 ? -1 : 8, c > 0 ? FLOAT8PASSBYVAL : false,
-							  c == 0 ? TYPALIGN_INT : TYPALIGN_DOUBLE, &d[c], NULL, &nd[c]);
-		}
-		for (int k = 0; k < nd[0]; k++)
-		{
-			char	   *path = TextDatumGetCString(d[0][k]);
+			HeapTuple	tup = SPI_tuptable->vals[k];
+			char	   *path = SPI_getvalue(tup, SPI_tuptable->tupdesc, 1);
+			bool		isnull;
 			int64		bytes;
 			TimestampTz mtime;
 
 			PpFileStat(path, &bytes, &mtime);
-			if (bytes != DatumGetInt64(d[1][k]) || mtime != DatumGetTimestampTz(d[2][k]))
+			if (bytes != DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2, &isnull)) ||
+				mtime != DatumGetTimestampTz(SPI_getbinval(tup, SPI_tuptable->tupdesc, 3, &isnull)))
 				ereport(ERROR,
 						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						 errmsg("cannot resume run %lld: file \"%s\" changed since the run began",
@@ -207,7 +199,9 @@ RegisterFiles(PpRunSpec *spec)
 						 errdetail("Its size or modification time differs, so the chunks done "
 								   "no longer match its lines."),
 						 errhint("Start a new run into a fresh target.")));
-			files = lappend(files, FilePart(path, bytes, mtime));
+			old = MemoryContextSwitchTo(cxt);
+			files = lappend(files, FilePart(cxt, path, bytes, mtime));
+			MemoryContextSwitchTo(old);
 		}
 		return files;
 	}
@@ -217,7 +211,9 @@ RegisterFiles(PpRunSpec *spec)
 		TimestampTz mtime;
 
 		PpFileStat(lfirst(lc), &bytes, &mtime);
-		files = lappend(files, FilePart(lfirst(lc), bytes, mtime));
+		old = MemoryContextSwitchTo(cxt);
+		files = lappend(files, FilePart(cxt, lfirst(lc), bytes, mtime));
+		MemoryContextSwitchTo(old);
 	}
 	n = list_length(files);
 	paths = palloc(sizeof(Datum) * n);
@@ -247,10 +243,12 @@ RegisterFiles(PpRunSpec *spec)
 
 /*
  * Transaction A: find the source's parts, record the run (or, on resume,
- * check nothing was rewritten since) and load its totals so far.
+ * check nothing was rewritten since) and load its totals so far.  The
+ * parts (relids, or a file source's PpParts) are made in memory context
+ * keep, which outlives the transaction.
  */
 void
-PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
+PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, MemoryContext keep, List **parts_out)
 {
 	List	   *relids = spec->file_source ? NIL : PpRunSource(spec)->parts(spec->source);
 	int			n = list_length(relids);
@@ -341,7 +339,7 @@ PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 					  " $14, 'running', now())", 14, types, values, nulls, false);
 	}
 	if (spec->file_source)
-		relids = RegisterFiles(spec);
+		relids = RegisterFiles(spec, keep);
 	/* totals of earlier attempts, so the live counters continue from them */
 	PpCatalogExec("SELECT count(*) FILTER (WHERE part >= 0), coalesce(sum(rows_read), 0),"
 				  " coalesce(sum(rows_written), 0), coalesce(sum(rows_failed), 0)"
@@ -361,6 +359,13 @@ PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out)
 							DatumGetInt64(DirectFunctionCall1(numeric_int8, SPI_getbinval(tup, desc, 4, &isnull))));
 	}
 	SPI_finish();
+	if (!spec->file_source)
+	{
+		MemoryContext old = MemoryContextSwitchTo(keep);
+
+		relids = list_copy(relids);
+		MemoryContextSwitchTo(old);
+	}
 	*parts_out = relids;
 }
 

@@ -535,7 +535,8 @@ extern PpRunSpec *PpBuildSpec(const PpRunSpec *head, const char *stages, Size st
 							  void *(*alloc) (Size));
 
 /* history.c */
-extern void PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, List **parts_out);
+extern void PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, MemoryContext keep,
+						  List **parts_out);
 extern PpRunSpec *PpPlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids,
 							   void *(*alloc) (Size));
 extern bool *PpChunksDone(PpRunSpec *spec, struct SnapshotData *snap);
