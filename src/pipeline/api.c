@@ -141,37 +141,6 @@ CheckParts(List *defs, const char *resolved, Relation source, Relation target)
 }
 
 /*
- * PrepareRun's checks of a run whose source is files: the owner may read
- * server files, the stages compile over the files' columns, the target.
- */
-static void
-PrepareFileRun(RunRequest *rq)
-{
-	Relation	target = try_table_open(rq->target, AccessShareLock);
-	PpIdentity	owner;
-	TupleDesc	srcdesc;
-
-	if (target == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("the target table of pipeline \"%s\" was dropped", rq->pipeline)));
-	PpCheckFileAccess(rq->role, rq->file.pattern);
-	if (pg_class_aclcheck(rq->target, rq->role, ACL_INSERT) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(target));
-	PpCheckTarget(target);
-	CheckCallerLocks(target, ShareLock, "target");
-	PpActAs(rq->role, &owner);
-	srcdesc = PpFileColumns(rq->file.columns);
-	if (rq->resolved == NULL)
-		rq->resolved = PpResolveStages(rq->defs, srcdesc);
-	(void) PpCompile(rq->defs, rq->resolved, srcdesc, NULL, target);
-	if (rq->on_conflict)
-		PpCheckOnConflict(target, rq->on_conflict);
-	PpActAsEnd(&owner);
-	table_close(target, NoLock);
-}
-
-/*
  * Everything start/run/resume check in the calling session.  A new run
  * takes the pipeline's definition, owner and the chunk size now; a resume
  * has them from the run already.
@@ -181,6 +150,7 @@ PrepareRun(RunRequest *rq)
 {
 	Relation	source,
 				target;
+	TupleDesc	srcdesc;
 	PpIdentity	owner;
 
 	PpRequirePreload();
@@ -202,40 +172,46 @@ PrepareRun(RunRequest *rq)
 		rq->defs = PpParseStages(stages);
 		rq->chunk_size = parproc_chunk_size;
 	}
+	/* the run reads and writes as the pipeline's owner */
 	if (rq->file.pattern)
 	{
-		PrepareFileRun(rq);
-		return;
+		source = NULL;
+		PpCheckFileAccess(rq->role, rq->file.pattern);
 	}
-	source = try_table_open(rq->source, AccessShareLock);
-	if (source == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("the source table of pipeline \"%s\" was dropped", rq->pipeline)));
+	else
+	{
+		source = try_table_open(rq->source, AccessShareLock);
+		if (source == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_TABLE),
+					 errmsg("the source table of pipeline \"%s\" was dropped", rq->pipeline)));
+		if (pg_class_aclcheck(rq->source, rq->role, ACL_SELECT) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(source));
+		PpCheckSource(source);
+		CheckCallerLocks(source, AccessExclusiveLock, "source");
+	}
 	target = try_table_open(rq->target, AccessShareLock);
 	if (target == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("the target table of pipeline \"%s\" was dropped", rq->pipeline)));
-	/* the run reads and writes as the pipeline's owner */
-	if (pg_class_aclcheck(rq->source, rq->role, ACL_SELECT) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(source));
 	if (pg_class_aclcheck(rq->target, rq->role, ACL_INSERT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, RelationGetRelationName(target));
-	PpCheckSource(source);
 	PpCheckTarget(target);
-	CheckCallerLocks(source, AccessExclusiveLock, "source");
 	CheckCallerLocks(target, ShareLock, "target");
 	/* what resolving evaluates (constant folding) runs as the owner */
 	PpActAs(rq->role, &owner);
+	srcdesc = source ? RelationGetDescr(source) : PpFileColumns(rq->file.columns);
 	if (rq->resolved == NULL)
-		rq->resolved = PpResolveStages(rq->defs, RelationGetDescr(source));
-	(void) PpCompile(rq->defs, rq->resolved, RelationGetDescr(source), source, target);
-	CheckParts(rq->defs, rq->resolved, source, target);
+		rq->resolved = PpResolveStages(rq->defs, srcdesc);
+	(void) PpCompile(rq->defs, rq->resolved, srcdesc, source, target);
+	if (source)
+		CheckParts(rq->defs, rq->resolved, source, target);
 	if (rq->on_conflict)
 		PpCheckOnConflict(target, rq->on_conflict);
 	PpActAsEnd(&owner);
-	table_close(source, NoLock);
+	if (source)
+		table_close(source, NoLock);
 	table_close(target, NoLock);
 }
 
