@@ -952,7 +952,7 @@ PpProcessChunk(PpRunSpec *spec, PpRunSlot *slot, int64 g, int worker)
 	PG_END_TRY();
 	SPI_finish();
 	pg_atomic_add_fetch_u64(&slot->chunks_done, 1);
-	if (spec->file_source)
+	if (pt->bytes > 0)			/* progress in bytes: see PpPlanChunks */
 		pg_atomic_add_fetch_u64(&slot->bytes_done, ref->end - ref->start);
 	pg_atomic_add_fetch_u64(&ws->chunks, 1);
 	pg_atomic_add_fetch_u64(&ws->rows, x.read);

@@ -22,7 +22,6 @@
 #include "utils/snapmgr.h"
 
 #include "compat.h"
-#include "mb/pg_wchar.h"
 #include "pipeline/pipeline.h"
 
 /* Set argument i of a catalog statement. */
@@ -137,12 +136,16 @@ ApplyRunSettings(ArrayType *settings)
 	}
 }
 
-/* A file part: PpPart, then the path (in memory context cxt). */
+/*
+ * A part as PpRegisterRun lists it, in memory context cxt: PpPart, then the
+ * path ("" for a table's).
+ */
 static PpPart *
-FilePart(MemoryContext cxt, const char *path, int64 bytes, TimestampTz mtime)
+NewPart(MemoryContext cxt, Oid relid, const char *path, int64 bytes, TimestampTz mtime)
 {
 	PpPart	   *f = MemoryContextAllocZero(cxt, sizeof(PpPart) + strlen(path) + 1);
 
+	f->relid = relid;
 	f->bytes = bytes;
 	f->mtime = mtime;
 	strcpy((char *) (f + 1), path);
@@ -200,7 +203,7 @@ RegisterFiles(PpRunSpec *spec, MemoryContext cxt)
 								   "no longer match its lines."),
 						 errhint("Start a new run into a fresh target.")));
 			old = MemoryContextSwitchTo(cxt);
-			files = lappend(files, FilePart(cxt, path, bytes, mtime));
+			files = lappend(files, NewPart(cxt, InvalidOid, path, bytes, mtime));
 			MemoryContextSwitchTo(old);
 		}
 		return files;
@@ -212,7 +215,7 @@ RegisterFiles(PpRunSpec *spec, MemoryContext cxt)
 
 		PpFileStat(lfirst(lc), &bytes, &mtime);
 		old = MemoryContextSwitchTo(cxt);
-		files = lappend(files, FilePart(cxt, lfirst(lc), bytes, mtime));
+		files = lappend(files, NewPart(cxt, InvalidOid, lfirst(lc), bytes, mtime));
 		MemoryContextSwitchTo(old);
 	}
 	n = list_length(files);
@@ -244,8 +247,9 @@ RegisterFiles(PpRunSpec *spec, MemoryContext cxt)
 /*
  * Transaction A: find the source's parts, record the run (or, on resume,
  * check nothing was rewritten since) and load its totals so far.  The
- * parts (relids, or a file source's PpParts) are made in memory context
- * keep, which outlives the transaction.
+ * parts (NewPart: a table's relids, or a file source's files with their
+ * sizes and modification times) are made in memory context keep, which
+ * outlives the transaction.
  */
 void
 PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, MemoryContext keep, List **parts_out)
@@ -361,10 +365,13 @@ PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, MemoryContext keep, List **parts
 	SPI_finish();
 	if (!spec->file_source)
 	{
+		List	   *parts = NIL;
 		MemoryContext old = MemoryContextSwitchTo(keep);
 
-		relids = list_copy(relids);
+		foreach(lc, relids)
+			parts = lappend(parts, NewPart(keep, lfirst_oid(lc), "", 0, 0));
 		MemoryContextSwitchTo(old);
+		relids = parts;
 	}
 	*parts_out = relids;
 }
@@ -401,24 +408,25 @@ DoneMarks(int64 run_id, Snapshot snap, PpChunkRef **marks)
 }
 
 /*
- * Inside the run's snapshot: measure every part and list the chunks not yet
- * done.  Parts are the relids of a table source; of a file source, the
- * files (PpPart, with their paths in names) found by PpRegisterRun.  A
- * table's chunks are chunk_size blocks; a file's, ranges of whole records
- * of at least chunk_size * BLCKSZ bytes (the same on a resume, as the file
- * is the same).  Returns the spec the participants use (allocated with
- * alloc).
+ * Inside the run's snapshot: measure every part (PpRegisterRun's list) and
+ * list the chunks not yet done, as the source plans them: a table's are
+ * chunk_size blocks, a file's ranges of whole records of at least
+ * chunk_size * BLCKSZ bytes (the same on a resume, as the file is the
+ * same).  Returns the spec the participants use (allocated with alloc).
  */
 PpRunSpec *
-PpPlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids, void *(*alloc) (Size))
+PpPlanChunks(PpRunSpec *req, PpRunSlot *slot, List *parts_in, void *(*alloc) (Size))
 {
-	int			nparts = list_length(relids);
+	const		PpSourceOps *ops = PpRunSource(req);
+	int			nparts = list_length(parts_in);
 	PpPart	   *parts = palloc0(sizeof(PpPart) * Max(nparts, 1));
 	StringInfoData names;
 	PpChunkRef *all = NULL;
 	int64		total = 0,
 				max = 0;
 	int64		n = 0;
+	uint64		bytes = 0,
+				bytes_done = 0;
 	bool	   *done;
 	int64	   *first;
 	PpChunkRef *marks;
@@ -426,58 +434,21 @@ PpPlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids, void *(*alloc) (Size
 	ListCell   *lc;
 	int			p = 0;
 	PpRunSpec  *spec;
-	const char *pattern,
-			   *options,
-			   *columns;
-	bool		csv = false,
-				header;
-	char		quote = 0,
-				escape = 0;
-	int			encoding = -1;
 
 	initStringInfo(&names);
-	PpSpecFileSource(req, &pattern, &options, &columns);
-	if (req->file_source)
-		(void) PpFileOptions(options, &csv, &quote, &escape, &encoding, &header);
 	first = palloc(sizeof(int64) * (nparts + 1));
-	foreach(lc, relids)
+	foreach(lc, parts_in)
 	{
-		PpChunkRef *c = NULL;
+		PpPart	   *in = lfirst(lc);
+		const char *path = (const char *) (in + 1);
+		PpChunkRef *c;
 		int64		k;
 
-		if (req->file_source)
-		{
-			PpPart	   *f = lfirst(lc);
-
-			parts[p] = *f;
-			parts[p].path_off = names.len;
-			appendBinaryStringInfo(&names, (char *) (f + 1), strlen((char *) (f + 1)) + 1);
-
-			/*
-			 * a client-only encoding may hide a quote or backslash in a
-			 * character
-			 */
-			k = PpFileChunks((char *) (f + 1), p, (int64) req->chunk_size * BLCKSZ, csv, quote,
-							 escape, encoding < 0 || !PG_ENCODING_IS_CLIENT_ONLY(encoding), &c);
-		}
-		else
-		{
-			/* the lock goes at once: see the header comment */
-			Relation	rel = table_open(lfirst_oid(lc), AccessShareLock);
-
-			parts[p].relid = RelationGetRelid(rel);
-			parts[p].filenode = PpRelFileNumber(rel);
-			parts[p].nblocks = RelationGetNumberOfBlocks(rel);
-			table_close(rel, AccessShareLock);
-			k = (parts[p].nblocks + req->chunk_size - 1) / req->chunk_size;
-			c = palloc(sizeof(PpChunkRef) * Max(k, 1));
-			for (int64 i = 0; i < k; i++)
-				c[i] = (PpChunkRef)
-			{
-				p, (int32) i, i * req->chunk_size,
-					Min((i + 1) * req->chunk_size, parts[p].nblocks), 0
-			};
-		}
+		parts[p] = *in;
+		parts[p].path_off = names.len;
+		appendBinaryStringInfo(&names, path, strlen(path) + 1);
+		k = ops->plan(req, &parts[p], path, p, &c);
+		bytes += parts[p].bytes;
 		if (total + k > max)
 		{
 			max = Max(2 * max, total + k);
@@ -496,13 +467,9 @@ PpPlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids, void *(*alloc) (Size
 			done[first[marks[i].part] + marks[i].chunk] = true;
 	for (int64 i = 0; i < total; i++)
 		n += !done[i];
-	if (req->file_source)
+	/* parts with sizes in bytes (files): progress in bytes */
+	if (bytes > 0)
 	{
-		uint64		bytes = 0,
-					bytes_done = 0;
-
-		for (p = 0; p < nparts; p++)
-			bytes += parts[p].bytes;
 		for (int64 i = 0; i < total; i++)
 			bytes_done += done[i] ? all[i].end - all[i].start : 0;
 		pg_atomic_write_u64(&slot->bytes_total, bytes);

@@ -242,11 +242,18 @@ extern void PpSpecFileSource(const PpRunSpec *spec, const char **pattern, const 
  * reads or writes: a new kind of either is a new file with these
  * functions, chosen by PpRunSource / PpRunSink, never a branch elsewhere.
  *
- * A source has parts (relations with storage, as SELECT from the source
- * reads them), each planned as chunks of blocks; a chunk is read through
+ * A source has parts (a table's relations with storage, as SELECT from the
+ * source reads them; a file source's files), each planned as chunks (of
+ * blocks; of byte ranges of whole records); a chunk is read through
  * begin/next/end in the chunk's transaction and snapshot, a row at a time
- * into a slot of the part's shape (the slot is the source's; the engine
- * copies or pins what it keeps).
+ * into a slot of the source's rows (the slot is the source's; the engine
+ * copies or pins what it keeps), next reporting a record it could not read
+ * with on_error => 'skip', position where a row came from.
+ *
+ * Not yet behind these functions: what differs between the two kinds of
+ * source outside reading, on spec->file_source (its definition in
+ * catalog.c, the checks in api.c, finding and recording the files in
+ * history.c, the source's columns and privileges in chunk.c, dry_run).
  *
  * A sink is opened for each chunk in the chunk's transaction, in the
  * chunk's executor state: check runs as part of a row's evaluation (what it
@@ -267,6 +274,13 @@ typedef struct PpSourceFailure
 typedef struct PpSourceOps
 {
 	List	   *(*parts) (Oid source);
+
+	/*
+	 * Measure part pt (a table's relid is set; a file's size and time) and
+	 * return its chunks (palloc'd) and how many.
+	 */
+	int64		(*plan) (const struct PpRunSpec *req, PpPart *pt, const char *path, int32 part,
+						 PpChunkRef **chunks);
 	void	   *(*begin) (const struct PpRunSpec *spec, const PpPart *pt, const PpChunkRef *ref,
 						  Relation part, TupleDesc desc);
 
@@ -456,8 +470,6 @@ extern List *PpFileOptions(const char *options, bool *csv, char *quote, char *es
 extern void PpCheckFileAccess(Oid role, const char *pattern);
 extern List *PpFileParts(const char *pattern);
 extern void PpFileStat(const char *path, int64 *bytes, TimestampTz *mtime);
-extern int64 PpFileChunks(const char *path, int32 part, int64 chunk_bytes, bool csv, char quote,
-						  char escape, bool cut, PpChunkRef **chunks);
 extern ErrorData *PpTrySubtransaction(void (*fn) (void *), void *arg);
 extern const PpSourceOps *PpRunSource(const PpRunSpec *spec);
 extern const PpSinkOps *PpRunSink(const PpRunSpec *spec);
@@ -537,7 +549,7 @@ extern PpRunSpec *PpBuildSpec(const PpRunSpec *head, const char *stages, Size st
 /* history.c */
 extern void PpRegisterRun(PpRunSpec *spec, PpRunSlot *slot, MemoryContext keep,
 						  List **parts_out);
-extern PpRunSpec *PpPlanChunks(PpRunSpec *req, PpRunSlot *slot, List *relids,
+extern PpRunSpec *PpPlanChunks(PpRunSpec *req, PpRunSlot *slot, List *parts,
 							   void *(*alloc) (Size));
 extern bool *PpChunksDone(PpRunSpec *spec, struct SnapshotData *snap);
 extern void PpFinishRun(PpRunSpec *spec, PpRunSlot *slot, PpRunState state,

@@ -361,9 +361,9 @@ LineEnd(int fd, const char *path, int64 from, int64 bytes, char newline)
  * after it load.  A gzip file (named *.gz) is one chunk.  Returns how many,
  * in *chunks (palloc'd).
  */
-int64
-PpFileChunks(const char *path, int32 part, int64 chunk_bytes, bool csv, char quote,
-			 char escape, bool cut, PpChunkRef **chunks)
+static int64
+FileChunks(const char *path, int32 part, int64 chunk_bytes, bool csv, char quote,
+		   char escape, bool cut, PpChunkRef **chunks)
 {
 	int64		bytes;
 	TimestampTz mtime;
@@ -974,8 +974,33 @@ FileSourceEnd(void *scan)
 	reading = NULL;
 }
 
+/*
+ * A file's chunks (its size and time are the ones PpRegisterRun found and
+ * recorded; a chunk checks them again), cut as its COPY options say.
+ */
+static int64
+FileSourcePlan(const PpRunSpec *req, PpPart *pt, const char *path, int32 part,
+			   PpChunkRef **chunks)
+{
+	const char *pattern,
+			   *options,
+			   *columns;
+	bool		csv,
+				header;
+	char		quote,
+				escape;
+	int			encoding;
+
+	PpSpecFileSource(req, &pattern, &options, &columns);
+	(void) PpFileOptions(options, &csv, &quote, &escape, &encoding, &header);
+	/* a client-only encoding may hide a quote or backslash in a character */
+	return FileChunks(path, part, (int64) req->chunk_size * BLCKSZ, csv, quote, escape,
+					  encoding < 0 || !PG_ENCODING_IS_CLIENT_ONLY(encoding), chunks);
+}
+
 const		PpSourceOps PpFileSource = {
 	NULL,
+	FileSourcePlan,
 	FileSourceBegin,
 	FileSourceNext,
 	FileSourceEnd,

@@ -7,9 +7,11 @@
  */
 #include "postgres.h"
 
+#include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
+#include "storage/bufmgr.h"
 #include "storage/lmgr.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
@@ -94,8 +96,35 @@ HeapSourceEnd(void *scan)
 	pfree(h);
 }
 
+/*
+ * A part's blocks now (the lock goes at once: see coordinator.c's header
+ * comment), in chunks of chunk_size blocks.
+ */
+static int64
+HeapSourcePlan(const PpRunSpec *req, PpPart *pt, const char *path, int32 part,
+			   PpChunkRef **chunks)
+{
+	Relation	rel = table_open(pt->relid, AccessShareLock);
+	int64		k;
+	PpChunkRef *c;
+
+	pt->filenode = PpRelFileNumber(rel);
+	pt->nblocks = RelationGetNumberOfBlocks(rel);
+	table_close(rel, AccessShareLock);
+	k = (pt->nblocks + req->chunk_size - 1) / req->chunk_size;
+	c = palloc(sizeof(PpChunkRef) * Max(k, 1));
+	for (int64 i = 0; i < k; i++)
+		c[i] = (PpChunkRef)
+	{
+		part, (int32) i, i * req->chunk_size, Min((i + 1) * req->chunk_size, pt->nblocks), 0
+	};
+	*chunks = c;
+	return k;
+}
+
 const		PpSourceOps PpHeapSource = {
 	HeapSourceParts,
+	HeapSourcePlan,
 	HeapSourceBegin,
 	HeapSourceNext,
 	HeapSourceEnd,
