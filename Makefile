@@ -144,8 +144,8 @@ indent:
 	scripts/indent.sh
 
 # Kernel micro-benchmarks behind the README's design notes.
-bench/kernels: bench/kernels.c src/kernels/sort.c src/kernels/percentile.c
-	$(or $(CC),cc) -O2 -o $@ bench/kernels.c src/kernels/sort.c src/kernels/percentile.c -lm
+bench/kernels: bench/kernels.c src/kernels/sort.c src/kernels/percentile.c src/kernels/recsplit.c src/kernels/recsplit.h
+	$(or $(CC),cc) -O2 -o $@ bench/kernels.c src/kernels/sort.c src/kernels/percentile.c src/kernels/recsplit.c -lm
 bench-kernels: bench/kernels
 	bench/kernels
 

@@ -1,8 +1,10 @@
 /*
  * kernels.c
  *		Micro-benchmarks behind design choices in the README: selecting
- *		percentile ranks versus sorting, and first-touch cost of fresh
- *		memory with and without MADV_POPULATE_WRITE.  `make bench-kernels`.
+ *		percentile ranks versus sorting, first-touch cost of fresh memory
+ *		with and without MADV_POPULATE_WRITE, and the record scan of file
+ *		sources (src/kernels/recsplit.c) over CSV in memory, record by
+ *		record as a chunk runs it.  `make bench-kernels`.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "../src/kernels/percentile.h"
+#include "../src/kernels/recsplit.h"
 #include "../src/kernels/sort.h"
 
 #define RUNS 5
@@ -81,6 +84,43 @@ first_touch(size_t bytes, int populate)
 	return t;
 }
 
+/*
+ * n bytes of CSV lines like bench/fileload's (plain), or with a quoted
+ * field of doubled quotes and a comma in every line (quoted).
+ */
+static size_t
+csv_lines(char *buf, size_t n, int quoted)
+{
+	size_t		len = 0;
+
+	for (long g = 1; len + 200 < n; g++)
+		len += quoted ?
+			sprintf(buf + len, "%ld,\"svc %ld, \"\"x\"\"\",%ld.5\n", g, g % 17, g % 1000) :
+			sprintf(buf + len, "%ld,2026-01-01 00:00:%02ld+00,%ld.25,%ld,event %032lx\n",
+					g, g % 60, g % 100000, g % 20, (unsigned long) g * 2654435761u);
+	return len;
+}
+
+/* MB/s of the record scan over buf, stopping at every record. */
+static double
+scan_mbps(const char *buf, size_t len)
+{
+	PpRecSplit	s;
+	size_t		off = 0;
+	double		t = now_ms();
+
+	pp_recsplit_init(&s, 1, '"', '"', 0);
+	while (off < len)
+	{
+		int			stop;
+		size_t		piece = len - off < 262144 ? len - off : 262144;
+
+		off += pp_recsplit_feed(&s, buf + off, piece, &stop);
+	}
+	pp_recsplit_finish(&s);
+	return len / 1e6 / ((now_ms() - t) / 1e3);
+}
+
 int
 main(void)
 {
@@ -94,6 +134,12 @@ main(void)
 				out;
 	size_t		ranks[2];
 	int			r;
+	size_t		csvmax = 256u << 20;
+	char	   *csv = malloc(csvmax);
+	double		plain[RUNS],
+				quoted[RUNS];
+	size_t		plain_len,
+				quoted_len;
 
 	for (r = 0; r < RUNS; r++)
 	{
@@ -112,11 +158,22 @@ main(void)
 		tpage[r] = first_touch(80u << 20, 0);
 		tpop[r] = first_touch(80u << 20, 1);
 	}
+	plain_len = csv_lines(csv, csvmax, 0);
+	for (r = 0; r < RUNS; r++)
+		plain[r] = scan_mbps(csv, plain_len);
+	quoted_len = csv_lines(csv, csvmax, 1);
+	for (r = 0; r < RUNS; r++)
+		quoted[r] = scan_mbps(csv, quoted_len);
 	printf("median of %d runs, %ld cores\n", RUNS, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("p99 of 10M doubles by selection (pp_percentiles): %8.1f ms\n", median(tsel));
 	printf("full in-place sort of the same values:            %8.1f ms\n", median(tsort));
 	printf("first touch of 80 MB, page by page:               %8.1f ms\n", median(tpage));
 	printf("first touch of 80 MB after MADV_POPULATE_WRITE:   %8.1f ms\n", median(tpop));
+	printf("record scan, %3zu MB of plain CSV:                  %8.0f MB/s\n", plain_len >> 20,
+		   median(plain));
+	printf("record scan, %3zu MB of quoted CSV:                 %8.0f MB/s\n", quoted_len >> 20,
+		   median(quoted));
 	free(v);
+	free(csv);
 	return 0;
 }
